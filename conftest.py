@@ -1,0 +1,25 @@
+"""The project's test configuration: hypothesis profiles, the framework mirror on sys.path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).parent
+# The mirror of the seed framework (tests/mirror/framework/llm) is importable as `framework`.
+sys.path.insert(0, str(ROOT / "tests" / "mirror"))
+
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

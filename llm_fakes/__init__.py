@@ -1,0 +1,131 @@
+"""llm-fakes: scripted fakes, cassettes and a conformance suite for code that talks to LLMs.
+
+Importing this package is cheap: the seed interface, the errors and the type set are plain
+stdlib. Everything heavier (the scripted fake, cassettes, HTTP providers, the conformance suite)
+is imported on first use of its name.
+
+Example:
+    >>> import llm_fakes
+    >>> llm_fakes.LLMResponse(content="hi", model="m").content
+    'hi'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from llm_fakes._version import __version__
+from llm_fakes.clock import Clock, RealClock, VirtualClock
+from llm_fakes.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    CassetteError,
+    CassetteFormatError,
+    CassetteMiss,
+    CassetteWriteError,
+    EmptyResponseError,
+    JSONModeError,
+    LLMFakesError,
+    NetworkBlockedError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ResponseFormatError,
+    ScriptError,
+    ScriptExhausted,
+    ServerError,
+    TypeResolutionError,
+    UnprocessableEntityError,
+    UnusedInteractionsError,
+    UnusedScriptError,
+    UsageError,
+)
+from llm_fakes.events import (
+    FinishEvent,
+    ReasoningDeltaEvent,
+    ReasoningStartEvent,
+    StreamErrorEvent,
+    StreamEvent,
+    TextDeltaEvent,
+    TextEndEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+)
+from llm_fakes.provider import LLMProvider
+from llm_fakes.retry import RetryPolicy
+from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
+from llm_fakes.typeset import TypeSet
+
+if TYPE_CHECKING:
+    pass
+
+# Public names whose modules pull in heavier dependencies: imported on first attribute access.
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "APIConnectionError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CassetteError",
+    "CassetteFormatError",
+    "CassetteMiss",
+    "CassetteWriteError",
+    "Clock",
+    "EmptyResponseError",
+    "FinishEvent",
+    "JSONModeError",
+    "LLMFakesError",
+    "LLMProvider",
+    "LLMResponse",
+    "NetworkBlockedError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+    "RealClock",
+    "ReasoningDeltaEvent",
+    "ReasoningStartEvent",
+    "ResponseFormatError",
+    "RetryPolicy",
+    "ScriptError",
+    "ScriptExhausted",
+    "ServerError",
+    "StreamErrorEvent",
+    "StreamEvent",
+    "TextDeltaEvent",
+    "TextEndEvent",
+    "Tool",
+    "ToolCallEvent",
+    "ToolResult",
+    "ToolResultEvent",
+    "ToolUse",
+    "TypeResolutionError",
+    "TypeSet",
+    "UnprocessableEntityError",
+    "UnusedInteractionsError",
+    "UnusedScriptError",
+    "UsageError",
+    "VirtualClock",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llm_fakes' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

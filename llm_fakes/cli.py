@@ -1,0 +1,59 @@
+"""The ``llm-fakes`` command line.
+
+Example:
+    $ llm-fakes --version
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from llm_fakes._version import __version__
+
+__all__ = ["main"]
+
+#: Sub-command name -> (help, function that adds its arguments and returns its runner).
+Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    # name: (help, "module:function") imported only when that sub-command is used
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="llm-fakes",
+        description="Scripted fakes, cassettes and conformance tests for LLM providers.",
+    )
+    parser.add_argument("--version", action="version", version=f"llm-fakes {__version__}")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, target) in SUBCOMMANDS.items():
+        sub = subs.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(_target=target)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    import importlib
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list:
+        parser.print_help()
+        return 0
+    name = args_list[0]
+    if name in SUBCOMMANDS:
+        module_name, func_name = SUBCOMMANDS[name][1].split(":")
+        register: Subcommand = getattr(importlib.import_module(module_name), func_name)
+        sub = argparse.ArgumentParser(prog=f"llm-fakes {name}", description=SUBCOMMANDS[name][0])
+        run = register(sub)
+        return run(sub.parse_args(args_list[1:]))
+    parser.parse_args(args_list)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

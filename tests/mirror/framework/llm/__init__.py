@@ -1,0 +1,1 @@
+"""A throwaway mirror of the seed framework's ``framework.llm`` package, for type-set tests."""
