@@ -1,0 +1,274 @@
+"""What a script says: replies (:class:`Reply`, :class:`ToolCall`) and failures (:class:`Fail`).
+
+The same turn objects drive the scripted fake, the fake HTTP servers and the conformance suite,
+so one scenario comes out identically through every backend. A plain ``str`` in a script means
+``Reply(text=...)``.
+
+Example:
+    >>> as_turn("hello")
+    Reply(text='hello')
+    >>> Fail.rate_limit(retry_after=2).error()
+    RateLimitError('RateLimitError (HTTP 429): rate limited')
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from llm_fakes.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    EmptyResponseError,
+    OverloadedError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ScriptError,
+    ServerError,
+)
+
+__all__ = ["Fail", "FailKind", "Reply", "ToolCall", "Turn", "as_turn"]
+
+_UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call in a reply; ``id`` is generated deterministically when not given.
+
+    Example:
+        >>> ToolCall("search", {"q": "weather"}).input
+        {'q': 'weather'}
+    """
+
+    name: str
+    input: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """One scripted reply. Every field is optional.
+
+    Attributes:
+        text: The reply text.
+        json: A value serialised as the reply text (``json.dumps``, compact, key order kept).
+        tool_calls: Tool calls, several meaning parallel calls.
+        reasoning: Reasoning ("thinking") text, streamed before the answer.
+        stop_reason: Defaults to ``"tool_calls"`` when there are tool calls, else ``"stop"``.
+        model: Defaults to the provider's model.
+        input_tokens: Defaults to a deterministic estimate: ``ceil(chars / 4)`` of the request.
+        output_tokens: Defaults to ``ceil(chars / 4)`` of text, reasoning and tool arguments.
+        cached_tokens: Reported on ``FinishEvent.cached_tokens``.
+        chunks: Explicit stream chunks; they must join to the text.
+        invalid_json: Marks a reply as deliberately not JSON even when JSON mode is asked for
+            (to test how an application copes with bad JSON, SPEC J3).
+
+    Example:
+        >>> Reply(json={"a": 1}).content
+        '{"a": 1}'
+    """
+
+    text: str | None = None
+    json: Any = _UNSET
+    tool_calls: Sequence[ToolCall] = ()
+    reasoning: str | None = None
+    stop_reason: str | None = None
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int = 0
+    chunks: Sequence[str] | None = None
+    invalid_json: bool = False
+
+    def __post_init__(self) -> None:
+        if self.text is not None and self.json is not _UNSET:
+            raise ScriptError(f"Reply takes text= or json=, not both: {self!r}")
+        object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
+        for call in self.tool_calls:
+            if not isinstance(call, ToolCall):
+                raise ScriptError(f"Reply.tool_calls takes ToolCall objects, got {call!r}")
+        if self.chunks is not None:
+            object.__setattr__(self, "chunks", tuple(self.chunks))
+            if "".join(self.chunks) != self.content:
+                raise ScriptError(
+                    f"Reply.chunks {list(self.chunks)!r} do not join to its text {self.content!r}"
+                )
+
+    @property
+    def content(self) -> str:
+        """The reply text as the caller will see it."""
+        if self.json is not _UNSET:
+            return _json.dumps(self.json, ensure_ascii=False)
+        return self.text or ""
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the reply was given as ``json=``."""
+        return self.json is not _UNSET
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if getattr(self, f.name) != f.default and getattr(self, f.name) is not _UNSET
+        ]
+        return f"Reply({', '.join(shown)})"
+
+
+FailKind = Literal[
+    "rate_limit",
+    "overloaded",
+    "server_error",
+    "empty",
+    "timeout",
+    "connection",
+    "bad_request",
+    "auth",
+    "mid_stream",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fail:
+    """A scripted failure, as a real backend produces it. Build one with the class methods.
+
+    A ``mid_stream`` failure streams the first ``after_chunk`` chunks of ``reply`` and then fails;
+    through ``complete`` it fails the whole call.
+
+    Example:
+        >>> Fail.server_error(503).error().status
+        503
+        >>> Fail.bad_request("no such model").error().retryable
+        False
+    """
+
+    kind: FailKind
+    message: str = ""
+    status: int | None = None
+    retry_after: float | None = None
+    after_chunk: int = 0
+    recoverable: bool = True
+    reply: Reply | None = None
+
+    @classmethod
+    def rate_limit(cls, retry_after: float | None = None, message: str = "rate limited") -> Fail:
+        """HTTP 429, optionally with ``Retry-After`` seconds."""
+        return cls(kind="rate_limit", message=message, status=429, retry_after=retry_after)
+
+    @classmethod
+    def overloaded(cls, message: str = "overloaded") -> Fail:
+        """HTTP 529, Anthropic's "overloaded_error"."""
+        return cls(kind="overloaded", message=message, status=529)
+
+    @classmethod
+    def server_error(cls, status: int = 500, message: str = "internal server error") -> Fail:
+        """HTTP 500/502/503/504."""
+        if status not in (500, 502, 503, 504):
+            raise ScriptError(f"Fail.server_error takes 500, 502, 503 or 504, got {status!r}")
+        return cls(kind="server_error", message=message, status=status)
+
+    @classmethod
+    def empty(cls) -> Fail:
+        """A 200 response with neither text nor tool calls (retried like a rate limit)."""
+        return cls(kind="empty", message="empty response: no text and no tool calls")
+
+    @classmethod
+    def timeout(cls, message: str = "request timed out") -> Fail:
+        """The request times out."""
+        return cls(kind="timeout", message=message)
+
+    @classmethod
+    def connection(cls, message: str = "connection reset") -> Fail:
+        """The connection fails before any response."""
+        return cls(kind="connection", message=message)
+
+    @classmethod
+    def bad_request(cls, message: str = "bad request") -> Fail:
+        """HTTP 400, never retried."""
+        return cls(kind="bad_request", message=message, status=400)
+
+    @classmethod
+    def auth(cls, message: str = "invalid api key") -> Fail:
+        """HTTP 401, never retried."""
+        return cls(kind="auth", message=message, status=401)
+
+    @classmethod
+    def mid_stream(
+        cls,
+        reply: Reply | str,
+        after_chunk: int,
+        *,
+        recoverable: bool = True,
+        message: str = "connection lost mid-stream",
+    ) -> Fail:
+        """Stream the first ``after_chunk`` chunks of ``reply``, then fail."""
+        if after_chunk < 0:
+            raise ScriptError(f"Fail.mid_stream: after_chunk must be >= 0, got {after_chunk!r}")
+        return cls(
+            kind="mid_stream",
+            message=message,
+            after_chunk=after_chunk,
+            recoverable=recoverable,
+            reply=as_reply(reply),
+        )
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the retry policy treats this failure as transient."""
+        if self.kind == "mid_stream":
+            return self.recoverable
+        return self.kind not in ("bad_request", "auth")
+
+    def error(self) -> ProviderError:
+        """The typed error a real backend raises for this failure."""
+        if self.kind == "rate_limit":
+            return RateLimitError(self.message, retry_after=self.retry_after)
+        if self.kind == "overloaded":
+            return OverloadedError(self.message)
+        if self.kind == "server_error":
+            return ServerError(self.message, status=self.status)
+        if self.kind == "empty":
+            return EmptyResponseError(self.message)
+        if self.kind == "timeout":
+            return ProviderTimeoutError(self.message)
+        if self.kind == "connection":
+            return APIConnectionError(self.message)
+        if self.kind == "bad_request":
+            return BadRequestError(self.message)
+        if self.kind == "auth":
+            return AuthenticationError(self.message)
+        return APIConnectionError(self.message, retryable=self.recoverable)
+
+
+Turn = Reply | Fail
+
+
+def as_reply(value: Reply | str) -> Reply:
+    """A ``str`` becomes ``Reply(text=...)``; a ``Reply`` passes through."""
+    if isinstance(value, Reply):
+        return value
+    if isinstance(value, str):
+        return Reply(text=value)
+    raise ScriptError(f"Expected a Reply or a str, got {value!r}")
+
+
+def as_turn(value: Reply | Fail | str) -> Turn:
+    """Normalise one script entry: ``str`` -> ``Reply(text=...)``.
+
+    Example:
+        >>> as_turn(Fail.empty()).kind
+        'empty'
+    """
+    if isinstance(value, Reply | Fail):
+        return value
+    if isinstance(value, str):
+        return Reply(text=value)
+    raise ScriptError(
+        f"A script entry must be a str, Reply or Fail, got {value!r}. "
+        "Wrap text in Reply(text=...) and failures in Fail.<kind>()."
+    )
