@@ -58,14 +58,20 @@ from llm_fakes.events import (
 )
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy
+from llm_fakes.scripted.turns import Fail, Reply, ToolCall
 from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
 from llm_fakes.typeset import TypeSet
 
 if TYPE_CHECKING:
+    from llm_fakes.scripted.files import load_script as load_script
+    from llm_fakes.scripted.provider import ScriptedProvider as ScriptedProvider
     pass
 
 # Public names whose modules pull in heavier dependencies: imported on first attribute access.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "ScriptedProvider": "llm_fakes.scripted.provider",
+    "load_script": "llm_fakes.scripted.files",
+}
 
 __all__ = [
     "APIConnectionError",
@@ -77,6 +83,7 @@ __all__ = [
     "CassetteWriteError",
     "Clock",
     "EmptyResponseError",
+    "Fail",
     "FinishEvent",
     "JSONModeError",
     "LLMFakesError",
@@ -90,6 +97,7 @@ __all__ = [
     "ProviderTimeoutError",
     "RateLimitError",
     "RealClock",
+    "Reply",
     "ReasoningDeltaEvent",
     "ReasoningStartEvent",
     "ResponseFormatError",
@@ -102,6 +110,7 @@ __all__ = [
     "TextDeltaEvent",
     "TextEndEvent",
     "Tool",
+    "ToolCall",
     "ToolCallEvent",
     "ToolResult",
     "ToolResultEvent",

@@ -11,7 +11,9 @@ import pytest
 from llm_fakes.typeset import set_default_types
 
 #: Fixture modules of each feature, registered with this plugin.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "llm_fakes.scripted.fixtures",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -145,6 +145,8 @@ class Fail:
         503
         >>> Fail.bad_request("no such model").error().retryable
         False
+        >>> Fail.mid_stream("Hello world", after_chunk=1, recoverable=False)
+        Fail.mid_stream(Reply(text='Hello world'), after_chunk=1, recoverable=False)
     """
 
     kind: FailKind
@@ -217,6 +219,21 @@ class Fail:
             reply=as_reply(reply),
         )
 
+    def __repr__(self) -> str:
+        args: list[str] = []
+        if self.kind == "mid_stream":
+            args += [repr(self.reply), f"after_chunk={self.after_chunk!r}"]
+            if not self.recoverable:
+                args.append("recoverable=False")
+        elif self.kind == "server_error" and self.status != 500:
+            args.append(repr(self.status))
+        elif self.kind == "rate_limit" and self.retry_after is not None:
+            args.append(f"retry_after={self.retry_after!r}")
+        default = _DEFAULT_MESSAGES.get(self.kind)
+        if default is not None and self.message != default:
+            args.append(f"message={self.message!r}")
+        return f"Fail.{self.kind}({', '.join(args)})"
+
     @property
     def retryable(self) -> bool:
         """Whether the retry policy treats this failure as transient."""
@@ -244,6 +261,18 @@ class Fail:
             return AuthenticationError(self.message)
         return APIConnectionError(self.message, retryable=self.recoverable)
 
+
+_DEFAULT_MESSAGES: dict[str, str] = {
+    "rate_limit": "rate limited",
+    "overloaded": "overloaded",
+    "server_error": "internal server error",
+    "empty": "empty response: no text and no tool calls",
+    "timeout": "request timed out",
+    "connection": "connection reset",
+    "bad_request": "bad request",
+    "auth": "invalid api key",
+    "mid_stream": "connection lost mid-stream",
+}
 
 Turn = Reply | Fail
 
