@@ -13,6 +13,9 @@ from llm_fakes.typeset import set_default_types
 #: Fixture modules of each feature, registered with this plugin.
 pytest_plugins: list[str] = [
     "llm_fakes.scripted.fixtures",
+    "llm_fakes.guard_plugin",
+    "llm_fakes.snapshot_plugin",
+    "llm_fakes.cassettes.fixtures",
 ]
 
 
