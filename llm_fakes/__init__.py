@@ -63,12 +63,16 @@ from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
 from llm_fakes.typeset import TypeSet
 
 if TYPE_CHECKING:
+    from llm_fakes.cassettes.provider import CassetteProvider as CassetteProvider
+    from llm_fakes.cassettes.provider import RecordMode as RecordMode
     from llm_fakes.scripted.files import load_script as load_script
     from llm_fakes.scripted.provider import ScriptedProvider as ScriptedProvider
     pass
 
 # Public names whose modules pull in heavier dependencies: imported on first attribute access.
 _LAZY: dict[str, str] = {
+    "CassetteProvider": "llm_fakes.cassettes.provider",
+    "RecordMode": "llm_fakes.cassettes.provider",
     "ScriptedProvider": "llm_fakes.scripted.provider",
     "load_script": "llm_fakes.scripted.files",
 }

@@ -18,6 +18,7 @@ __all__ = ["main"]
 Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
+    "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
 }
 
 

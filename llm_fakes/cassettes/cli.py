@@ -1,0 +1,160 @@
+"""``llm-fakes cassette ls|show|verify PATH...``: look at cassette files from the shell.
+
+* ``ls``: one line per interaction (call, messages, last message, outcome).
+* ``show PATH [-i N ...]``: the interactions in full, as YAML.
+* ``verify``: validate files; exits 1 and prints the error for each bad one.
+
+Folders are searched for ``*.yaml`` / ``*.yml`` files.
+
+Example:
+    $ llm-fakes cassette verify cassettes/
+    ok    cassettes/test_chat/test_reply.yaml (3 interactions)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from llm_fakes.errors import CassetteError
+
+__all__ = ["register"]
+
+
+def _files(paths: Iterable[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+        else:
+            out.append(path)
+    return out
+
+
+def _load(path: Path) -> dict[str, Any]:
+    from llm_fakes.cassettes import storage
+
+    if not path.is_file():
+        raise CassetteError(f"No cassette file at {path}.")
+    return storage.load(path)
+
+
+def _short(text: Any, width: int = 40) -> str:
+    text = text if isinstance(text, str) else str(text)
+    return repr(text if len(text) <= width else text[: width - 3] + "...")
+
+
+def _outcome(interaction: dict[str, Any]) -> str:
+    if "error" in interaction and not interaction.get("events"):
+        e = interaction["error"]
+        status = f" (HTTP {e['status']})" if e.get("status") is not None else ""
+        return f"{e['class']}{status}: {e['message']}"
+    if "response" in interaction:
+        r = interaction["response"]
+        uses = len(r.get("tool_uses", []))
+        calls = f", {uses} tool call(s)" if uses else ""
+        tokens = f"{r.get('input_tokens', 0)}+{r.get('output_tokens', 0)} tokens"
+        return f"{_short(r['content'])} ({r.get('stop_reason') or '-'}, {tokens}{calls})"
+    events = interaction.get("events", [])
+    text = "".join(e.get("content", "") for e in events if e["type"] == "text_delta")
+    last = events[-1]["type"] if events else "nothing"
+    tail = ", then " + interaction["error"]["class"] if "error" in interaction else ""
+    cut = ", cut short" if interaction.get("truncated") else ""
+    return f"{_short(text)} ({len(events)} events, ends with {last}{tail}{cut})"
+
+
+def _line(index: int, interaction: dict[str, Any]) -> str:
+    messages = interaction["request"].get("messages", [])
+    count = f"{len(messages)} message" + ("" if len(messages) == 1 else "s")
+    last = messages[-1].get("content", "") if messages and isinstance(messages[-1], dict) else ""
+    return (
+        f"  #{index} {interaction['call']:<9} {count:<11} {_short(last)} -> {_outcome(interaction)}"
+    )
+
+
+def _ls(paths: list[str]) -> int:
+    status = 0
+    for path in _files(paths):
+        try:
+            doc = _load(path)
+        except CassetteError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        h = doc["header"]
+        n = len(doc["interactions"])
+        print(
+            f"{path}: {n} interaction{'' if n == 1 else 's'} (recorded {h['recorded_at']} "
+            f"from {h['provider'] or '?'}, model {h['model'] or '?'})"
+        )
+        for i, interaction in enumerate(doc["interactions"]):
+            print(_line(i, interaction))
+    return status
+
+
+def _show(path: str, indices: list[int] | None) -> int:
+    from llm_fakes.cassettes import _yaml
+
+    try:
+        doc = _load(Path(path))
+    except CassetteError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    interactions = doc["interactions"]
+    wanted = indices if indices is not None else list(range(len(interactions)))
+    bad = [i for i in wanted if not 0 <= i < len(interactions)]
+    if bad:
+        print(
+            f"{path} has interactions #0..#{len(interactions) - 1}; there is no #{bad[0]}. "
+            "Pick one of those with -i.",
+            file=sys.stderr,
+        )
+        return 1
+    for i in wanted:
+        print(f"# {path} #{i}")
+        print(_yaml.dumps(interactions[i]), end="")
+    return 0
+
+
+def _verify(paths: list[str]) -> int:
+    status = 0
+    files = _files(paths)
+    if not files:
+        print(f"No cassette files in {' '.join(paths)}.", file=sys.stderr)
+        return 1
+    for path in files:
+        try:
+            n = len(_load(path)["interactions"])
+        except CassetteError as exc:
+            print(f"FAIL  {path}\n      {exc}")
+            status = 1
+        else:
+            print(f"ok    {path} ({n} interaction{'' if n == 1 else 's'})")
+    return status
+
+
+def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """Add the ``cassette`` sub-command's arguments; return its runner."""
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = actions.add_parser("ls", help="List the interactions of cassette files.")
+    ls.add_argument("paths", nargs="+", metavar="PATH", help="cassette files or folders")
+    show = actions.add_parser("show", help="Print interactions of a cassette in full.")
+    show.add_argument("path", metavar="PATH", help="a cassette file")
+    show.add_argument(
+        "-i", "--index", type=int, action="append", help="interaction number (repeatable)"
+    )
+    verify = actions.add_parser("verify", help="Validate cassette files; exit 1 on a bad one.")
+    verify.add_argument("paths", nargs="+", metavar="PATH", help="cassette files or folders")
+
+    def run(args: argparse.Namespace) -> int:
+        if args.action == "ls":
+            return _ls(args.paths)
+        if args.action == "show":
+            return _show(args.path, args.index)
+        return _verify(args.paths)
+
+    return run

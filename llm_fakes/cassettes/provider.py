@@ -1,0 +1,500 @@
+"""``CassetteProvider``: record a real provider's session once, replay it forever.
+
+It wraps an inner (real) :class:`~llm_fakes.provider.LLMProvider` and a cassette file, at the
+level of the provider interface, so it works for any backend: an SDK, litellm, a local model.
+
+Record modes (as in vcrpy and pytest-recording):
+
+* ``none`` (default): replay only. A request with no recording raises :class:`CassetteMiss`; the
+  inner provider is never called and may be absent.
+* ``once``: record everything if the cassette file does not exist yet; otherwise as ``none``.
+* ``new_episodes``: replay what is recorded, record what is not.
+* ``all``: call the inner provider for everything and re-record the cassette.
+
+A recording made through ``complete``/``acomplete`` also replays through ``stream`` (synthesised
+events), and one made through ``stream`` replays its exact event sequence and also serves
+``complete``. Errors the inner provider raised replay as the same typed error. Identical requests
+recorded several times replay in recorded order. The cassette is written once, on
+:meth:`CassetteProvider.save` or when the ``with`` block exits, never per call.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from llm_fakes import LLMProvider, LLMResponse
+    >>> class Real(LLMProvider):
+    ...     def complete(self, messages, **kwargs):
+    ...         return LLMResponse(content="4", model="real-1")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "math.yaml"
+    >>> ask = [{"role": "user", "content": "2+2?"}]
+    >>> with CassetteProvider(path, inner=Real(), mode="once") as llm:
+    ...     llm.complete(ask).content
+    '4'
+    >>> CassetteProvider(path).complete(ask).content   # replay: no inner provider at all
+    '4'
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from llm_fakes.cassettes import outcome, storage
+from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, Matcher, make_request, miss_report
+from llm_fakes.cassettes.redaction import Filter, Redactor
+from llm_fakes.clock import Clock, RealClock
+from llm_fakes.errors import (
+    CassetteError,
+    CassetteMiss,
+    ProviderError,
+    UnusedInteractionsError,
+    UsageError,
+)
+from llm_fakes.provider import LLMProvider
+from llm_fakes.types import LLMResponse, Tool
+from llm_fakes.typeset import TypeSet, TypesSpec, resolve_types
+
+__all__ = ["CassetteProvider", "RecordMode"]
+
+
+class RecordMode(StrEnum):
+    """When a :class:`CassetteProvider` records (see the module docs)."""
+
+    NONE = "none"
+    ONCE = "once"
+    NEW_EPISODES = "new_episodes"
+    ALL = "all"
+
+
+InnerSpec = LLMProvider | Callable[[], LLMProvider] | None
+Interaction = dict[str, Any]
+
+
+def _mode(mode: RecordMode | str) -> RecordMode:
+    try:
+        return RecordMode(mode)
+    except ValueError:
+        raise UsageError(
+            f"Unknown record mode {mode!r}; the modes are {[m.value for m in RecordMode]!r}."
+        ) from None
+
+
+class CassetteProvider(LLMProvider):
+    """A provider that replays a cassette, recording from ``inner`` as ``mode`` allows.
+
+    Args:
+        path: The cassette file (YAML).
+        inner: The real provider to record from, or a zero-argument function returning it
+            (called the first time something must be recorded). Unused in ``none`` mode.
+        mode: A :class:`RecordMode` or its value.
+        match_on: The request fields compared (default: all but ``max_retries``).
+        normalize: Field -> function rewriting that field before comparing, e.g.
+            ``{"messages": regex_normalizer(r"\\d{4}-\\d\\d-\\d\\d", "<date>")}``.
+        filters: Extra things to scrub before saving (and before matching), added to the
+            default scrubbers: literal strings, regexes, ``(pattern, replacement)`` pairs or
+            ``str -> str`` functions.
+        filter_keys: Extra key names whose values are credentials (added to the defaults).
+        before_record_request: Rewrites a request (a dict) before it is saved; applied to each
+            incoming request too, so recordings still match. Return ``None`` to not record it.
+        before_record: Rewrites or drops (return ``None``) a whole interaction before saving.
+            It must not change the request: use ``before_record_request`` for that.
+        allow_playback_repeats: Replay a request's last recording again once all its
+            recordings were played, instead of failing.
+        types: Classes to build responses and events from (default: the project's).
+        realtime: Replay a recorded stream with its recorded gaps between events.
+        clock: The clock ``realtime`` sleeps on (default: real time).
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        path: str | Path,
+        inner: InnerSpec = None,
+        mode: RecordMode | str = RecordMode.NONE,
+        *,
+        match_on: Sequence[str] = DEFAULT_MATCH_ON,
+        normalize: Mapping[str, Callable[[Any], Any]] | None = None,
+        filters: Sequence[Filter] = (),
+        filter_keys: Sequence[str] = (),
+        before_record_request: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+        before_record: Callable[[Interaction], Interaction | None] | None = None,
+        allow_playback_repeats: bool = False,
+        types: TypesSpec = None,
+        realtime: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.mode = _mode(mode)
+        self._inner_spec = inner
+        self._inner: LLMProvider | None = inner if isinstance(inner, LLMProvider) else None
+        self._redactor = Redactor(filters, filter_keys)
+        self._matcher = Matcher(match_on, normalize, self._redactor, before_record_request)
+        self._before_record = before_record
+        self.allow_playback_repeats = allow_playback_repeats
+        self._types_spec = types
+        if types is not None:
+            self.types = resolve_types(types)
+        self.realtime = realtime
+        self.clock: Clock = clock or RealClock()
+        self._lock = threading.Lock()
+        self.exists = self.path.exists()
+        self._record_all = self.mode is RecordMode.ALL or (
+            self.mode is RecordMode.ONCE and not self.exists
+        )
+        self._records = self._record_all or self.mode is RecordMode.NEW_EPISODES
+        self._doc: dict[str, Any] | None = None
+        if self.exists and not self._record_all:
+            self._doc = storage.load(self.path)
+        self._interactions: list[Interaction] = self._doc["interactions"] if self._doc else []
+        self._index: dict[str, list[int]] = {}
+        for i, interaction in enumerate(self._interactions):
+            key = self._matcher.key(interaction["request"], stored=True)
+            if key is not None:
+                self._index.setdefault(key, []).append(i)
+        self._next: dict[str, int] = {}
+        self._played = bytearray(len(self._interactions))
+        self._new: list[Interaction] = []
+
+    # ------------------------------------------------------------------ introspection
+
+    @property
+    def inner(self) -> LLMProvider | None:
+        """The real provider, if one was given (a factory is not called by reading this)."""
+        return self._inner
+
+    @property
+    def model(self) -> str:
+        """The model: the inner provider's, else the one the cassette was recorded with."""
+        model = getattr(self._inner, "model", None)
+        if isinstance(model, str) and model:
+            return model
+        return str(self._doc["header"].get("model", "")) if self._doc else ""
+
+    @property
+    def recorded(self) -> int:
+        """Interactions recorded in this session and not yet saved."""
+        return len(self._new)
+
+    def unplayed(self) -> list[int]:
+        """Indices of the cassette's interactions that were never replayed."""
+        return [i for i, played in enumerate(self._played) if not played]
+
+    def rewind(self) -> None:
+        """Make every recorded interaction playable again, as if freshly loaded."""
+        with self._lock:
+            self._next.clear()
+
+    def assert_all_played(self) -> None:
+        """Raise :class:`UnusedInteractionsError` if some interactions were never replayed."""
+        unplayed = self.unplayed()
+        if not unplayed:
+            return
+        shown = ", ".join(f"#{i} {self._describe(self._interactions[i])}" for i in unplayed[:5])
+        more = f" (and {len(unplayed) - 5} more)" if len(unplayed) > 5 else ""
+        raise UnusedInteractionsError(
+            f"Cassette {storage.display(self.path)} has {len(unplayed)} recorded "
+            f"interaction(s) that were never played: {shown}{more}. Remove them by "
+            "re-recording with --llm-record-mode=all, or turn strict mode off "
+            "(llm_fakes_strict_cassettes = off)."
+        )
+
+    @staticmethod
+    def _describe(interaction: Interaction) -> str:
+        messages = interaction["request"].get("messages") or []
+        last = messages[-1].get("content") if messages and isinstance(messages[-1], dict) else ""
+        text = last if isinstance(last, str) else str(last)
+        text = text if len(text) <= 40 else text[:37] + "..."
+        return f"{interaction['call']}({_count(len(messages))}, last {text!r})"
+
+    # ------------------------------------------------------------------ lookup and record
+
+    def _lookup(self, call: str, request: dict[str, Any]) -> Interaction | None:
+        """The interaction to replay, or ``None`` when this call must be recorded."""
+        if self._record_all:
+            return None
+        key = self._matcher.key(request)
+        with self._lock:
+            found = self._index.get(key) if key is not None else None
+            if found:
+                position = self._next.get(key, 0)  # type: ignore[arg-type]
+                if position < len(found):
+                    self._next[key] = position + 1  # type: ignore[index]
+                    self._played[found[position]] = 1
+                    return self._interactions[found[position]]
+                if self.allow_playback_repeats and not self._records:
+                    return self._interactions[found[-1]]
+        if self._records:
+            return None
+        raise CassetteMiss(self._miss_message(call, request, found))
+
+    def _miss_message(self, call: str, request: dict[str, Any], found: list[int] | None) -> str:
+        n = len(request["messages"])
+        model = f"model={self.model!r}, " if self.model else ""
+        head = (
+            f"No recorded interaction matches {call}({model}{_count(n)}) in "
+            f"{storage.display(self.path)}."
+        )
+        if found:
+            numbers = ", ".join(f"#{i}" for i in found)
+            return (
+                f"{head}\nIts {len(found)} recording(s) ({numbers}) were all played already in "
+                "this session.\nRecord another with --llm-record-mode=new_episodes, or replay "
+                "the last one again with allow_playback_repeats=True."
+            )
+        if not self._interactions:
+            state = "has no interactions" if self.exists else "does not exist"
+            return (
+                f"{head}\nThe cassette {state}.\nRecord it with --llm-record-mode=once "
+                "(and a real provider: override the llm_real_provider fixture, or pass inner=)."
+            )
+        prepared = self._matcher.prepare(request) or request
+        names = self._matcher.match_on
+        recorded = [
+            self._matcher.fields(self._redactor.scrub(i["request"])) for i in self._interactions
+        ]
+        return miss_report(head, self._matcher.fields(prepared), recorded, names)
+
+    def _real(self) -> LLMProvider:
+        if self._inner is None:
+            spec = self._inner_spec
+            if spec is None:
+                raise UsageError(
+                    f"CassetteProvider({storage.display(self.path)!r}, mode={self.mode.value!r}) "
+                    "has to record, but has no inner provider. Pass inner=<your real provider>, "
+                    "or in pytest override the llm_real_provider fixture."
+                )
+            self._inner = spec() if callable(spec) else spec
+        return self._inner
+
+    def _record(self, call: str, request: dict[str, Any], **outcome_: Any) -> None:
+        interaction = {"call": call, "request": outcome.request_record(request), **outcome_}
+        with self._lock:
+            self._new.append(interaction)
+
+    def _types(self) -> TypeSet:
+        return self.types if self._types_spec is not None else resolve_types(None)  # type: ignore[return-value]
+
+    def _response(self, interaction: Interaction) -> Any:
+        types = self._types()
+        if "response" in interaction:
+            return outcome.response_from_record(interaction["response"], types)
+        if interaction.get("truncated"):
+            raise self._truncated(interaction)
+        events = interaction.get("events", [])
+        response = outcome.response_from_events(events, self.model, types) if events else None
+        if "error" in interaction:
+            raise outcome.error_from_record(interaction["error"])
+        return response
+
+    # ------------------------------------------------------------------ the interface
+
+    def complete(
+        self,
+        messages: list[dict[str, Any]],
+        system: str = "",
+        tools: list[Tool] | None = None,
+        max_tokens: int = 1024,
+        response_format: dict[str, Any] | None = None,
+        json_mode: bool = False,
+        max_retries: int | None = None,
+    ) -> LLMResponse:
+        """Replay the recorded response (or error), or record the inner provider's."""
+        request = make_request(
+            messages, system, tools, max_tokens, response_format, json_mode, max_retries
+        )
+        hit = self._lookup("complete", request)
+        if hit is not None:
+            return self._response(hit)  # type: ignore[no-any-return]
+        real = self._real()
+        try:
+            response = real.complete(
+                messages=messages,
+                system=system,
+                tools=tools,
+                max_tokens=max_tokens,
+                response_format=response_format,
+                json_mode=json_mode,
+                max_retries=max_retries,
+            )
+        except ProviderError as exc:
+            self._record("complete", request, error=outcome.error_record(exc))
+            raise
+        self._record("complete", request, response=outcome.response_record(response))
+        return response
+
+    async def acomplete(
+        self,
+        messages: list[dict[str, Any]],
+        system: str = "",
+        tools: list[Tool] | None = None,
+        max_tokens: int = 1024,
+        response_format: dict[str, Any] | None = None,
+        json_mode: bool = False,
+        max_retries: int | None = None,
+    ) -> LLMResponse:
+        """Like :meth:`complete`; a replay returns at once, a recording awaits ``inner``."""
+        request = make_request(
+            messages, system, tools, max_tokens, response_format, json_mode, max_retries
+        )
+        hit = self._lookup("acomplete", request)
+        if hit is not None:
+            return self._response(hit)  # type: ignore[no-any-return]
+        real = self._real()
+        try:
+            response = await real.acomplete(
+                messages=messages,
+                system=system,
+                tools=tools,
+                max_tokens=max_tokens,
+                response_format=response_format,
+                json_mode=json_mode,
+                max_retries=max_retries,
+            )
+        except ProviderError as exc:
+            self._record("acomplete", request, error=outcome.error_record(exc))
+            raise
+        self._record("acomplete", request, response=outcome.response_record(response))
+        return response
+
+    async def stream(
+        self,
+        messages: list[dict[str, Any]],
+        system: str = "",
+        tools: list[Tool] | None = None,
+        max_tokens: int = 4096,
+    ) -> AsyncIterator[Any]:
+        """Replay the recorded events, or pass the inner stream's events on as they arrive."""
+        request = make_request(messages, system, tools, max_tokens)
+        hit = self._lookup("stream", request)
+        if hit is not None:
+            previous = 0.0
+            for at, event in self._replay_events(hit):
+                if self.realtime and at is not None:
+                    await self.clock.asleep(max(0.0, at - previous))
+                    previous = at
+                yield event
+            if hit["call"] == "stream" and "error" in hit:
+                raise outcome.error_from_record(hit["error"])
+            if hit.get("truncated"):
+                raise self._truncated(hit)
+            return
+        inner_stream = self._real().stream(
+            messages=messages, system=system, tools=tools, max_tokens=max_tokens
+        )
+        records: list[dict[str, Any]] = []
+        snapshot = ""
+        start = time.monotonic()
+        try:
+            async for event in inner_stream:
+                records.append(outcome.event_record(event, snapshot, time.monotonic() - start))
+                if event.type == "text_delta":
+                    snapshot = getattr(event, "snapshot", snapshot + event.content)
+                yield event  # passed on as it arrives: nothing is buffered
+        except ProviderError as exc:
+            self._record("stream", request, events=records, error=outcome.error_record(exc))
+            raise
+        except GeneratorExit:  # the caller stopped reading: keep what it saw, marked as cut
+            self._record("stream", request, events=records, truncated=True)
+            raise
+        else:
+            self._record("stream", request, events=records)
+        finally:
+            close = getattr(inner_stream, "aclose", None)
+            if close is not None:
+                await close()
+
+    def _replay_events(self, hit: Interaction) -> list[tuple[float | None, Any]]:
+        types = self._types()
+        if hit["call"] != "stream":
+            if "error" in hit:
+                exc = outcome.error_from_record(hit["error"])
+                event = types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+                return [(None, event)]
+            return [(None, e) for e in outcome.events_from_response_record(hit["response"], types)]
+        records = hit.get("events", [])
+        events = outcome.events_from_record(records, types)
+        return [(r.get("at"), e) for r, e in zip(records, events, strict=True)]
+
+    def _truncated(self, hit: Interaction) -> CassetteError:
+        return CassetteError(
+            f"The recorded stream in {storage.display(self.path)} ends after "
+            f"{len(hit.get('events', []))} event(s): while recording, the caller stopped "
+            "reading there, and now it reads on. Re-record it with --llm-record-mode=all."
+        )
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self) -> None:
+        """Write what was recorded in this session (scrubbed) to the cassette.
+
+        Nothing is written when nothing was recorded. Safe to call more than once.
+        """
+        with self._lock:
+            new, self._new = self._new, []
+        if not new:
+            return
+        redactor = self._redactor.refreshed()
+        interactions = []
+        for raw in new:
+            interaction = redactor.scrub(raw)
+            if self._matcher.before_record_request is not None:
+                request = self._matcher.before_record_request(interaction["request"])
+                if request is None:
+                    continue
+                interaction["request"] = request
+            if self._before_record is not None:
+                before = outcome.to_plain(interaction["request"])
+                result = self._before_record(interaction)
+                if result is None:
+                    continue
+                if outcome.to_plain(result.get("request")) != before:
+                    raise UsageError(
+                        "before_record changed the request of an interaction; incoming requests "
+                        "are not rewritten by before_record, so it would never match again. "
+                        "Rewrite requests with before_record_request=..., which is applied to "
+                        "incoming requests too."
+                    )
+                interaction = result
+            interactions.append(interaction)
+        real = self._inner
+        header = {
+            "provider": f"{type(real).__module__}.{type(real).__qualname__}" if real else "",
+            "model": self.model or _first_model(interactions),
+        }
+        storage.save(self.path, interactions, header=header, replace=self.mode is RecordMode.ALL)
+        self.exists = True
+
+    def __enter__(self) -> CassetteProvider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.save()
+
+    async def __aenter__(self) -> CassetteProvider:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.save()
+
+    def __repr__(self) -> str:
+        return (
+            f"CassetteProvider({storage.display(self.path)!r}, mode={self.mode.value!r}, "
+            f"{len(self._interactions)} recorded, {len(self._new)} new)"
+        )
+
+
+def _count(n: int) -> str:
+    return f"{n} message" if n == 1 else f"{n} messages"
+
+
+def _first_model(interactions: list[Interaction]) -> str:
+    for interaction in interactions:
+        if "response" in interaction:
+            return str(interaction["response"].get("model", ""))
+        for event in interaction.get("events", ()):
+            if event.get("type") == "finish" and event.get("model"):
+                return str(event["model"])
+    return ""

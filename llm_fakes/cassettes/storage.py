@@ -1,0 +1,175 @@
+"""Reading and writing cassette files: validated loads, atomic writes, merged concurrent saves.
+
+* A write goes to a temporary file in the cassette's own folder, is flushed to disk, and then
+  renamed over the cassette (``os.replace`` is atomic), so a process killed while saving leaves
+  the previous cassette whole.
+* Saves take a file lock (``filelock``) beside the cassette and re-read it under the lock: two
+  pytest-xdist workers recording into one cassette both end up in it.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"
+    >>> _ = save(path, [], header={"provider": "p", "model": "m"}, replace=False)
+    >>> load(path)["interactions"]
+    []
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from llm_fakes.cassettes import _yaml
+from llm_fakes.cassettes.format import new_document, validate_document
+from llm_fakes.errors import CassetteFormatError, CassetteWriteError
+
+__all__ = ["RUN_ID", "display", "load", "lock_path", "save"]
+
+#: This test run's id: pytest-xdist workers of one run share it, so a cassette re-recorded in
+#: ``all`` mode by several workers keeps all of their interactions.
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+LOCK_TIMEOUT = 120.0
+
+
+def display(path: Path) -> str:
+    """The path as shown in messages: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file guarding ``path``: hidden, beside it."""
+    return path.with_name(f".{path.name}.lock")
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteFormatError(
+            f"Cassette {display(path)} is not UTF-8 text ({exc.reason} at byte {exc.start}). "
+            "Re-record it with --llm-record-mode=all."
+        ) from None
+
+
+def parse(text: str, path: Path) -> dict[str, Any]:
+    """Parse and validate a cassette's text."""
+    import yaml
+
+    try:
+        data = _yaml.loads(text)
+    except yaml.YAMLError as exc:
+        raise CassetteFormatError(
+            f"Cassette {display(path)} is not valid YAML: {str(exc).splitlines()[0]} "
+            f"({getattr(exc, 'problem_mark', '')!s}). Fix it by hand, or re-record it with "
+            "--llm-record-mode=all."
+        ) from None
+    return validate_document(data, display(path))
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Load and validate a cassette.
+
+    Raises:
+        CassetteFormatError: The file is corrupt, hand-broken or of an unknown version.
+        FileNotFoundError: There is no such file.
+    """
+    return parse(read_text(path), path)
+
+
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """What identifies this version of the file (``None`` when it does not exist)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically (temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save(
+    path: Path,
+    interactions: Sequence[dict[str, Any]],
+    *,
+    header: dict[str, str],
+    replace: bool,
+    run_id: str = RUN_ID,
+) -> dict[str, Any]:
+    """Write ``interactions`` to the cassette under its lock; return the document written.
+
+    The cassette is re-read under the lock, and ``interactions`` are appended to what it holds
+    then. With ``replace`` (record mode ``all``) they replace it instead, unless it was
+    re-recorded during this same run (its header's ``run`` is ``run_id``): then another test or
+    worker re-recorded it a moment ago, and both sets are kept.
+
+    Raises:
+        CassetteWriteError: The file could not be written; the previous cassette is intact.
+        CassetteFormatError: The cassette on disk is corrupt (nothing is written over it).
+    """
+    from filelock import FileLock, Timeout
+
+    recorded_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(lock_path(path)), timeout=LOCK_TIMEOUT):
+            existing: list[dict[str, Any]] = []
+            if path.exists():
+                current = load(path)
+                if not replace or current["header"].get("run") == run_id:
+                    existing = current["interactions"]
+            doc = new_document(
+                provider=header.get("provider", ""),
+                model=header.get("model", ""),
+                recorded_at=recorded_at,
+            )
+            if replace:  # marks the file as re-recorded by this run, for the next worker
+                doc["header"]["run"] = run_id
+            doc["interactions"] = [*existing, *interactions]
+            write_atomic(path, _yaml.dumps(doc))
+            return doc
+    except Timeout:
+        raise CassetteWriteError(
+            f"Could not save cassette {display(path)}: its lock {display(lock_path(path))} was "
+            f"held for more than {LOCK_TIMEOUT:.0f} s. The previous cassette is intact; delete "
+            "the lock file if no other test process is running."
+        ) from None
+    except OSError as exc:
+        raise CassetteWriteError(
+            f"Could not save cassette {display(path)}: {exc.strerror or exc} "
+            f"({type(exc).__name__}). The previous cassette is intact; check that the folder "
+            "exists and is writable."
+        ) from None
