@@ -1,0 +1,184 @@
+"""pytest integration of cassettes, in the style of pytest-recording.
+
+Registered by :mod:`llm_fakes.pytest_plugin`; cheap to import (the provider is imported inside
+the fixture).
+
+* ``llm_cassette``: a :class:`~llm_fakes.CassetteProvider` for this test, on
+  ``<cassette dir>/<test module>/<test name>.yaml``; saved at teardown.
+* ``llm_real_provider``: what to record from. Override it in a ``conftest.py``; it is requested
+  only when something has to be recorded, so never in record mode ``none``.
+* ``--llm-record-mode`` / ``llm_fakes_record_mode``: ``none`` (default), ``once``,
+  ``new_episodes``, ``all``.
+* ``--llm-cassette-dir`` / ``llm_fakes_cassette_dir``: the cassette folder, relative to the
+  rootdir (default ``cassettes``).
+* ``--llm-strict-cassettes`` / ``llm_fakes_strict_cassettes`` (``on``/``off``): fail a test that
+  leaves recorded interactions unplayed (:class:`~llm_fakes.errors.UnusedInteractionsError`).
+* ``@pytest.mark.llm_cassette(name=None, *, record_mode=..., strict=..., **options)``: name or
+  share a cassette (a name with a ``/`` is relative to the cassette folder, otherwise to this
+  module's folder in it) and pass ``CassetteProvider`` keywords (``match_on=``, ``normalize=``,
+  ``filters=``, ...).
+* The ``llm_config`` fixture may hold ``"record_mode"``, ``"strict_cassettes"`` and
+  ``"cassette"`` (a dict of ``CassetteProvider`` keywords for a whole directory).
+
+Settings follow :mod:`llm_fakes.config`'s precedence: command line > ini > marker > ``llm_config``.
+
+Example (a test module)::
+
+    @pytest.mark.llm_cassette(match_on=["messages"])
+    def test_reply(llm_cassette):
+        assert answer(llm_cassette, "What is 2+2?") == "4"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from llm_fakes.config import RECORD_MODE, Setting, add_options, resolve_for
+from llm_fakes.errors import UsageError
+
+if TYPE_CHECKING:
+    from llm_fakes.cassettes.provider import CassetteProvider
+    from llm_fakes.provider import LLMProvider
+
+__all__ = ["CASSETTE_DIR", "STRICT_CASSETTES", "cassette_path", "llm_cassette", "llm_real_provider"]
+
+MARKER = "llm_cassette"
+CASSETTE_DIR = Setting(
+    name="cassette_dir",
+    help="Folder of the cassettes, relative to the rootdir (default: cassettes).",
+    default="cassettes",
+)
+STRICT_CASSETTES = Setting(
+    name="strict_cassettes",
+    help="Fail a test that leaves recorded cassette interactions unplayed: on or off (default).",
+    default="off",
+    choices=("on", "off"),
+    marker=MARKER,
+    marker_kwarg="strict",
+    bool_values=("on", "off"),
+)
+_OWN_KWARGS = frozenset({"name", "record_mode", "strict"})
+_PROVIDER_KWARGS = frozenset(
+    {
+        "match_on",
+        "normalize",
+        "filters",
+        "filter_keys",
+        "before_record_request",
+        "before_record",
+        "allow_playback_repeats",
+        "types",
+        "realtime",
+        "clock",
+    }
+)
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser, [RECORD_MODE, CASSETTE_DIR, STRICT_CASSETTES])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(name=None, *, record_mode=None, strict=None, **options): name or share the "
+        "test's cassette (relative to its module's cassette folder; with a '/' to the cassette "
+        "folder) and pass CassetteProvider options such as match_on=[...].",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+_UNSAFE = re.compile(r"[^\w.\[\]=,+@-]")
+
+
+def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Path:
+    """Where this test's cassette lives.
+
+    ``<dir>/<module>/<Class.>test[params].yaml``; ``name`` replaces the file name (a name with a
+    ``/`` is relative to ``<dir>`` instead).
+    """
+    config = request.config
+    folder = Path(str(resolve_for(CASSETTE_DIR, config).value))
+    if not folder.is_absolute():
+        folder = config.rootpath / folder
+    if name is None:
+        test = request.node.name
+        if request.cls is not None:
+            test = f"{request.cls.__name__}.{test}"
+        return folder / Path(request.node.path).stem / f"{_UNSAFE.sub('_', test)}.yaml"
+    base = folder if "/" in name else folder / Path(request.node.path).stem
+    path = base / name
+    return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
+
+
+def _options(request: pytest.FixtureRequest, llm_config: dict[str, Any]) -> dict[str, Any]:
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(llm_config.get("cassette") or {})
+    if marker is not None:
+        if len(marker.args) > 1:
+            raise UsageError(
+                f"@pytest.mark.{MARKER} takes one cassette name, got {marker.args!r}. "
+                "Use one cassette per test, or share one by giving the tests the same name."
+            )
+        options.update({k: v for k, v in marker.kwargs.items() if k not in _OWN_KWARGS})
+        name = marker.args[0] if marker.args else marker.kwargs.get("name")
+        if name is not None:
+            options["name"] = str(name)
+    unknown = sorted(set(options) - _PROVIDER_KWARGS - {"name"})
+    if unknown:
+        raise UsageError(
+            f"Unknown cassette option(s) {unknown!r} for {request.node.nodeid}. The options are "
+            f"{sorted(_OWN_KWARGS | _PROVIDER_KWARGS)!r}; fix the @pytest.mark.{MARKER} "
+            "marker or llm_config['cassette']."
+        )
+    return options
+
+
+@pytest.fixture
+def llm_real_provider() -> LLMProvider:
+    """The real provider cassettes record from: override it (unused in record mode none)."""
+    raise UsageError(
+        "A cassette has to record (the record mode is not 'none'), but the llm_real_provider "
+        "fixture is not overridden. Define it in your conftest.py, returning your real "
+        "provider:\n\n    @pytest.fixture\n    def llm_real_provider():\n"
+        "        return MyProvider(...)\n\nor replay only with --llm-record-mode=none."
+    )
+
+
+@pytest.fixture
+def llm_cassette(
+    request: pytest.FixtureRequest, llm_config: dict[str, Any]
+) -> Iterator[CassetteProvider]:
+    """A CassetteProvider for this test (cassettes/<module>/<test>.yaml), saved at teardown."""
+    from llm_fakes.cassettes.provider import CassetteProvider
+
+    mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
+    strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
+    options = _options(request, llm_config)
+    path = cassette_path(request, options.pop("name", None))
+
+    def real() -> LLMProvider:
+        provider: LLMProvider = request.getfixturevalue("llm_real_provider")
+        return provider
+
+    cassette = CassetteProvider(path, inner=real, mode=mode, **options)
+    yield cassette
+    cassette.save()
+    reports = request.node.stash.get(_REPORTS, {})
+    call = reports.get("call")
+    if strict == "on" and call is not None and call.passed:
+        cassette.assert_all_played()
