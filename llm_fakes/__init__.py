@@ -65,6 +65,10 @@ from llm_fakes.typeset import TypeSet
 if TYPE_CHECKING:
     from llm_fakes.cassettes.provider import CassetteProvider as CassetteProvider
     from llm_fakes.cassettes.provider import RecordMode as RecordMode
+    from llm_fakes.http.anthropic import AnthropicProvider as AnthropicProvider
+    from llm_fakes.http.fake_anthropic import FakeAnthropic as FakeAnthropic
+    from llm_fakes.http.fake_openai import FakeOpenAI as FakeOpenAI
+    from llm_fakes.http.openai import OpenAIProvider as OpenAIProvider
     from llm_fakes.scripted.files import load_script as load_script
     from llm_fakes.scripted.provider import ScriptedProvider as ScriptedProvider
     pass
@@ -73,6 +77,10 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "CassetteProvider": "llm_fakes.cassettes.provider",
     "RecordMode": "llm_fakes.cassettes.provider",
+    "AnthropicProvider": "llm_fakes.http.anthropic",
+    "FakeAnthropic": "llm_fakes.http.fake_anthropic",
+    "FakeOpenAI": "llm_fakes.http.fake_openai",
+    "OpenAIProvider": "llm_fakes.http.openai",
     "ScriptedProvider": "llm_fakes.scripted.provider",
     "load_script": "llm_fakes.scripted.files",
 }

@@ -1,0 +1,159 @@
+"""The loopback form of a fake server: a threaded HTTP/1.1 server on 127.0.0.1.
+
+Streams go out with chunked transfer encoding, one HTTP chunk per SSE event, flushed at once.
+A scripted connection drop closes the socket without the closing chunk (or before any response).
+Leaving the ``with`` block stops the accept loop, shuts every open connection and joins the
+handler threads, so no thread or socket outlives the test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from llm_fakes.http.fake_server import FakeServer, WireResponse
+
+__all__ = ["LoopbackServer"]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 30
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, threading.current_thread(), add=True)
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):
+            super().finish()
+        self.server.track(self.connection, threading.current_thread(), add=False)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:
+            # The client reset the connection (a cancelled stream, a closed pool): not an error
+            # of the server, and not worth a traceback on the test's stderr.
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: a test's output is not the place for an access log."""
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        wire = self.server.fake.handle(self.command, path, self.headers.items(), raw)
+        try:
+            self._send(wire)
+        except OSError:
+            # The client went away (an early break of a stream): nothing left to say.
+            self.close_connection = True
+
+    def _send(self, wire: WireResponse) -> None:
+        if wire.ending == "no_response":
+            self._drop()
+            return
+        self.send_response(wire.status)
+        for name, value in wire.headers:
+            self.send_header(name, value)
+        if wire.stream:
+            self.send_header("transfer-encoding", "chunked")
+        else:
+            length = wire.content_length or sum(len(p) for p in wire.parts)
+            self.send_header("content-length", str(length))
+        self.end_headers()
+        delay = self.server.fake.chunk_delay
+        for i, part in enumerate(wire.parts):
+            if i and delay:
+                time.sleep(delay)
+            if wire.stream:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            else:
+                self.wfile.write(part)
+            self.wfile.flush()
+        if wire.ending == "reset":
+            self._drop()
+            return
+        if wire.stream:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    def _drop(self) -> None:
+        self.wfile.flush()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], fake: FakeServer) -> None:
+        self.fake = fake
+        self._open: dict[socket.socket, threading.Thread] = {}
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def track(self, conn: socket.socket, thread: threading.Thread, *, add: bool) -> None:
+        with self._open_lock:
+            if add:
+                self._open[conn] = thread
+            else:
+                self._open.pop(conn, None)
+
+    def close_all(self) -> None:
+        with self._open_lock:
+            open_now = dict(self._open)
+        for conn in open_now:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        for thread in open_now.values():
+            thread.join(timeout=5)
+
+
+class LoopbackServer:
+    """Runs a fake on ``host:port`` (port 0: a free one) in a background thread."""
+
+    def __init__(self, fake: FakeServer, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = _Server((host, port), fake)
+        self.host = host
+        self.port = int(self._server.server_address[1])
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"llm-fakes {type(fake).__name__} :{self.port}",
+            daemon=True,
+        )
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop accepting, close every connection, join the threads."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.close_all()
+        self._server.server_close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)

@@ -1,0 +1,319 @@
+"""``FakeAnthropic``: a scripted server that speaks the Anthropic Messages wire format.
+
+It answers ``POST /v1/messages`` as Anthropic does: ``message`` bodies with ``text``,
+``tool_use`` and ``thinking`` content blocks; SSE streams of ``message_start``,
+``content_block_start`` / ``content_block_delta`` (``text_delta``, ``input_json_delta``,
+``thinking_delta``, ``signature_delta``) / ``content_block_stop``, ``ping``, ``message_delta``
+and ``message_stop``; ``{"type": "error", "error": {...}}`` bodies with Anthropic's status codes
+(529 for overloaded). It checks requests as the API does: the ``anthropic-version`` header,
+``max_tokens``, roles, and that every ``tool_use`` is answered by a ``tool_result`` in the next
+message. JSON mode is recognised in both forms :mod:`~llm_fakes.http.anthropic_wire` sends.
+
+Script stop reasons are in the seed's words (``"stop"``, ``"tool_calls"``, ``"length"``) and go on
+the wire in Anthropic's (``end_turn``, ``tool_use``, ``max_tokens``).
+
+Example:
+    >>> import anthropic, httpx2  # the Anthropic SDK takes only httpx2 clients
+    >>> fake = FakeAnthropic(["Hello there"])
+    >>> client = anthropic.Anthropic(api_key="k",
+    ...                              http_client=httpx2.Client(transport=fake.transport()))
+    >>> msg = client.messages.create(model="claude-fake-1", max_tokens=50,
+    ...                              messages=[{"role": "user", "content": "Hi"}])
+    >>> msg.content[0].text, msg.stop_reason
+    ('Hello there', 'end_turn')
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
+from llm_fakes.http.fake_server import FakeServer, WireResponse
+from llm_fakes.scripted.render import Rendered, chunk_text
+
+__all__ = ["FakeAnthropic"]
+
+WIRE_STOP = {"stop": "end_turn", "tool_calls": "tool_use", "length": "max_tokens"}
+_ERROR_TYPES = {
+    "invalid_request": "invalid_request_error",
+    "auth": "authentication_error",
+    "rate_limit": "rate_limit_error",
+    "server": "api_error",
+    "not_found": "not_found_error",
+    "timeout": "timeout_error",
+    "overloaded": "overloaded_error",
+}
+
+
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content if isinstance(b, dict)]
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(str(b.get("text", "")) for b in _blocks(content) if b.get("type") == "text")
+
+
+def _check_messages(messages: list[Any]) -> str | None:
+    owed: list[str] = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
+            role = m.get("role") if isinstance(m, dict) else m
+            return f"messages.{i}.role: Input should be 'user' or 'assistant' (got {role!r})"
+        content = m.get("content")
+        if not isinstance(content, str | list):
+            return f"messages.{i}.content: Input should be a valid string or list of blocks"
+        blocks = _blocks(content)
+        results = [b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"]
+        if owed:
+            missing = [t for t in owed if t not in results]
+            if m["role"] != "user" or missing:
+                return (
+                    f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(missing or owed)}. Each `tool_use` block must "
+                    "have a corresponding `tool_result` block in the next message."
+                )
+        extra = [t for t in results if t not in owed]
+        if extra:
+            return (
+                f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
+                f"{', '.join(map(str, extra))}. Each `tool_result` block must have a "
+                "corresponding `tool_use` block in the previous message."
+            )
+        owed = [str(b.get("id")) for b in blocks if b.get("type") == "tool_use"]
+    if owed:
+        return (
+            f"messages.{len(messages) - 1}: the conversation ends with `tool_use` blocks "
+            f"({', '.join(owed)}) that no `tool_result` answers."
+        )
+    return None
+
+
+def _seed_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wire messages back in the seed's OpenAI style (what ``AnthropicProvider`` was given)."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        content = m["content"]
+        if isinstance(content, str):
+            out.append({"role": m["role"], "content": content})
+            continue
+        blocks = _blocks(content)
+        if m["role"] == "user":
+            for b in blocks:
+                if b.get("type") == "tool_result":
+                    res = b.get("content", "")
+                    tool: dict[str, Any] = {
+                        "role": "tool",
+                        "tool_call_id": b.get("tool_use_id"),
+                        "content": res if isinstance(res, str) else _text_of(res),
+                    }
+                    if b.get("is_error"):
+                        tool["is_error"] = True
+                    out.append(tool)
+            if any(b.get("type") != "tool_result" for b in blocks):
+                out.append({"role": "user", "content": _text_of(blocks)})
+            continue
+        msg: dict[str, Any] = {"role": "assistant", "content": _text_of(blocks)}
+        calls = [b for b in blocks if b.get("type") == "tool_use"]
+        if calls:
+            msg["tool_calls"] = [
+                {
+                    "id": b.get("id"),
+                    "type": "function",
+                    "function": {"name": b.get("name"), "arguments": json.dumps(b.get("input"))},
+                }
+                for b in calls
+            ]
+        out.append(msg)
+    return out
+
+
+class FakeAnthropic(FakeServer):
+    """A scripted fake of the Anthropic Messages API (see :class:`FakeServer` for options).
+
+    ``.transport()`` gives an in-process httpx transport; ``.serve()`` a loopback server whose
+    base URL (``http://127.0.0.1:<port>``) is what ``anthropic.Anthropic(base_url=...)`` takes.
+    """
+
+    api_name = "Anthropic"
+    base_path = ""
+
+    def route_ok(self, method: str, path: str) -> bool:
+        return method == "POST" and path.rstrip("/").endswith("/v1/messages")
+
+    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+        if not headers.get("anthropic-version"):
+            return "anthropic-version: header is required"
+        if not isinstance(body.get("model"), str) or not body["model"]:
+            return "model: Field required"
+        max_tokens = body.get("max_tokens")
+        if not isinstance(max_tokens, int) or max_tokens < 1:
+            return f"max_tokens: Field required, an integer >= 1 (got {max_tokens!r})"
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "messages: Field required, a non-empty list"
+        for i, tool in enumerate(body.get("tools") or ()):
+            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+                return f"tools.{i}.name: Field required"
+            if "type" not in tool and not isinstance(tool.get("input_schema"), dict):
+                return f"tools.{i}.input_schema: Field required"
+        fmt = (body.get("output_config") or {}).get("format")
+        if fmt is not None and (
+            not isinstance(fmt, dict)
+            or fmt.get("type") != "json_schema"
+            or not isinstance(fmt.get("schema"), dict)
+        ):
+            return "output_config.format: expected {'type': 'json_schema', 'schema': {...}}"
+        return _check_messages(messages)
+
+    def view(self, body: dict[str, Any]) -> dict[str, Any]:
+        system = body.get("system") or ""
+        system = system if isinstance(system, str) else _text_of(system)
+        instructed = JSON_INSTRUCTION in system
+        if instructed:
+            system = system.replace(JSON_INSTRUCTION, "").rstrip("\n")
+        fmt = (body.get("output_config") or {}).get("format")
+        schema = fmt.get("schema") if isinstance(fmt, dict) else None
+        rf: dict[str, Any] | None = None
+        if schema is not None:
+            rf = {"type": "json_schema", "json_schema": {"schema": schema}}
+        elif instructed:
+            rf = {"type": "json_object"}
+        return {
+            "model": body["model"],
+            "messages": _seed_messages(body["messages"]),
+            "system": system,
+            "tools": [
+                {
+                    "name": t["name"],
+                    "description": t.get("description", ""),
+                    "parameters": t.get("input_schema") or {},
+                }
+                for t in body.get("tools") or ()
+            ],
+            "max_tokens": body["max_tokens"],
+            "stream": bool(body.get("stream")),
+            "json_mode": rf is not None,
+            "response_format": rf,
+            "schema": schema,
+        }
+
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
+        etype = _ERROR_TYPES.get(kind, "api_error")
+        return {
+            "type": "error",
+            "error": {"type": etype, "message": message},
+            "request_id": "req_llmfakes",
+        }
+
+    def overloaded(self, message: str) -> WireResponse:
+        return self.error(529, message, "overloaded")
+
+    def _usage(self, r: Rendered) -> dict[str, Any]:
+        cached = min(r.cached_tokens, r.input_tokens)
+        return {
+            "input_tokens": r.input_tokens - cached,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": cached,
+            "output_tokens": r.output_tokens,
+            "service_tier": "standard",
+        }
+
+    def _signature(self, turn: int) -> str:
+        return f"bGxtLWZha2VzLXNpZ25hdHVyZQ{turn:04d}"
+
+    def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
+        content: list[dict[str, Any]] = []
+        if r.reasoning:
+            thinking = {"type": "thinking", "thinking": r.reasoning}
+            content.append(thinking | {"signature": self._signature(turn)})
+        if r.text:
+            content.append({"type": "text", "text": r.text})
+        for u in r.tool_uses:
+            content.append({"type": "tool_use", "id": u.id, "name": u.name, "input": u.input})
+        return {
+            "id": f"msg_llmfakes{turn:04d}",
+            "type": "message",
+            "role": "assistant",
+            "model": r.model,
+            "content": content,
+            "stop_reason": WIRE_STOP.get(r.stop_reason, r.stop_reason),
+            "stop_sequence": None,
+            "usage": self._usage(r),
+        }
+
+    def stream_parts(
+        self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
+    ) -> list[bytes]:
+        start = self.reply_body(r, body, turn) | {"content": [], "stop_reason": None}
+        start["usage"] = self._usage(r) | {"output_tokens": 1}
+        parts = [_event("message_start", {"type": "message_start", "message": start})]
+        index = 0
+        pinged = False
+
+        def block(first: dict[str, Any], deltas: list[dict[str, Any]]) -> None:
+            nonlocal index, pinged
+            start = {"type": "content_block_start", "index": index, "content_block": first}
+            parts.append(_event("content_block_start", start))
+            if not pinged:
+                parts.append(_event("ping", {"type": "ping"}))
+                pinged = True
+            for d in deltas:
+                parts.append(
+                    _event(
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": index, "delta": d},
+                    )
+                )
+
+        def stop() -> None:
+            nonlocal index
+            parts.append(
+                _event("content_block_stop", {"type": "content_block_stop", "index": index})
+            )
+            index += 1
+
+        if r.reasoning:
+            deltas = [{"type": "thinking_delta", "thinking": c} for c in r.reasoning_chunks]
+            deltas.append({"type": "signature_delta", "signature": self._signature(turn)})
+            block({"type": "thinking", "thinking": "", "signature": ""}, deltas)
+            stop()
+        texts = r.text_chunks if text_limit is None else r.text_chunks[:text_limit]
+        if r.text:
+            deltas = [{"type": "text_delta", "text": c} for c in texts]
+            block({"type": "text", "text": ""}, deltas)
+            if text_limit is not None:
+                return parts
+            stop()
+        if text_limit is not None:
+            return parts
+        for u in r.tool_uses:
+            pieces = ["", *chunk_text(json.dumps(u.input, ensure_ascii=False), 7)]
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces]
+            first = {"type": "tool_use", "id": u.id, "name": u.name, "input": {}}
+            block(first, deltas)
+            stop()
+        if not pinged:
+            parts.append(_event("ping", {"type": "ping"}))
+        delta = {"stop_reason": WIRE_STOP.get(r.stop_reason, r.stop_reason), "stop_sequence": None}
+        usage = self._usage(r)
+        usage.pop("service_tier")
+        parts.append(
+            _event("message_delta", {"type": "message_delta", "delta": delta, "usage": usage})
+        )
+        parts.append(_event("message_stop", {"type": "message_stop"}))
+        return parts
+
+    def stream_error_part(self, message: str) -> bytes:
+        return _event(
+            "error", {"type": "error", "error": {"type": "api_error", "message": message}}
+        )
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return b"event: " + name.encode() + b"\ndata: " + payload + b"\n\n"

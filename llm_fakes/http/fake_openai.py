@@ -1,0 +1,264 @@
+"""``FakeOpenAI``: a scripted server that speaks the Chat Completions wire format.
+
+It answers ``POST .../chat/completions`` as OpenAI does: ``chat.completion`` bodies; SSE streams
+of ``chat.completion.chunk`` ``data:`` lines (role chunk, ``content`` deltas, ``tool_calls``
+deltas with arguments in pieces, a ``finish_reason`` chunk, a usage chunk when
+``stream_options.include_usage`` is set, then ``data: [DONE]``); reasoning as
+``reasoning_content`` deltas (the field OpenAI-compatible servers use); ``{"error": {...}}``
+bodies with OpenAI's status codes and types. It checks requests as the API does (400 for a
+missing model, a ``tool`` message answering no ``tool_calls``, an unanswered tool call...).
+
+Example:
+    >>> import openai, httpx
+    >>> from llm_fakes.scripted.turns import Reply, ToolCall
+    >>> fake = FakeOpenAI([Reply(tool_calls=[ToolCall("get_weather", {"city": "Oslo"})])])
+    >>> client = openai.OpenAI(api_key="sk-test",
+    ...                        http_client=httpx.Client(transport=fake.transport()))
+    >>> out = client.chat.completions.create(
+    ...     model="gpt-4o", messages=[{"role": "user", "content": "Weather in Oslo?"}])
+    >>> call = out.choices[0].message.tool_calls[0]
+    >>> call.function.name, call.function.arguments, out.choices[0].finish_reason
+    ('get_weather', '{"city":"Oslo"}', 'tool_calls')
+    >>> fake.requests[0].messages
+    [{'role': 'user', 'content': 'Weather in Oslo?'}]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from llm_fakes.http.fake_server import FakeServer, WireResponse, json_response
+from llm_fakes.scripted.render import Rendered, chunk_text
+
+__all__ = ["FakeOpenAI"]
+
+CREATED = 1_767_225_600  # fixed, so recordings of the fake are byte-stable
+ROLES = ("system", "developer", "user", "assistant", "tool")
+_ERROR_TYPES = {
+    "invalid_request": ("invalid_request_error", None),
+    "auth": ("invalid_request_error", "invalid_api_key"),
+    "rate_limit": ("requests", "rate_limit_exceeded"),
+    "server": ("server_error", None),
+    "not_found": ("invalid_request_error", "unknown_url"),
+    "timeout": ("timeout", None),
+}
+
+
+def _args(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _check_messages(messages: list[Any]) -> str | None:
+    pending: list[str] = []  # tool_call ids still owed a tool message
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ROLES:
+            role = m.get("role") if isinstance(m, dict) else m
+            return f"Invalid value for 'messages[{i}].role': {role!r}. Supported: {list(ROLES)!r}."
+        role = m["role"]
+        if role == "tool":
+            call_id = m.get("tool_call_id")
+            if call_id not in pending:
+                return (
+                    f"Invalid parameter: messages[{i}] with role 'tool' (tool_call_id "
+                    f"{call_id!r}) must be a response to a preceding message with 'tool_calls'."
+                )
+            pending.remove(call_id)
+            continue
+        if pending:
+            return (
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                f"responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {', '.join(pending)} (before messages[{i}])."
+            )
+        content = m.get("content")
+        if content is None and not (role == "assistant" and m.get("tool_calls")):
+            return f"Invalid value for 'messages[{i}].content': expected a string, got None."
+        for j, call in enumerate(m.get("tool_calls") or ()):
+            fn = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(fn, dict) or not fn.get("name") or not call.get("id"):
+                return f"Missing required parameter: 'messages[{i}].tool_calls[{j}].function.name'."
+            if not isinstance(fn.get("arguments"), str):
+                return f"Invalid type for 'messages[{i}].tool_calls[{j}].function.arguments'."
+            pending.append(call["id"])
+    return None
+
+
+class FakeOpenAI(FakeServer):
+    """A scripted fake of the OpenAI Chat Completions API (see :class:`FakeServer` for options).
+
+    ``.transport()`` gives an in-process httpx transport; ``.serve()`` a loopback server whose
+    base URL (``http://127.0.0.1:<port>/v1``) is what ``openai.OpenAI(base_url=...)`` takes.
+    """
+
+    api_name = "OpenAI"
+    base_path = "/v1"
+
+    def route_ok(self, method: str, path: str) -> bool:
+        return method == "POST" and path.rstrip("/").endswith("/chat/completions")
+
+    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+        if not isinstance(body.get("model"), str) or not body["model"]:
+            return "you must provide a model parameter"
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "Invalid 'messages': expected a non-empty array of messages."
+        for key in ("max_tokens", "max_completion_tokens"):
+            value = body.get(key)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                return f"Invalid '{key}': integer below minimum value 1 (got {value!r})."
+        for i, tool in enumerate(body.get("tools") or ()):
+            fn = tool.get("function") if isinstance(tool, dict) else None
+            if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+                return f"Missing required parameter: 'tools[{i}].function.name'."
+        rf = body.get("response_format")
+        if rf is not None:
+            rtype = rf.get("type") if isinstance(rf, dict) else None
+            if rtype not in ("text", "json_object", "json_schema"):
+                return (
+                    f"Invalid 'response_format.type': {rtype!r}. Supported: "
+                    "'text', 'json_object', 'json_schema'."
+                )
+            spec = rf.get("json_schema")
+            if rtype == "json_schema" and (not isinstance(spec, dict) or not spec.get("name")):
+                return "Missing required parameter: 'response_format.json_schema.name'."
+        if body.get("stream_options") is not None and not body.get("stream"):
+            return "The 'stream_options' parameter is only allowed when 'stream' is enabled."
+        return _check_messages(messages)
+
+    def view(self, body: dict[str, Any]) -> dict[str, Any]:
+        system = [
+            m["content"]
+            for m in body["messages"]
+            if m["role"] in ("system", "developer") and isinstance(m.get("content"), str)
+        ]
+        messages = [dict(m) for m in body["messages"] if m["role"] not in ("system", "developer")]
+        rf = body.get("response_format")
+        rtype = rf.get("type") if isinstance(rf, dict) else None
+        json_mode = rtype in ("json_object", "json_schema")
+        schema = None
+        if isinstance(rf, dict) and rtype == "json_schema":
+            schema = (rf.get("json_schema") or {}).get("schema")
+        return {
+            "model": body["model"],
+            "messages": messages,
+            "system": "\n\n".join(system),
+            "tools": [
+                {
+                    "name": t["function"]["name"],
+                    "description": t["function"].get("description", ""),
+                    "parameters": t["function"].get("parameters") or {},
+                }
+                for t in body.get("tools") or ()
+            ],
+            "max_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
+            "stream": bool(body.get("stream")),
+            "json_mode": json_mode,
+            "response_format": rf if json_mode else None,
+            "schema": schema if isinstance(schema, dict) else None,
+        }
+
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
+        etype, code = _ERROR_TYPES.get(kind, ("server_error", None))
+        return {"error": {"message": message, "type": etype, "param": None, "code": code}}
+
+    def overloaded(self, message: str) -> WireResponse:
+        body = {"error": {"message": message, "type": "server_error", "code": "overloaded"}}
+        return json_response(503, body)
+
+    def _usage(self, r: Rendered) -> dict[str, Any]:
+        return {
+            "prompt_tokens": r.input_tokens,
+            "completion_tokens": r.output_tokens,
+            "total_tokens": r.input_tokens + r.output_tokens,
+            "prompt_tokens_details": {"cached_tokens": r.cached_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": (len(r.reasoning) + 3) // 4,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+
+    def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": r.text if (r.text or not r.tool_uses) else None,
+            "refusal": None,
+            "annotations": [],
+        }
+        if r.reasoning:
+            message["reasoning_content"] = r.reasoning
+        if r.tool_uses:
+            message["tool_calls"] = [
+                {
+                    "id": u.id,
+                    "type": "function",
+                    "function": {"name": u.name, "arguments": _args(u.input)},
+                }
+                for u in r.tool_uses
+            ]
+        return {
+            "id": f"chatcmpl-llmfakes{turn:04d}",
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": r.model,
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": r.stop_reason}
+            ],
+            "usage": self._usage(r),
+            "service_tier": "default",
+            "system_fingerprint": "fp_llm_fakes",
+        }
+
+    def stream_parts(
+        self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
+    ) -> list[bytes]:
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        head = {
+            "id": f"chatcmpl-llmfakes{turn:04d}",
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": r.model,
+            "service_tier": "default",
+            "system_fingerprint": "fp_llm_fakes",
+        }
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            data: dict[str, Any] = {**head, "choices": [choice]}
+            if include_usage:
+                data["usage"] = None
+            return _sse(data)
+
+        first: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
+        if r.tool_uses and not r.text:
+            first["content"] = None
+        parts = [chunk(first)]
+        parts += [chunk({"reasoning_content": c}) for c in r.reasoning_chunks]
+        texts = r.text_chunks if text_limit is None else r.text_chunks[:text_limit]
+        parts += [chunk({"content": c}) for c in texts]
+        if text_limit is not None:
+            return parts
+        for i, use in enumerate(r.tool_uses):
+            start = {"index": i, "id": use.id, "type": "function"}
+            start["function"] = {"name": use.name, "arguments": ""}
+            parts.append(chunk({"tool_calls": [start]}))
+            for piece in chunk_text(_args(use.input), 7):
+                parts.append(
+                    chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+                )
+        parts.append(chunk({}, r.stop_reason))
+        if include_usage:
+            parts.append(_sse({**head, "choices": [], "usage": self._usage(r)}))
+        parts.append(b"data: [DONE]\n\n")
+        return parts
+
+    def stream_error_part(self, message: str) -> bytes:
+        return _sse(
+            {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+        )
+
+
+def _sse(data: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n"

@@ -1,0 +1,443 @@
+"""What both fake servers share: the script, the request log, and turning a turn into a response.
+
+A fake answers each request with the next turn of its script (the same ``str`` / ``Reply`` /
+``Fail`` list a ``ScriptedProvider`` takes). A :class:`~llm_fakes.scripted.turns.Reply` is
+resolved by :func:`~llm_fakes.scripted.render.render`, exactly as the scripted provider resolves
+it, and that one outcome is serialised to the wire; so a scenario reads the same through either.
+Failures go on the wire as the real APIs send them:
+
+==================  =======================================================================
+``Fail``            on the wire
+==================  =======================================================================
+``rate_limit``      429 with the API's error body, ``retry-after`` and ``retry-after-ms``
+``overloaded``      Anthropic: 529 ``overloaded_error``; OpenAI: 503 "overloaded"
+``server_error``    its status (500/502/503/504) with the API's error body
+``bad_request``     400 ``invalid_request_error``; ``auth``: 401
+``empty``           200 with no text and no tool calls
+``timeout``         transport: ``httpx.ReadTimeout``; loopback server: 408
+``connection``      the connection is dropped before any response
+``mid_stream``      streamed: the reasoning and first ``after_chunk`` text chunks, then the
+                    connection drops (``recoverable=True``) or an error event ends the stream
+                    (``recoverable=False``); not streamed: the body is cut short (dropped
+                    connection, or a truncated 200 body)
+==================  =======================================================================
+
+Every request is logged in :attr:`FakeServer.requests` as a :class:`RecordedRequest` (its JSON
+body, headers minus credentials, and a normalised view: seed-style messages, system, tools,
+``json_mode`` and the JSON schema). Bad requests get a 400 with the API's JSON error body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from llm_fakes.errors import JSONModeError, UnusedScriptError
+from llm_fakes.scripted.calllog import ScriptedCall
+from llm_fakes.scripted.render import Chunking, Rendered, render
+from llm_fakes.scripted.request import ScriptedRequest
+from llm_fakes.scripted.script import OnExhausted, Script
+from llm_fakes.scripted.turns import Fail, Reply, Turn
+from llm_fakes.types import Tool
+
+__all__ = ["FakeServer", "RecordedRequest", "WireResponse"]
+
+#: Request headers never logged (credentials).
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
+)
+Ending = Literal["complete", "reset", "no_response", "timeout"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordedRequest:
+    """One request a fake received.
+
+    Attributes:
+        method: ``"POST"``...
+        path: The URL path, e.g. ``"/v1/chat/completions"``.
+        headers: Lower-cased request headers, credentials removed.
+        body: The parsed JSON body (``None`` when it was not JSON).
+        status: The status the fake answered with (0 when it dropped the connection).
+        turn: The index of the script turn that answered it (``None`` for a rejected request).
+        model, messages, system, tools, max_tokens, stream: The request in the seed's terms
+            (``messages`` OpenAI-style, ``tools`` as ``{"name", "description", "parameters"}``).
+        json_mode: Whether the request asked for JSON (any of the API's ways, see the wire docs).
+        response_format: The JSON request in OpenAI's shape (``{"type": "json_object"}`` or
+            ``{"type": "json_schema", "json_schema": {...}}``), whatever the API.
+        schema: The requested JSON schema, if any.
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    status: int = 200
+    turn: int | None = None
+    model: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    system: str = ""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    max_tokens: int | None = None
+    stream: bool = False
+    json_mode: bool = False
+    response_format: dict[str, Any] | None = None
+    schema: dict[str, Any] | None = None
+
+
+@dataclass
+class WireResponse:
+    """An HTTP response as the transport and the loopback server both send it."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    parts: list[bytes]
+    stream: bool = False
+    ending: Ending = "complete"
+    #: The declared Content-Length when it differs from the bytes sent (a cut-short body).
+    content_length: int | None = None
+
+
+class FakeServer:
+    """Base of :class:`~llm_fakes.FakeOpenAI` and :class:`~llm_fakes.FakeAnthropic`.
+
+    Args:
+        script: The turns, in order: ``str``, ``Reply`` or ``Fail``; or a ``Script``; or what
+            :func:`~llm_fakes.scripted.files.load_script_file` returns (its rules and settings
+            apply too). Rules are matched against the request in the seed's terms.
+        chunking: How streamed text is split: ``"words"`` (default), ``"chars"`` or an int.
+        chunk_delay: Seconds to wait between streamed chunks (real sleep; default 0).
+        validate_json: Answer 400 when JSON mode is asked for and the scripted reply is not JSON
+            or does not match the schema (SPEC J3; ``Reply(invalid_json=True)`` opts out), with
+            the same message ``ScriptedProvider`` raises.
+        on_exhausted: ``"raise"`` (answer 400 once the script is used up), ``"cycle"`` or
+            ``"repeat_last"``, as for ``ScriptedProvider``.
+        id_prefix: Prefix of generated tool-call ids: ``f"{id_prefix}{n}_{i}"`` for the ``i``-th
+            call of the ``n``-th request.
+    """
+
+    __test__ = False
+    api_name: ClassVar[str] = ""
+    base_path: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        script: Iterable[Turn | str] | Script | Any = (),
+        *,
+        chunking: Chunking = "words",
+        chunk_delay: float = 0.0,
+        validate_json: bool = True,
+        on_exhausted: OnExhausted | None = None,
+        id_prefix: str = "call_",
+    ) -> None:
+        settings: dict[str, Any] = dict(getattr(script, "settings", None) or {})
+        if isinstance(script, Script):
+            self.script = script
+        else:
+            turns = getattr(script, "turns", script)
+            exhausted = on_exhausted or settings.get("on_exhausted") or "raise"
+            self.script = Script(list(turns), on_exhausted=exhausted)
+            self.script.rules.extend(getattr(script, "rules", None) or ())
+        if on_exhausted is not None:
+            self.script.on_exhausted = on_exhausted
+        self.chunking: Chunking = settings.get("chunking", chunking)
+        self.chunk_delay = chunk_delay
+        self.validate_json = validate_json
+        self.id_prefix = id_prefix
+        self.requests: list[RecordedRequest] = []
+        self.problems: list[str] = []
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ hooks (subclasses)
+
+    def route_ok(self, method: str, path: str) -> bool:
+        raise NotImplementedError
+
+    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+        raise NotImplementedError
+
+    def view(self, body: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def overloaded(self, message: str) -> WireResponse:
+        raise NotImplementedError
+
+    def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def stream_parts(
+        self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
+    ) -> list[bytes]:
+        raise NotImplementedError
+
+    def stream_error_part(self, message: str) -> bytes:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ script
+
+    @property
+    def remaining(self) -> list[Turn]:
+        """The queued turns not yet used."""
+        return [turn for _, turn in self.script.unused_turns()]
+
+    def extend(self, turns: Iterable[Turn | str]) -> None:
+        """Append turns to the script."""
+        with self._lock:
+            self.script.add(turns)
+
+    def assert_all_used(self) -> None:
+        """Raise :class:`~llm_fakes.UnusedScriptError` if turns or counted rules are left
+        unused, or a request hit a test-writing mistake (an exhausted script, bad JSON)."""
+        lines = [f"{type(self).__name__}: {p}" for p in self.problems]
+        if self.script.unused_turns() or self.script.unused_rules():
+            lines.append(f"{type(self).__name__} received {len(self.requests)} request(s), but")
+            try:
+                self.script.assert_all_used([])
+            except UnusedScriptError as exc:
+                lines += str(exc).splitlines()[:-2]
+            lines.append(
+                "Remove what is not needed from the script, or make the code under test send the "
+                "requests you scripted."
+            )
+        if lines:
+            raise UnusedScriptError("\n".join(lines))
+
+    # ------------------------------------------------------------------ the request cycle
+
+    def error(
+        self, status: int, message: str, kind: str, headers: Sequence[tuple[str, str]] = ()
+    ) -> WireResponse:
+        """An error response with the API's JSON error body."""
+        return json_response(status, self.error_body(status, message, kind), headers)
+
+    def handle(
+        self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
+    ) -> WireResponse:
+        """Answer one HTTP request (the transport and the loopback server both call this)."""
+        hdrs = {k.lower(): v for k, v in headers}
+        logged = {k: v for k, v in hdrs.items() if k not in SECRET_HEADERS}
+        with self._lock:
+            body: Any = None
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            if not self.route_ok(method, path):
+                resp = self.error(
+                    404,
+                    f"{type(self).__name__} serves POST {self.base_path} only, not "
+                    f"{method} {path}.",
+                    "not_found",
+                )
+                return self._log(resp, method, path, logged, body, None, {})
+            if not isinstance(body, dict):
+                resp = self.error(
+                    400, f"The request body is not a JSON object: {raw[:80]!r}.", "invalid_request"
+                )
+                return self._log(resp, method, path, logged, body, None, {})
+            problem = self.validate(body, hdrs)
+            if problem:
+                resp = self.error(400, problem, "invalid_request")
+                return self._log(resp, method, path, logged, body, None, {})
+            view = self.view(body)
+            index = len(self.requests)
+            call = _scripted_call(view, index)
+            request = call.request
+            picked = self.script.next(call)
+            if picked is None:
+                message = (
+                    f"llm-fakes {type(self).__name__}: the script is exhausted: request "
+                    f"#{index} ({_describe(request)}) arrived after all "
+                    f"{len(self.script.queue)} queued turn(s) were used. Add turns to the "
+                    "script (fake.extend([...])), or pass on_exhausted='cycle' or 'repeat_last'."
+                )
+                self.problems.append(message)
+                resp = self.error(400, message, "invalid_request")
+                return self._log(resp, method, path, logged, body, None, view)
+            turn, source = picked
+            if isinstance(turn, Fail):
+                resp = self._fail(turn, view, body, index)
+            else:
+                resp = self._reply(turn, view, body, index, request, source)
+            return self._log(resp, method, path, logged, body, index, view)
+
+    def _log(
+        self,
+        resp: WireResponse,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any,
+        turn: int | None,
+        view: dict[str, Any],
+    ) -> WireResponse:
+        self.requests.append(
+            RecordedRequest(
+                method=method,
+                path=path,
+                headers=headers,
+                body=body,
+                status=resp.status,
+                turn=turn,
+                **view,
+            )
+        )
+        return resp
+
+    def _reply(
+        self,
+        reply: Reply,
+        view: dict[str, Any],
+        body: dict[str, Any],
+        index: int,
+        request: ScriptedRequest | None = None,
+        source: str = "",
+    ) -> WireResponse:
+        rendered = render(
+            reply,
+            view["messages"],
+            system=view["system"],
+            call_index=index,
+            default_model=view["model"],
+            chunking=self.chunking,
+            id_prefix=self.id_prefix,
+        )
+        if request is not None and self.validate_json and request.json_format is not None:
+            from llm_fakes.scripted.jsonmode import check_json
+
+            try:
+                check_json(reply, rendered.text, request, source)
+            except JSONModeError as exc:
+                problem = f"llm-fakes {type(self).__name__}: {exc}"
+                self.problems.append(problem)
+                return self.error(400, problem, "invalid_request")
+        if view["stream"]:
+            return sse_response(self.stream_parts(rendered, body, index))
+        return json_response(200, self.reply_body(rendered, body, index))
+
+    def _fail(
+        self, fail: Fail, view: dict[str, Any], body: dict[str, Any], index: int
+    ) -> WireResponse:
+        msg = fail.message
+        kind = fail.kind
+        if kind == "rate_limit":
+            headers: list[tuple[str, str]] = []
+            if fail.retry_after is not None:
+                seconds = max(0.0, float(fail.retry_after))
+                whole = int(seconds) if seconds == int(seconds) else int(seconds) + 1
+                headers = [("retry-after", str(whole)), ("retry-after-ms", f"{seconds * 1000:g}")]
+            return self.error(429, msg, "rate_limit", headers)
+        if kind == "overloaded":
+            return self.overloaded(msg)
+        if kind == "server_error":
+            return self.error(fail.status or 500, msg, "server")
+        if kind == "bad_request":
+            return self.error(400, msg, "invalid_request")
+        if kind == "auth":
+            return self.error(401, msg, "auth")
+        if kind == "timeout":
+            resp = self.error(408, msg, "timeout")
+            resp.ending = "timeout"
+            return resp
+        if kind == "connection":
+            return WireResponse(status=0, headers=[], parts=[], ending="no_response")
+        if kind == "empty":
+            return self._reply(Reply(text=""), view, body, index)
+        assert fail.reply is not None  # mid_stream
+        rendered = render(
+            fail.reply,
+            view["messages"],
+            system=view["system"],
+            call_index=index,
+            default_model=view["model"],
+            chunking=self.chunking,
+            id_prefix=self.id_prefix,
+        )
+        if view["stream"]:
+            parts = self.stream_parts(rendered, body, index, text_limit=fail.after_chunk)
+            if fail.recoverable:
+                return sse_response(parts, ending="reset")
+            return sse_response([*parts, self.stream_error_part(msg)])
+        full = json.dumps(self.reply_body(rendered, body, index)).encode()
+        cut = full[: len(full) // 2]
+        resp = WireResponse(200, [("content-type", "application/json")], [cut])
+        if fail.recoverable:
+            resp.ending, resp.content_length = "reset", len(full)
+        return resp
+
+    # ------------------------------------------------------------------ forms
+
+    def transport(self) -> Any:
+        """An httpx transport answering from this fake, usable by sync *and* async clients.
+
+        Example:
+            >>> import httpx
+            >>> from llm_fakes import FakeOpenAI
+            >>> fake = FakeOpenAI(["hi"])
+            >>> client = httpx.Client(transport=fake.transport())
+            >>> r = client.post("https://api.openai.com/v1/chat/completions",
+            ...                 json={"model": "m", "messages": [{"role": "user", "content": "x"}]})
+            >>> r.json()["choices"][0]["message"]["content"]
+            'hi'
+        """
+        from llm_fakes.http._fake_transport import FakeTransport
+
+        return FakeTransport(self)
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve on a loopback port (a free one by default); yields the SDK-style base URL.
+
+        The server stops, and its connections close, when the ``with`` block ends.
+        """
+        from llm_fakes.http._loopback import LoopbackServer
+
+        with LoopbackServer(self, host, port) as server:
+            yield server.url + self.base_path
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({len(self.script.queue)} turns, {len(self.requests)} requests)"
+        )
+
+
+def _scripted_call(view: dict[str, Any], index: int) -> ScriptedCall:
+    """The request in the seed's terms, as script rules and JSON checks see it."""
+    tools = [Tool(t["name"], t["description"], t["parameters"]) for t in view["tools"]]
+    return ScriptedCall(
+        index,
+        0.0,
+        "stream" if view["stream"] else "complete",
+        view["messages"],
+        system=view["system"],
+        tools=tools or None,
+        max_tokens=view["max_tokens"] or 0,
+        response_format=view["response_format"],
+    )
+
+
+def _describe(request: ScriptedRequest) -> str:
+    from llm_fakes.scripted.request import describe_request
+
+    return describe_request(request)
+
+
+def json_response(
+    status: int, body: dict[str, Any], headers: Sequence[tuple[str, str]] = ()
+) -> WireResponse:
+    """A JSON response."""
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return WireResponse(status, [("content-type", "application/json"), *headers], [data])
+
+
+def sse_response(parts: list[bytes], ending: Ending = "complete") -> WireResponse:
+    """An event-stream response, one part per event."""
+    headers = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
+    return WireResponse(200, headers, parts, stream=True, ending=ending)
