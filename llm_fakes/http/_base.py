@@ -237,9 +237,7 @@ class HTTPProvider(LLMProvider):
                 "it. Pass a transport that is also an httpx.AsyncBaseTransport, or "
                 "async_http_client=httpx.AsyncClient(...)."
             )
-        client = httpx.AsyncClient(
-            transport=transport, timeout=self.timeout, verify=_ssl_context()
-        )
+        client = httpx.AsyncClient(transport=transport, timeout=self.timeout, verify=_ssl_context())
         try:
             yield client
         finally:
