@@ -138,13 +138,17 @@ def _read(p: Path) -> Any:
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise ScriptError(f"Script file {str(p)!r} is not valid JSON: {exc}.") from None
+            raise ScriptError(
+                f"Script file {str(p)!r} is not valid JSON: {exc}. Fix the JSON at that position."
+            ) from None
     import yaml
 
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScriptError(f"Script file {str(p)!r} is not valid YAML: {exc}") from None
+        raise ScriptError(
+            f"Script file {str(p)!r} is not valid YAML: {exc}\nFix the YAML at the line shown."
+        ) from None
 
 
 def _models() -> dict[str, Any]:

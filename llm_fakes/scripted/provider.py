@@ -378,7 +378,7 @@ class ScriptedProvider(LLMProvider):
             call.error = exc
             raise
         finally:
-            call.elapsed = clock.now() - call.started_at
+            call.elapsed = round(clock.now() - call.started_at, 9)
         return result  # type: ignore[no-any-return]
 
     async def acomplete(
@@ -423,7 +423,7 @@ class ScriptedProvider(LLMProvider):
             call.error = exc
             raise
         finally:
-            call.elapsed = clock.now() - call.started_at
+            call.elapsed = round(clock.now() - call.started_at, 9)
         return result  # type: ignore[no-any-return]
 
     async def _stream_attempt(self, call: ScriptedCall) -> _Plan:
@@ -501,4 +501,4 @@ class ScriptedProvider(LLMProvider):
             raise
         finally:
             call.events_sent = sent
-            call.elapsed = clock.now() - call.started_at
+            call.elapsed = round(clock.now() - call.started_at, 9)

@@ -81,6 +81,7 @@ class Script:
         pos = self.pos
         if pos < len(queue):
             self.pos = pos + 1
+            self._cycle_pos = 0  # running out again later cycles from the first turn again
             return queue[pos], f"queue[{pos}]"
         if self.responder is not None:
             value = self.responder(call.request)
@@ -135,9 +136,10 @@ def exhausted_message(
     consumed = [
         (call.index, call.method, a.source, a.turn) for call in calls for a in call.attempt_log
     ]
+    queued = len(script.queue)
     lines.append(
-        f"Consumed so far: {len(consumed)} turn(s) over {call_index} earlier call(s), "
-        f"all {len(script.queue)} queued turn(s) used:"
+        f"Consumed so far: {len(consumed)} turn(s); "
+        + (f"all {queued} queued turn(s) are used." if queued else "nothing was ever queued.")
     )
     if len(consumed) > _SHOWN:
         lines.append(f"  ... {len(consumed) - _SHOWN} earlier turn(s)")

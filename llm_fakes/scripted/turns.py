@@ -86,17 +86,24 @@ class Reply:
     invalid_json: bool = False
 
     def __post_init__(self) -> None:
-        if self.text is not None and self.json is not _UNSET:
-            raise ScriptError(f"Reply takes text= or json=, not both: {self!r}")
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
+        if self.text is not None and self.json is not _UNSET:
+            raise ScriptError(
+                f"Reply takes text= or json=, not both: {self!r}. Keep one of them "
+                "(json= for a value to serialise, text= for the exact text)."
+            )
         for call in self.tool_calls:
             if not isinstance(call, ToolCall):
-                raise ScriptError(f"Reply.tool_calls takes ToolCall objects, got {call!r}")
+                raise ScriptError(
+                    f"Reply.tool_calls takes ToolCall objects, got {call!r}. "
+                    "Write ToolCall(name, input) for each call."
+                )
         if self.chunks is not None:
             object.__setattr__(self, "chunks", tuple(self.chunks))
             if "".join(self.chunks) != self.content:
                 raise ScriptError(
-                    f"Reply.chunks {list(self.chunks)!r} do not join to its text {self.content!r}"
+                    f"Reply.chunks {list(self.chunks)!r} do not join to its text "
+                    f"{self.content!r}. Give chunks that concatenate to exactly the text."
                 )
 
     @property
@@ -171,7 +178,10 @@ class Fail:
     def server_error(cls, status: int = 500, message: str = "internal server error") -> Fail:
         """HTTP 500/502/503/504."""
         if status not in (500, 502, 503, 504):
-            raise ScriptError(f"Fail.server_error takes 500, 502, 503 or 504, got {status!r}")
+            raise ScriptError(
+                f"Fail.server_error takes 500, 502, 503 or 504, got {status!r}. "
+                "Use one of those (for a 4xx, use Fail.bad_request() or Fail.auth())."
+            )
         return cls(kind="server_error", message=message, status=status)
 
     @classmethod
@@ -210,7 +220,10 @@ class Fail:
     ) -> Fail:
         """Stream the first ``after_chunk`` chunks of ``reply``, then fail."""
         if after_chunk < 0:
-            raise ScriptError(f"Fail.mid_stream: after_chunk must be >= 0, got {after_chunk!r}")
+            raise ScriptError(
+                f"Fail.mid_stream: after_chunk must be >= 0, got {after_chunk!r}. "
+                "Give the number of chunks to stream before the failure."
+            )
         return cls(
             kind="mid_stream",
             message=message,
@@ -283,7 +296,7 @@ def as_reply(value: Reply | str) -> Reply:
         return value
     if isinstance(value, str):
         return Reply(text=value)
-    raise ScriptError(f"Expected a Reply or a str, got {value!r}")
+    raise ScriptError(f"Expected a Reply or a str, got {value!r}. Write Reply(text=...).")
 
 
 def as_turn(value: Reply | Fail | str) -> Turn:
