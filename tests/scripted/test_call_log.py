@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llm_fakes import (
+    AuthenticationError,
     Fail,
     RateLimitError,
     Reply,
@@ -56,7 +57,7 @@ def test_the_logged_messages_are_a_snapshot_of_the_list_at_call_time() -> None:
 def test_attempts_time_result_and_error_are_recorded() -> None:
     fake = ScriptedProvider([Fail.rate_limit(retry_after=2), "ok", Fail.auth()], per_call=0.25)
     resp = fake.complete(USER)
-    with pytest.raises(Exception):
+    with pytest.raises(AuthenticationError):
         fake.complete(USER)
     ok, failed = fake.calls
     assert (ok.attempts, ok.elapsed, ok.result, ok.error, ok.ok) == (2, 2.5, resp, None, True)

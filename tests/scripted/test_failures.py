@@ -19,6 +19,7 @@ from llm_fakes import (
     Reply,
     RetryPolicy,
     ScriptedProvider,
+    ScriptError,
     ServerError,
     StreamErrorEvent,
     TextDeltaEvent,
@@ -105,7 +106,7 @@ def test_the_default_budget_can_be_set_on_the_provider() -> None:
 
 
 def test_a_negative_default_budget_is_refused() -> None:
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ScriptError) as info:
         ScriptedProvider(default_max_retries=-1)
     assert str(info.value) == "default_max_retries must be an int >= 0, got -1"
 

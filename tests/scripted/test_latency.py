@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from llm_fakes import Fail, RealClock, Reply, ScriptedProvider, VirtualClock
+from llm_fakes import Fail, RealClock, Reply, ScriptedProvider, ScriptError, VirtualClock
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -74,7 +74,7 @@ def test_the_test_can_read_and_advance_the_clock() -> None:
 
 
 def test_a_negative_latency_is_refused() -> None:
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ScriptError) as info:
         ScriptedProvider(per_chunk=-1)
     assert str(info.value) == "per_chunk must be a number of seconds >= 0, got -1"
 

@@ -13,11 +13,13 @@ from llm_fakes import (
     ReasoningStartEvent,
     Reply,
     ScriptedProvider,
+    ScriptError,
     TextDeltaEvent,
     TextEndEvent,
     ToolCall,
     ToolCallEvent,
     ToolUse,
+    UsageError,
 )
 
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]  # 29 chars -> 8 tokens
@@ -174,7 +176,7 @@ async def test_explicit_chunks_win_over_the_providers_chunking() -> None:
 
 
 def test_a_bad_chunking_is_refused_when_the_provider_is_made() -> None:
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ScriptError) as info:
         ScriptedProvider(chunking="sentences")  # type: ignore[arg-type]
     assert str(info.value) == ("chunking must be 'words', 'chars' or an int > 0, got 'sentences'")
 
@@ -205,7 +207,7 @@ def test_messages_of_every_shape_are_accepted() -> None:
 
 
 def test_messages_that_are_not_a_list_are_refused_with_the_fix() -> None:
-    with pytest.raises(Exception) as info:
+    with pytest.raises(UsageError) as info:
         ScriptedProvider(["ok"]).complete("hi")  # type: ignore[arg-type]
     assert str(info.value) == (
         "complete() takes messages as a list of dicts, got str: 'hi'. "

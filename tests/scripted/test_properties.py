@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 from hypothesis import given
@@ -40,7 +41,7 @@ def replies(draw: st.DrawFn) -> Reply:
     if kind == "text" and text and draw(st.booleans()):
         cuts = sorted(draw(st.sets(st.integers(1, max(1, len(text) - 1)), max_size=5)))
         bounds = [0, *[c for c in cuts if c < len(text)], len(text)]
-        chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        chunks = [text[a:b] for a, b in itertools.pairwise(bounds)]
     return Reply(
         text=text,
         **({"json": draw(json_values)} if kind == "json" else {}),

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from llm_fakes import Fail, RateLimitError, Reply, ScriptedProvider, ScriptError, ScriptExhausted
+from llm_fakes import (
+    BadRequestError,
+    Fail,
+    RateLimitError,
+    Reply,
+    ScriptedProvider,
+    ScriptError,
+    ScriptExhausted,
+)
 from llm_fakes.scripted.request import ScriptedRequest
 
 
@@ -130,7 +138,7 @@ def test_the_responder_answers_when_the_queue_is_empty() -> None:
 
 def test_respond_with_sets_a_responder_that_may_fail() -> None:
     fake = ScriptedProvider().respond_with(lambda req: Fail.bad_request("nope"))
-    with pytest.raises(Exception, match=re.escape("BadRequestError (HTTP 400): nope")):
+    with pytest.raises(BadRequestError, match=re.escape("BadRequestError (HTTP 400): nope")):
         fake.complete(user("a"))
 
 
