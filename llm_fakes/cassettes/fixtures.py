@@ -31,7 +31,9 @@ Example (a test module)::
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +80,8 @@ _PROVIDER_KWARGS = frozenset(
     }
 )
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+#: This session's id; pytest-xdist workers of one run share their controller's.
+_RUN = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,6 +89,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_RUN] = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
     config.addinivalue_line(
         "markers",
         f"{MARKER}(name=None, *, record_mode=None, strict=None, **options): name or share the "
@@ -175,7 +180,8 @@ def llm_cassette(
         provider: LLMProvider = request.getfixturevalue("llm_real_provider")
         return provider
 
-    cassette = CassetteProvider(path, inner=real, mode=mode, **options)
+    run = request.config.stash[_RUN]
+    cassette = CassetteProvider(path, inner=real, mode=mode, run_id=run, **options)
     yield cassette
     cassette.save()
     reports = request.node.stash.get(_REPORTS, {})

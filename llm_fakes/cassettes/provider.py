@@ -105,6 +105,9 @@ class CassetteProvider(LLMProvider):
         types: Classes to build responses and events from (default: the project's).
         realtime: Replay a recorded stream with its recorded gaps between events.
         clock: The clock ``realtime`` sleeps on (default: real time).
+        run_id: Identifies a test run whose tests share cassettes (the pytest fixture passes
+            it): a cassette this run began recording in ``once`` mode goes on recording, and
+            one it re-recorded in ``all`` mode keeps every test's (and xdist worker's) share.
     """
 
     __test__ = False
@@ -125,6 +128,7 @@ class CassetteProvider(LLMProvider):
         types: TypesSpec = None,
         realtime: bool = False,
         clock: Clock | None = None,
+        run_id: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.mode = _mode(mode)
@@ -144,10 +148,17 @@ class CassetteProvider(LLMProvider):
         self._record_all = self.mode is RecordMode.ALL or (
             self.mode is RecordMode.ONCE and not self.exists
         )
-        self._records = self._record_all or self.mode is RecordMode.NEW_EPISODES
         self._doc: dict[str, Any] | None = None
         if self.exists and not self._record_all:
             self._doc = storage.load(self.path)
+        # A cassette this same run started recording (another test sharing it) goes on recording.
+        ours = (
+            self._doc is not None
+            and run_id is not None
+            and self._doc["header"].get("run") == run_id
+        )
+        self._records = self._record_all or self.mode is RecordMode.NEW_EPISODES or ours
+        self._run = run_id if (self._record_all or ours) else None
         self._interactions: list[Interaction] = self._doc["interactions"] if self._doc else []
         self._index: dict[str, list[int]] = {}
         for i, interaction in enumerate(self._interactions):
@@ -464,7 +475,13 @@ class CassetteProvider(LLMProvider):
             "provider": f"{type(real).__module__}.{type(real).__qualname__}" if real else "",
             "model": self.model or _first_model(interactions),
         }
-        storage.save(self.path, interactions, header=header, replace=self.mode is RecordMode.ALL)
+        storage.save(
+            self.path,
+            interactions,
+            header=header,
+            replace=self.mode is RecordMode.ALL,
+            run=self._run,
+        )
         self.exists = True
 
     def __enter__(self) -> CassetteProvider:

@@ -3,7 +3,7 @@
 * A write goes to a temporary file in the cassette's own folder, is flushed to disk, and then
   renamed over the cassette (``os.replace`` is atomic), so a process killed while saving leaves
   the previous cassette whole.
-* Saves take a file lock (``filelock``) beside the cassette and re-read it under the lock: two
+* Saves take a file lock (``filelock``) on the cassette and re-read it under the lock: two
   pytest-xdist workers recording into one cassette both end up in it.
 
 Example:
@@ -17,9 +17,9 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +29,8 @@ from llm_fakes.cassettes import _yaml
 from llm_fakes.cassettes.format import new_document, validate_document
 from llm_fakes.errors import CassetteFormatError, CassetteWriteError
 
-__all__ = ["RUN_ID", "display", "load", "lock_path", "save"]
+__all__ = ["display", "load", "lock_path", "save"]
 
-#: This test run's id: pytest-xdist workers of one run share it, so a cassette re-recorded in
-#: ``all`` mode by several workers keeps all of their interactions.
-RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
 LOCK_TIMEOUT = 120.0
 
 
@@ -46,8 +43,12 @@ def display(path: Path) -> str:
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file guarding ``path``: hidden, beside it."""
-    return path.with_name(f".{path.name}.lock")
+    """The lock file guarding ``path``, in the temporary folder (not beside the cassette, where
+    it would end up committed; not deleted after use, which would race with a waiting worker)."""
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "llm-fakes-locks"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{path.name}.{digest}.lock"
 
 
 def read_text(path: Path) -> str:
@@ -127,14 +128,15 @@ def save(
     *,
     header: dict[str, str],
     replace: bool,
-    run_id: str = RUN_ID,
+    run: str | None = None,
 ) -> dict[str, Any]:
     """Write ``interactions`` to the cassette under its lock; return the document written.
 
     The cassette is re-read under the lock, and ``interactions`` are appended to what it holds
     then. With ``replace`` (record mode ``all``) they replace it instead, unless it was
-    re-recorded during this same run (its header's ``run`` is ``run_id``): then another test or
-    worker re-recorded it a moment ago, and both sets are kept.
+    recorded during this same test run (its header's ``run`` is ``run``): then another test or
+    worker recorded it a moment ago, and both sets are kept. A save with ``run`` marks the
+    cassette as recorded by that run.
 
     Raises:
         CassetteWriteError: The file could not be written; the previous cassette is intact.
@@ -149,15 +151,15 @@ def save(
             existing: list[dict[str, Any]] = []
             if path.exists():
                 current = load(path)
-                if not replace or current["header"].get("run") == run_id:
+                if not replace or (run is not None and current["header"].get("run") == run):
                     existing = current["interactions"]
             doc = new_document(
                 provider=header.get("provider", ""),
                 model=header.get("model", ""),
                 recorded_at=recorded_at,
             )
-            if replace:  # marks the file as re-recorded by this run, for the next worker
-                doc["header"]["run"] = run_id
+            if run is not None:
+                doc["header"]["run"] = run
             doc["interactions"] = [*existing, *interactions]
             write_atomic(path, _yaml.dumps(doc))
             return doc
