@@ -60,6 +60,7 @@ def pytest_runtest_makereport(
 
 
 def _marker_options(request: pytest.FixtureRequest) -> tuple[Path | None, bool, dict[str, Any]]:
+    __tracebackhide__ = True
     marker = request.node.get_closest_marker(_MARKER)
     if marker is None:
         return None, True, {}
@@ -84,6 +85,7 @@ def _marker_options(request: pytest.FixtureRequest) -> tuple[Path | None, bool, 
 
 
 def _build(path: Path | None, options: dict[str, Any]) -> ScriptedProvider:
+    __tracebackhide__ = True
     from llm_fakes.scripted.provider import ScriptedProvider
 
     accepted = [
@@ -111,6 +113,7 @@ def llm_clock() -> VirtualClock:
 @pytest.fixture
 def llm_fake(request: pytest.FixtureRequest, llm_clock: VirtualClock) -> Iterator[ScriptedProvider]:
     """A fresh ScriptedProvider (script from @pytest.mark.llm_script); checks all turns used."""
+    __tracebackhide__ = True  # a bad marker or script file is reported without kit frames
     path, check_unused, options = _marker_options(request)
     options.setdefault("clock", llm_clock)
     provider = _build(path, options)

@@ -46,6 +46,7 @@ from llm_fakes.clock import Clock, VirtualClock
 from llm_fakes.errors import ProviderError, ScriptError, ScriptExhausted, UsageError
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
+from llm_fakes.scripted._loops import AnyLoopClock
 from llm_fakes.scripted.calllog import Attempt, CallLog, ScriptedCall
 from llm_fakes.scripted.jsonmode import check_json
 from llm_fakes.scripted.render import Chunking, Rendered, chunk_text, render
@@ -247,6 +248,7 @@ class ScriptedProvider(LLMProvider):
             llm_fakes.errors.UnusedScriptError: 1 scripted turn(s) were never used:
             ...
         """
+        __tracebackhide__ = True
         self._script.assert_all_used(self.calls)
 
     # ------------------------------------------------------------------ one attempt
@@ -391,7 +393,10 @@ class ScriptedProvider(LLMProvider):
         json_mode: bool = False,
         max_retries: int | None = None,
     ) -> LLMResponse:
-        """``complete``, natively async: waits with ``clock.asleep``, never uses a thread."""
+        """``complete``, natively async: waits on the clock, never uses a thread.
+
+        Waits yield to the running loop, asyncio or trio (see :mod:`llm_fakes.scripted._loops`).
+        """
         call = self._open(
             "acomplete",
             messages,
@@ -402,7 +407,7 @@ class ScriptedProvider(LLMProvider):
             json_mode=json_mode,
             max_retries=max_retries,
         )
-        clock = self.clock
+        clock = AnyLoopClock(self.clock)
 
         async def attempt(_n: int) -> Rendered:
             started = clock.now()
@@ -427,7 +432,7 @@ class ScriptedProvider(LLMProvider):
         return result  # type: ignore[no-any-return]
 
     async def _stream_attempt(self, call: ScriptedCall) -> _Plan:
-        clock = self.clock
+        clock = AnyLoopClock(self.clock)
         started = clock.now()
         if self.per_call:
             await clock.asleep(self.per_call)
@@ -454,7 +459,7 @@ class ScriptedProvider(LLMProvider):
         """Play the next turn(s) as events; see the module notes on retries and latency."""
         call = self._open("stream", messages, system, tools, max_tokens)
         types = self.types or get_default_types()
-        clock = self.clock
+        clock = AnyLoopClock(self.clock)
         sent = 0
         last: Any = None
         try:

@@ -105,6 +105,7 @@ class Script:
 
     def assert_all_used(self, calls: Sequence[ScriptedCall]) -> None:
         """Raise :class:`UnusedScriptError` naming every unused turn and counted rule."""
+        __tracebackhide__ = True
         turns, rules = self.unused_turns(), self.unused_rules()
         if not turns and not rules:
             return

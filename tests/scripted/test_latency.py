@@ -173,3 +173,15 @@ async def test_s7_cancelling_the_consuming_task_stops_the_stream() -> None:
     assert isinstance(call.error, asyncio.CancelledError)
     assert call.events_sent == len(seen) < 7
     assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+def test_waits_work_under_trio_too() -> None:
+    trio = pytest.importorskip("trio")
+    fake = ScriptedProvider([Fail.rate_limit(retry_after=2), "a b", "c"], per_call=1, per_chunk=0.5)
+
+    async def main() -> tuple[list[str], str]:
+        text = [e.content async for e in fake.stream(USER) if e.type == "text_delta"]
+        return text, (await fake.acomplete(USER)).content
+
+    assert trio.run(main) == (["a ", "b"], "c")
+    assert fake.clock.now() == 5.5  # 1 + wait 2 + 1, then 0.5 per later chunk, then 1
