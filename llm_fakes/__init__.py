@@ -65,13 +65,14 @@ from llm_fakes.typeset import TypeSet
 if TYPE_CHECKING:
     from llm_fakes.cassettes.provider import CassetteProvider as CassetteProvider
     from llm_fakes.cassettes.provider import RecordMode as RecordMode
+    from llm_fakes.guard import block_network as block_network
     from llm_fakes.http.anthropic import AnthropicProvider as AnthropicProvider
     from llm_fakes.http.fake_anthropic import FakeAnthropic as FakeAnthropic
     from llm_fakes.http.fake_openai import FakeOpenAI as FakeOpenAI
     from llm_fakes.http.openai import OpenAIProvider as OpenAIProvider
     from llm_fakes.scripted.files import load_script as load_script
     from llm_fakes.scripted.provider import ScriptedProvider as ScriptedProvider
-    pass
+    from llm_fakes.snapshot import LLMSnapshotExtension as LLMSnapshotExtension
 
 # Public names whose modules pull in heavier dependencies: imported on first attribute access.
 _LAZY: dict[str, str] = {
@@ -83,6 +84,8 @@ _LAZY: dict[str, str] = {
     "OpenAIProvider": "llm_fakes.http.openai",
     "ScriptedProvider": "llm_fakes.scripted.provider",
     "load_script": "llm_fakes.scripted.files",
+    "LLMSnapshotExtension": "llm_fakes.snapshot",
+    "block_network": "llm_fakes.guard",
 }
 
 __all__ = [

@@ -25,7 +25,6 @@ from llm_fakes.config import ALLOW_HOSTS, GUARD, RECORD_MODE, add_options, resol
 from llm_fakes.errors import NetworkBlockedError, UsageError
 
 _POLICY = pytest.StashKey[guard.GuardPolicy]()
-_SESSION_POLICY = pytest.StashKey[guard.GuardPolicy]()
 
 FIX = (
     "Record the session with --llm-record-mode=once, allow the host with "
@@ -48,15 +47,10 @@ def pytest_configure(config: pytest.Config) -> None:
         policy = _policy(config, None, None)
     except UsageError as exc:  # a bad ini value or option: report it as pytest reports its own
         raise pytest.UsageError(str(exc)) from None
-    config.stash[_SESSION_POLICY] = policy
     if policy.enabled:
         guard.activate(policy)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    policy = config.stash.get(_SESSION_POLICY, None)
-    if policy is not None:
-        guard.deactivate(policy)
+        # A cleanup, not pytest_unconfigure: it also runs when a later plugin's configure fails.
+        config.add_cleanup(lambda: guard.deactivate(policy))
 
 
 def _policy(

@@ -118,6 +118,13 @@ def _is_messages(obj: Any) -> bool:
     )
 
 
+def _error_text(error: BaseException) -> str:
+    """``Type: message``, without repeating a type name the message already starts with."""
+    text = str(error)
+    name = type(error).__name__
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
@@ -193,7 +200,7 @@ class _Renderer:
             self.emit(indent, f"{head}call")
             self.call(indent + 1, value)
         elif isinstance(value, BaseException):
-            self.emit(indent, f"{head}{type(value).__name__}: {value}")
+            self.emit(indent, f"{head}{_error_text(value)}")
         elif isinstance(value, str):
             self.text_field(indent, label or "text", value)
         elif isinstance(value, Mapping):
@@ -361,18 +368,22 @@ class _Renderer:
             if given not in (None, False):
                 self.emit(indent, f"{name}: {_json(self.scrub(given))}")
         messages = list(getattr(request, "messages", []) or [])
-        self.emit(indent, "messages" if messages else "messages: []")
+        self.emit(indent, "messages:" if messages else "messages: []")
         self.messages(indent + 1, messages)
         self.emit(indent, f"attempts: {call.attempts}")
+        for number, attempt in enumerate(getattr(call, "attempt_log", []) or [], start=1):
+            failed = getattr(attempt, "error", None)
+            if failed is not None:
+                self.emit(indent + 1, f"- attempt {number}: {_error_text(failed)}")
         error = getattr(call, "error", None)
         result = getattr(call, "result", None)
         events = list(getattr(call, "events", []) or [])
         if result is not None:
             self.value(indent, result, label="result")
         if events:
-            self.emit(indent, "events")
+            self.emit(indent, "events:")
             self.events(indent + 1, events)
         if getattr(call, "closed_early", False):
             self.emit(indent, "closed_early: True")
         if error is not None and not events:
-            self.emit(indent, f"error: {type(error).__name__}: {error}")
+            self.emit(indent, f"error: {_error_text(error)}")
