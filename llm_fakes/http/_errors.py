@@ -119,7 +119,10 @@ def error_from_transport(exc: httpx.HTTPError, what: str) -> ProviderError:
     if isinstance(exc, SSEError):
         return ResponseFormatError(f"{what} did not answer with an event stream: {detail}")
     if isinstance(exc, httpx.TimeoutException):
-        return ProviderTimeoutError(f"{what} timed out ({type(exc).__name__}): {detail}")
+        said = f": {exc}" if str(exc) else ""
+        return ProviderTimeoutError(
+            f"{what} timed out ({type(exc).__name__}{said}). Raise timeout= if the model is slow."
+        )
     if isinstance(exc, httpx.DecodingError):
         return ResponseFormatError(f"{what} sent a body that cannot be decoded: {detail}")
     if isinstance(exc, httpx.TransportError):
