@@ -68,9 +68,13 @@ def parse(text: str, path: Path) -> dict[str, Any]:
     try:
         data = _yaml.loads(text)
     except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
         raise CassetteFormatError(
-            f"Cassette {display(path)} is not valid YAML: {str(exc).splitlines()[0]} "
-            f"({getattr(exc, 'problem_mark', '')!s}). Fix it by hand, or re-record it with "
+            f"Cassette {display(path)} is not valid YAML: {problem}{where}"
+            f"{f' ({context})' if context else ''}. Fix it by hand, or re-record it with "
             "--llm-record-mode=all."
         ) from None
     return validate_document(data, display(path))
