@@ -27,7 +27,10 @@ async def test_the_loop_runs_tools_and_reads_every_finish_field(llm_fake):
     llm_fake.add(
         Reply(
             text="Checking.",
-            tool_calls=[ToolCall("weather", {"city": "Paris"}), ToolCall("weather", {"city": "Atlantis"})],
+            tool_calls=[
+                ToolCall("weather", {"city": "Paris"}),
+                ToolCall("weather", {"city": "Atlantis"}),
+            ],
             input_tokens=20, output_tokens=8, cached_tokens=12, model="gpt-4o",
         ),
         Reply(text="Paris: 18C. Atlantis: unknown.", input_tokens=40, output_tokens=9,
@@ -41,7 +44,9 @@ async def test_the_loop_runs_tools_and_reads_every_finish_field(llm_fake):
     assert (result.usage.input, result.usage.output, result.usage.cached) == (60, 17, 42)
     assert [m["role"] for m in result.messages] == ["user", "assistant", "tool", "tool"]
     first_id, second_id = (c["id"] for c in result.messages[1]["tool_calls"])
-    assert result.messages[2] == {"role": "tool", "tool_call_id": first_id, "content": "18C in Paris"}
+    assert result.messages[2] == {
+        "role": "tool", "tool_call_id": first_id, "content": "18C in Paris"
+    }
     assert result.messages[3] == {
         "role": "tool", "tool_call_id": second_id, "content": "ERROR: no such city"
     }
@@ -53,7 +58,9 @@ async def test_the_loop_runs_tools_and_reads_every_finish_field(llm_fake):
 
 @pytest.mark.asyncio
 async def test_every_event_is_an_instance_of_the_frameworks_class(llm_fake):
-    llm_fake.add(Reply(text="Hi", tool_calls=[ToolCall("weather", {"city": "Oslo"})], reasoning="hm"))
+    llm_fake.add(
+        Reply(text="Hi", tool_calls=[ToolCall("weather", {"city": "Oslo"})], reasoning="hm")
+    )
     events = [e async for e in llm_fake.stream([{"role": "user", "content": "?"}])]
     own = tuple(getattr(stream_events, n) for n in (
         "TextDeltaEvent", "TextEndEvent", "ToolCallEvent", "ReasoningStartEvent",
@@ -81,13 +88,18 @@ async def test_a_recoverable_stream_error_is_logged_and_the_loop_ends(llm_fake):
 
 
 def test_complete_returns_the_frameworks_response_with_tool_uses_in_raw_response(llm_fake):
-    llm_fake.add(Reply(json={"city": "Paris"}), Reply(tool_calls=[ToolCall("weather", {"city": "Rome"}, id="t1")]))
+    llm_fake.add(
+        Reply(json={"city": "Paris"}),
+        Reply(tool_calls=[ToolCall("weather", {"city": "Rome"}, id="t1")]),
+    )
     assert extract_json(llm_fake, "I live in Paris.") == {"city": "Paris"}
     assert llm_fake.calls[0].json_mode is True
 
     response = llm_fake.complete([{"role": "user", "content": "Rome?"}], tools=[WEATHER])
     assert type(response) is LLMResponse
-    assert response.raw_response["tool_uses"] == [ToolUse(id="t1", name="weather", input={"city": "Rome"})]
+    assert response.raw_response["tool_uses"] == [
+        ToolUse(id="t1", name="weather", input={"city": "Rome"})
+    ]
     assert type(response.raw_response["tool_uses"][0]) is ToolUse
 """
 
