@@ -16,6 +16,7 @@ from __future__ import annotations
 import json as _json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Literal
 
 from llm_fakes.errors import (
@@ -106,9 +107,9 @@ class Reply:
                     f"{self.content!r}. Give chunks that concatenate to exactly the text."
                 )
 
-    @property
+    @cached_property
     def content(self) -> str:
-        """The reply text as the caller will see it."""
+        """The reply text as the caller will see it (computed once: a turn may be replayed)."""
         if self.json is not _UNSET:
             return _json.dumps(self.json, ensure_ascii=False)
         return self.text or ""
