@@ -19,6 +19,7 @@ Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
     "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
+    "serve": ("Serve a scripted fake OpenAI or Anthropic API.", "llm_fakes.http.serve:register"),
 }
 
 

@@ -1,0 +1,106 @@
+"""``llm-fakes serve``: a scripted fake OpenAI or Anthropic API on a local port.
+
+For code that cannot take an injected client (another process, another language, a container),
+point its base URL at the fake instead::
+
+    llm-fakes serve --api openai --script script.yaml --port 8000
+    curl -s http://127.0.0.1:8000/v1/chat/completions -H 'content-type: application/json' \\
+         -d '{"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}'
+
+The script file is the one ``ScriptedProvider`` loads (turns, rules, settings). The server prints
+its base URL once it listens (``--port 0`` picks a free port), answers until interrupted
+(Ctrl-C or SIGTERM), then prints how many requests it served. With ``--check-unused`` it exits
+with status 1 when scripted turns were left unused or a request hit a script mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+APIS = ("openai", "anthropic")
+
+
+def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """Add the ``serve`` arguments to ``parser``; return the runner."""
+    parser.add_argument("--api", choices=APIS, required=True, help="The wire format to speak.")
+    parser.add_argument(
+        "--script", required=True, type=Path, help="A YAML or JSON script file of turns."
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (8000)."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="Interface (127.0.0.1).")
+    parser.add_argument(
+        "--chunk-delay", type=float, default=0.0, help="Seconds between streamed chunks (0)."
+    )
+    parser.add_argument(
+        "--check-unused",
+        action="store_true",
+        help="Exit 1 if scripted turns were unused or a request hit a script mistake.",
+    )
+    return run
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; the exit status."""
+    from llm_fakes.errors import ScriptError, UnusedScriptError
+    from llm_fakes.http._loopback import LoopbackServer
+    from llm_fakes.scripted.files import load_script_file
+
+    fake_cls: Any
+    if args.api == "openai":
+        from llm_fakes.http.fake_openai import FakeOpenAI as fake_cls
+    else:
+        from llm_fakes.http.fake_anthropic import FakeAnthropic as fake_cls
+    try:
+        loaded = load_script_file(args.script)
+    except ScriptError as exc:
+        print(f"llm-fakes serve: {exc}", file=sys.stderr)
+        return 2
+    fake = fake_cls(loaded, chunk_delay=args.chunk_delay)
+    try:
+        server = LoopbackServer(fake, args.host, args.port)
+    except OSError as exc:
+        print(
+            f"llm-fakes serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
+            "Pick another --port, or --port 0 for a free one.",
+            file=sys.stderr,
+        )
+        return 2
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with server:
+            print(
+                f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
+                f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
+                flush=True,
+            )
+            print("Press Ctrl-C to stop.", flush=True)
+            try:
+                while not stop.wait(0.1):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(
+        f"llm-fakes: stopped after {len(fake.requests)} request(s); "
+        f"{len(fake.remaining)} queued turn(s) unused.",
+        flush=True,
+    )
+    if args.check_unused:
+        try:
+            fake.assert_all_used()
+        except UnusedScriptError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    return 0

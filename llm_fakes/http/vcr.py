@@ -1,0 +1,253 @@
+"""A vcrpy preset for recording LLM APIs at the HTTP level.
+
+:func:`make_vcr` returns a ``vcr.VCR`` (and :func:`vcr_config` the keyword arguments, for
+pytest-recording's ``vcr_config`` fixture) that:
+
+* **filters credentials**: the ``authorization``, ``x-api-key``, ``api-key``, ``cookie`` and
+  ``proxy-authorization`` request headers, the ``key`` / ``api-key`` / ``api_key`` query
+  parameters, ``set-cookie`` and organisation headers of responses;
+* **scrubs keys in bodies**: JSON fields named like secrets (``api_key``, ``token``, ...) and
+  anything shaped like a provider key (``sk-...``), in requests and responses, replaced by
+  ``"REDACTED"``. Scrubbing is symmetric: vcrpy runs the request scrubber on each incoming request
+  before matching too, so a scrubbed recording still matches;
+* **matches on the canonical JSON body** (``json_body``: key order and whitespace do not matter)
+  besides method, scheme, host, port, path and query. The matcher never builds a diff;
+* **records SSE readably and replays it intact**: compressed responses are stored decompressed,
+  and the ``llm_yaml`` serializer writes multi-line bodies (an event stream) as YAML literal
+  blocks, one SSE line per line, byte-exact on load.
+
+User settings add to these, never replace them: ``filter_headers=[...]`` extends the list, and a
+``before_record_request`` / ``before_record_response`` of yours runs after the scrubbers.
+
+vcrpy itself reads a whole response before handing it on, so while *recording* a stream arrives
+all at once, and a replay delivers the body as one chunk: events are identical (SSE is parsed by
+lines), chunk timing is not. Record at the provider level (``CassetteProvider``) to keep timing.
+
+Example:
+    >>> config = vcr_config(filter_headers=["x-trace-id"])
+    >>> "authorization" in config["filter_headers"], "x-trace-id" in config["filter_headers"]
+    (True, True)
+    >>> config["match_on"]
+    ('method', 'scheme', 'host', 'port', 'path', 'query', 'json_body')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "AUTH_HEADERS",
+    "canonical_body",
+    "json_body_matcher",
+    "make_vcr",
+    "register",
+    "scrub_request",
+    "scrub_response",
+    "use_cassette",
+    "vcr_config",
+]
+
+AUTH_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization")
+AUTH_QUERY = ("key", "api-key", "api_key")
+RESPONSE_HEADERS_DROPPED = frozenset(
+    {"set-cookie", "openai-organization", "openai-project", "anthropic-organization-id"}
+)
+SECRET_FIELDS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "api-key",
+        "x-api-key",
+        "secret",
+        "client_secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "password",
+        "authorization",
+    }
+)
+KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk)-(?:ant-|proj-|or-)?[A-Za-z0-9_\-]{16,}")
+REDACTED = "REDACTED"
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")
+
+
+def _scrub_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if str(k).lower() in SECRET_FIELDS and v else _scrub_value(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_value(v) for v in value]
+    if isinstance(value, str):
+        return KEY_PATTERN.sub(REDACTED, value)
+    return value
+
+
+def _scrub_text(body: bytes | str | None) -> bytes | str | None:
+    """Scrub a body: JSON by field name and key shape (layout kept when nothing changed)."""
+    if not body:
+        return body
+    text = body.decode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else body
+    try:
+        data = json.loads(text)
+    except ValueError:
+        scrubbed = KEY_PATTERN.sub(REDACTED, text)
+    else:
+        clean = _scrub_value(data)
+        scrubbed = text if clean == data else json.dumps(clean, ensure_ascii=False)
+    if isinstance(body, bytes):
+        return scrubbed.encode("utf-8", errors="surrogateescape")
+    return scrubbed
+
+
+def scrub_request(request: Any) -> Any:
+    """vcrpy ``before_record_request``: scrub keys from the body (headers are filtered by name).
+
+    Example:
+        >>> from vcr.request import Request
+        >>> body = b'{"api_key": "abc", "q": "sk-abcdefghijklmnop1234"}'
+        >>> r = Request("POST", "https://x/v1", body, {})
+        >>> scrub_request(r).body
+        b'{"api_key": "REDACTED", "q": "REDACTED"}'
+    """
+    request.body = _scrub_text(request.body)
+    return request
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """vcrpy ``before_record_response``: drop cookie and organisation headers, scrub the body."""
+    headers = response.get("headers") or {}
+    for name in list(headers):
+        if name.lower() in RESPONSE_HEADERS_DROPPED:
+            del headers[name]
+    body = response.get("body") or {}
+    if "string" in body:
+        body["string"] = _scrub_text(body["string"])
+    return response
+
+
+def canonical_body(body: bytes | str | None) -> bytes | str | None:
+    """A JSON body with sorted keys and no whitespace; any other body unchanged.
+
+    Example:
+        >>> canonical_body(b'{ "b": 1,\\n  "a": [2, 3] }')
+        '{"a":[2,3],"b":1}'
+    """
+    if not body:
+        return b""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher ``json_body``: equal canonical JSON bodies (raises ``AssertionError`` if not).
+
+    No diff is built: a miss costs one comparison, however long the bodies.
+    """
+    if canonical_body(r1.body) != canonical_body(r2.body):
+        raise AssertionError("the JSON bodies differ")
+
+
+def _serializer() -> Any:
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in data else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    _Dumper.add_representer(str, text)
+
+    class LLMYaml:
+        """YAML with multi-line strings (SSE bodies) as literal blocks."""
+
+        @staticmethod
+        def serialize(cassette: dict[str, Any]) -> str:
+            out: str = yaml.dump(cassette, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+            return out
+
+        @staticmethod
+        def deserialize(text: str) -> Any:
+            return yaml.safe_load(text)
+
+    return LLMYaml
+
+
+def _chain(first: Callable[[Any], Any], then: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if then is None:
+        return first
+
+    def both(value: Any) -> Any:
+        value = first(value)
+        return None if value is None else then(value)
+
+    return both
+
+
+def vcr_config(**overrides: Any) -> dict[str, Any]:
+    """The preset's ``vcr.VCR`` keyword arguments, with ``overrides`` added (see the module doc).
+
+    For pytest-recording, return this from your ``vcr_config`` fixture and call :func:`register`
+    from ``pytest_recording_configure`` (it provides the ``json_body`` matcher and ``llm_yaml``).
+    """
+    config: dict[str, Any] = {
+        "filter_headers": list(AUTH_HEADERS),
+        "filter_query_parameters": list(AUTH_QUERY),
+        "before_record_request": scrub_request,
+        "before_record_response": scrub_response,
+        "match_on": MATCH_ON,
+        "decode_compressed_response": True,
+        "serializer": "llm_yaml",
+        "record_mode": "once",
+    }
+    for key in ("filter_headers", "filter_query_parameters", "filter_post_data_parameters"):
+        if key in overrides:
+            extra = list(overrides.pop(key))
+            config[key] = [
+                *config.get(key, []),
+                *(e for e in extra if e not in config.get(key, [])),
+            ]
+    config["before_record_request"] = _chain(
+        scrub_request, overrides.pop("before_record_request", None)
+    )
+    config["before_record_response"] = _chain(
+        scrub_response, overrides.pop("before_record_response", None)
+    )
+    config.update(overrides)
+    return config
+
+
+def register(vcr_instance: Any) -> Any:
+    """Add the ``json_body`` matcher and the ``llm_yaml`` serializer to a ``vcr.VCR``."""
+    vcr_instance.register_matcher("json_body", json_body_matcher)
+    vcr_instance.register_serializer("llm_yaml", _serializer())
+    return vcr_instance
+
+
+def make_vcr(**overrides: Any) -> Any:
+    """A ``vcr.VCR`` with the preset (and ``overrides``) applied.
+
+    Example:
+        >>> my_vcr = make_vcr(record_mode="none")
+        >>> my_vcr.record_mode.value, my_vcr.match_on[-1]
+        ('none', 'json_body')
+    """
+    import vcr
+
+    return register(vcr.VCR(**vcr_config(**overrides)))
+
+
+def use_cassette(path: str | Path, **overrides: Any) -> Any:
+    """``make_vcr(**overrides).use_cassette(path)``: a context manager and decorator."""
+    return make_vcr(**overrides).use_cassette(str(path))
