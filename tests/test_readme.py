@@ -1,0 +1,195 @@
+"""Every ```python block of README.md runs, so the docs cannot rot.
+
+How a block is run:
+
+* It is executed in a fresh namespace, in a temporary working directory. Tracebacks point at
+  README.md lines.
+* A block that defines ``test_*`` functions is also run by pytest, as a test module in that
+  directory, twice, the way a user meets the kit: first ``pytest --llm-record-mode=once
+  --snapshot-update`` (record cassettes, write snapshots), then plain ``pytest`` (replay, under
+  the network guard, and compare snapshots). Every test must pass both times.
+* A block whose first line is ``# conftest.py`` is that file for the test blocks after it in the
+  same ``##`` section.
+* A block opts out only with an HTML comment right before it: ``<!-- not-run: reason -->``.
+
+A block that fails fails its test, named after the block's first line number.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_FENCE = re.compile(r"^```(\S*)\s*$")
+_NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(\S.*?)\s*-->$")
+_CONFTEST = "# conftest.py"
+
+
+@dataclass(frozen=True)
+class Block:
+    line: int  # README line of the block's first code line
+    source: str
+    section: str  # the enclosing "## " heading
+    skip_reason: str | None
+    conftest: str | None  # the section's latest "# conftest.py" block before this one
+
+    @property
+    def test_names(self) -> list[str]:
+        tree = ast.parse(self.source)
+        return [
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name.startswith("test")
+        ]
+
+    @property
+    def is_conftest(self) -> bool:
+        return self.source.startswith(_CONFTEST)
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """The python blocks of a Markdown text, with what the runner needs to know about each."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    section = ""
+    conftest: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("## "):
+            section, conftest = line[3:].strip(), None
+        fence = _FENCE.match(line)
+        if not fence:
+            i += 1
+            continue
+        start = i + 1
+        end = start
+        while end < len(lines) and not lines[end].startswith("```"):
+            end += 1
+        if fence.group(1) == "python":
+            previous = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+            skip = _NOT_RUN.match(previous.strip())
+            source = "\n".join(lines[start:end]) + "\n"
+            block = Block(start + 1, source, section, skip.group(1) if skip else None, conftest)
+            blocks.append(block)
+            if block.is_conftest and not block.skip_reason:
+                conftest = source
+        i = end + 1
+    return blocks
+
+
+BLOCKS = parse_blocks(README.read_text(encoding="utf-8"))
+
+
+def _execute(block: Block) -> None:
+    # Padding makes the compiled code's line numbers README.md's own.
+    code = compile("\n" * (block.line - 1) + block.source, str(README), "exec")
+    try:
+        exec(code, {"__name__": f"readme_line_{block.line}"})
+    except BaseException:
+        pytest.fail(
+            f"README.md block at line {block.line} ({block.section!r}) failed:\n"
+            f"{traceback.format_exc()}",
+            pytrace=False,
+        )
+
+
+def _run_as_tests(block: Block, pytester: pytest.Pytester) -> None:
+    pytester.makefile(".ini", pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    if block.conftest is not None:
+        pytester.makeconftest(block.conftest)
+    test_file = pytester.path / f"test_readme_line_{block.line}.py"
+    test_file.write_text(block.source, encoding="utf-8")
+    expected = len(block.test_names)
+    for run, args in (
+        ("first run (recording)", ["--llm-record-mode=once", "--snapshot-update"]),
+        ("second run (replaying)", []),
+    ):
+        result = pytester.runpytest(test_file.name, "-p", "no:cacheprovider", *args)
+        outcomes = result.parseoutcomes()
+        if outcomes.get("passed", 0) != expected or result.ret != 0:
+            pytest.fail(
+                f"README.md block at line {block.line} ({block.section!r}): the {run}, "
+                f"pytest {' '.join(args)}, did not pass all {expected} test(s): {outcomes}\n"
+                f"{result.stdout.str()}",
+                pytrace=False,
+            )
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"line{b.line}" for b in BLOCKS])
+def test_readme_block_runs(block: Block, pytester: pytest.Pytester) -> None:
+    if block.skip_reason is not None:
+        pytest.skip(f"README.md line {block.line}: not-run: {block.skip_reason}")
+    _execute(block)
+    if block.test_names and not block.is_conftest:
+        _run_as_tests(block, pytester)
+
+
+# ---------------------------------------------------------------- the runner's own behaviour
+
+SAMPLE = """\
+## One
+
+```python
+x = 1
+```
+
+<!-- not-run: needs a real API key -->
+```python
+raise SystemExit
+```
+
+## Two
+
+```python
+# conftest.py
+import pytest
+```
+
+```python
+def test_it():
+    pass
+```
+"""
+
+
+def test_the_parser_finds_blocks_lines_sections_opt_outs_and_conftests() -> None:
+    blocks = parse_blocks(SAMPLE)
+    assert [(b.line, b.section, b.skip_reason) for b in blocks] == [
+        (4, "One", None),
+        (9, "One", "needs a real API key"),
+        (15, "Two", None),
+        (20, "Two", None),
+    ]
+    assert blocks[3].conftest == "# conftest.py\nimport pytest\n"
+    assert blocks[3].test_names == ["test_it"]
+    assert blocks[0].conftest is None
+
+
+def test_a_failing_block_fails_with_its_readme_line(pytester: pytest.Pytester) -> None:
+    block = Block(7, "x = 1\nassert x == 2, 'broken example'\n", "Tour", None, None)
+    with pytest.raises(pytest.fail.Exception) as err:
+        _execute(block)
+    message = str(err.value)
+    assert message.startswith("README.md block at line 7 ('Tour') failed:\n")
+    assert f'File "{README}", line 8, in <module>' in message
+    assert message.rstrip().endswith("AssertionError: broken example")
+
+
+def test_a_failing_test_in_a_block_fails_with_its_readme_line(pytester: pytest.Pytester) -> None:
+    source = "def test_ok():\n    pass\n\n\ndef test_broken():\n    assert 1 == 2\n"
+    block = Block(30, source, "Pytest", None, None)
+    with pytest.raises(pytest.fail.Exception) as err:
+        _run_as_tests(block, pytester)
+    assert str(err.value).startswith(
+        "README.md block at line 30 ('Pytest'): the first run (recording), pytest "
+        "--llm-record-mode=once --snapshot-update, did not pass all 2 test(s): "
+        "{'failed': 1, 'passed': 1}"
+    )
