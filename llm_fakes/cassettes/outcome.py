@@ -153,7 +153,9 @@ def event_record(event: Any, snapshot_so_far: str, at: float) -> dict[str, Any]:
     out: dict[str, Any] = {"type": kind}
     for name, default in defaults.items():
         value = getattr(event, name, default)
-        if name == "snapshot" and value == snapshot_so_far + getattr(event, "content", ""):
+        if name == "snapshot":  # left out exactly when it is derivable, whatever its value
+            if value != snapshot_so_far + getattr(event, "content", ""):
+                out[name] = value
             continue
         if value != default:
             out[name] = to_plain(value) if isinstance(value, dict | list) else value
