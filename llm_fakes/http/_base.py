@@ -24,20 +24,21 @@ import json
 import os
 import ssl
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import httpx
 
 from llm_fakes._version import __version__
 from llm_fakes.clock import Clock, RealClock
-from llm_fakes.errors import EmptyResponseError, ProviderError, UsageError
-from llm_fakes.http._assemble import EventAssembler, is_empty_response
+from llm_fakes.errors import EmptyResponseError, UsageError
+from llm_fakes.http._assemble import is_empty_response
 from llm_fakes.http._errors import (
     decode_json_body,
     error_from_response,
     error_from_transport,
 )
+from llm_fakes.http._stream import iter_events, stream_events
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.types import LLMResponse, Tool
@@ -344,63 +345,14 @@ class HTTPProvider(LLMProvider):
 
         Transient failures before the first event are retried under the retry policy's default
         budget; any failure after it (or the last one) ends the stream with exactly one
-        ``StreamErrorEvent`` whose ``recoverable`` is the error's ``retryable``.
+        ``StreamErrorEvent`` whose ``recoverable`` is the error's ``retryable``. Leaving early
+        (``aclose()``, or cancelling the task) closes the HTTP response.
         """
-        types = self.types
         content = self._request_body(messages, system, tools, max_tokens, None, False, stream=True)
-        budget = self.retry_policy.retries_for(None)
-        n = 0
-        yielded = False
-        while True:
-            try:
-                async with (
-                    self._async_client() as client,
-                    contextlib.aclosing(self._stream_once(client, content, messages, types)) as it,
-                ):
-                    async for event in it:
-                        yielded = True
-                        yield event
-                return
-            except ProviderError as exc:
-                if yielded or not self.retry_policy.is_transient(exc) or n >= budget:
-                    yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
-                    return
-                await self.clock.asleep(self.retry_policy.delay(exc, n))
-                n += 1
-
-    async def _stream_once(
-        self,
-        client: httpx.AsyncClient,
-        content: bytes,
-        messages: list[dict[str, Any]],
-        types: TypeSet,
-    ) -> AsyncGenerator[Any, None]:
-        from httpx_sse import EventSource
-
-        decoder = self._decoder(types)
-        try:
-            async with client.stream(
-                "POST", self.url, content=content, headers=self._headers(True)
-            ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise error_from_response(response, self._hint_401())
-                async for sse in EventSource(response).aiter_sse():
-                    for event in decoder.feed(sse.event, sse.data):
-                        yield event
-                    if decoder.done:
-                        break
-        except httpx.HTTPError as exc:
-            raise error_from_transport(exc, self._what()) from None
-        state: EventAssembler = decoder.state
-        closing = decoder.finish()
-        if is_empty_response(state.text, state.tool_uses(), state.stop_reason, messages):
-            raise EmptyResponseError(
-                f"{self.api_name} streamed no text and no tool calls (stop reason "
-                f"{state.stop_reason!r}); treated as transient."
-            )
-        for event in closing:
-            yield event
+        events = stream_events(self, content, messages, self.types)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
 
     def iter_stream(
         self,
@@ -411,50 +363,7 @@ class HTTPProvider(LLMProvider):
     ) -> Iterator[Any]:
         """A synchronous stream (kit addition): the same events as :meth:`stream`, on the sync
         client, for code without an event loop. Retries and errors behave the same."""
-        types = self.types
         content = self._request_body(messages, system, tools, max_tokens, None, False, stream=True)
-        budget = self.retry_policy.retries_for(None)
-        n = 0
-        yielded = False
-        while True:
-            try:
-                with contextlib.closing(self._sync_stream_once(content, messages, types)) as it:
-                    for event in it:
-                        yielded = True
-                        yield event
-                return
-            except ProviderError as exc:
-                if yielded or not self.retry_policy.is_transient(exc) or n >= budget:
-                    yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
-                    return
-                self.clock.sleep(self.retry_policy.delay(exc, n))
-                n += 1
-
-    def _sync_stream_once(
-        self, content: bytes, messages: list[dict[str, Any]], types: TypeSet
-    ) -> Generator[Any, None, None]:
-        from httpx_sse import EventSource
-
-        decoder = self._decoder(types)
-        client = self._sync_client()
-        try:
-            with client.stream(
-                "POST", self.url, content=content, headers=self._headers(True)
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise error_from_response(response, self._hint_401())
-                for sse in EventSource(response).iter_sse():
-                    yield from decoder.feed(sse.event, sse.data)
-                    if decoder.done:
-                        break
-        except httpx.HTTPError as exc:
-            raise error_from_transport(exc, self._what()) from None
-        state: EventAssembler = decoder.state
-        closing = decoder.finish()
-        if is_empty_response(state.text, state.tool_uses(), state.stop_reason, messages):
-            raise EmptyResponseError(
-                f"{self.api_name} streamed no text and no tool calls (stop reason "
-                f"{state.stop_reason!r}); treated as transient."
-            )
-        yield from closing
+        events = iter_events(self, content, messages, self.types)
+        with contextlib.closing(events):
+            yield from events

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from llm_fakes.http.fake_server import FakeServer, WireResponse
+    from llm_fakes.http._fake_values import WireResponse
+from llm_fakes.http.fake_server import FakeServer
 
 __all__ = ["LoopbackServer"]
 

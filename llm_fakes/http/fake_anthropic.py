@@ -28,8 +28,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llm_fakes.http._fake_values import WireResponse
 from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
-from llm_fakes.http.fake_server import FakeServer, WireResponse
+from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text
 
 __all__ = ["FakeAnthropic"]

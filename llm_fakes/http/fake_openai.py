@@ -28,7 +28,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm_fakes.http.fake_server import FakeServer, WireResponse, json_response
+from llm_fakes.http._fake_values import WireResponse, json_response
+from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text
 
 __all__ = ["FakeOpenAI"]
