@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import tempfile
@@ -77,7 +78,20 @@ def parse(text: str, path: Path) -> dict[str, Any]:
             f"{f' ({context})' if context else ''}. Fix it by hand, or re-record it with "
             "--llm-record-mode=all."
         ) from None
-    return validate_document(data, display(path))
+    except RecursionError:
+        raise _too_deep(path) from None
+    try:
+        return validate_document(data, display(path))
+    except RecursionError:  # a deep value the reader accepted, met while validating it
+        raise _too_deep(path) from None
+
+
+def _too_deep(path: Path) -> CassetteFormatError:
+    return CassetteFormatError(
+        f"Cassette {display(path)} is nested too deeply to read (lists or mappings hundreds of "
+        "levels deep). Fix it by hand, or re-record it with "
+        "--llm-record-mode=all."
+    )
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -126,6 +140,13 @@ def write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete what a save killed half-way left behind (under the lock no other save runs)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 def save(
     path: Path,
     interactions: Sequence[dict[str, Any]],
@@ -165,6 +186,7 @@ def save(
             if run is not None:
                 doc["header"]["run"] = run
             doc["interactions"] = [*existing, *interactions]
+            _remove_stale_temporaries(path)
             write_atomic(path, _yaml.dumps(doc))
             return doc
     except Timeout:
@@ -176,6 +198,6 @@ def save(
     except OSError as exc:
         raise CassetteWriteError(
             f"Could not save cassette {display(path)}: {exc.strerror or exc} "
-            f"({type(exc).__name__}). The previous cassette is intact; check that the folder "
-            "exists and is writable."
+            f"({type(exc).__name__}{f': {exc.filename}' if exc.filename else ''}). The previous "
+            "cassette is intact; check that the folder exists and is writable."
         ) from None
