@@ -1,0 +1,102 @@
+"""``llm-fakes cassette ls|show|verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cassette_support import Recorder, ask
+
+from llm_fakes import CassetteProvider, LLMResponse, RateLimitError, ToolUse
+from llm_fakes.cli import main
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    outcomes = iter(
+        [
+            LLMResponse(
+                content="4", model="m", input_tokens=9, output_tokens=1, stop_reason="stop"
+            ),
+            LLMResponse(
+                content="",
+                model="m",
+                stop_reason="tool_calls",
+                tool_uses=[ToolUse(id="c", name="calc", input={"x": 1})],
+            ),
+            RateLimitError("slow down", retry_after=1.0),
+        ]
+    )
+    with CassetteProvider(
+        Path("cassettes/test_m/test_a.yaml"), inner=Recorder(lambda r: next(outcomes)), mode="once"
+    ) as llm:
+        llm.complete(ask("What is 2+2?"))
+        llm.complete(ask("Use the calculator"))
+        with pytest.raises(RateLimitError):
+            llm.complete(ask("again"))
+    return Path("cassettes")
+
+
+def test_ls_lists_each_interaction(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cassette", "ls", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("cassettes/test_m/test_a.yaml: 3 interactions (recorded ")
+    assert lines[0].endswith(" from cassette_support.Recorder, model real-1)")
+    assert lines[1:] == [
+        "  #0 complete  1 message   'What is 2+2?' -> '4' (stop, 9+1 tokens)",
+        "  #1 complete  1 message   'Use the calculator' -> '' (tool_calls, 0+0 tokens, 1 tool "
+        "call(s))",
+        "  #2 complete  1 message   'again' -> RateLimitError (HTTP 429): slow down",
+    ]
+
+
+def test_show_prints_one_interaction_in_full(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cassette", "show", "cassettes/test_m/test_a.yaml", "-i", "2"]) == 0
+    assert capsys.readouterr().out == (
+        "# cassettes/test_m/test_a.yaml #2\n"
+        "call: complete\n"
+        "request:\n"
+        "  messages:\n"
+        "  - role: user\n"
+        "    content: again\n"
+        "  max_tokens: 1024\n"
+        "error:\n"
+        "  class: RateLimitError\n"
+        "  message: slow down\n"
+        "  status: 429\n"
+        "  retryable: true\n"
+        "  retry_after: 1.0\n"
+    )
+    assert main(["cassette", "show", "cassettes/test_m/test_a.yaml", "-i", "5"]) == 1
+    assert capsys.readouterr().err == (
+        "cassettes/test_m/test_a.yaml has interactions #0..#2; there is no #5. Pick one of "
+        "those with -i.\n"
+    )
+
+
+def test_verify_passes_good_files_and_fails_bad_ones_with_the_error(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cassette", "verify", str(folder)]) == 0
+    assert capsys.readouterr().out == "ok    cassettes/test_m/test_a.yaml (3 interactions)\n"
+    bad = folder / "test_m" / "test_b.yaml"
+    bad.write_text(
+        (folder / "test_m" / "test_a.yaml")
+        .read_text()
+        .replace("max_tokens: 1024", "max_tokens: x", 1)
+    )
+    assert main(["cassette", "verify", str(folder)]) == 1
+    assert capsys.readouterr().out == (
+        "ok    cassettes/test_m/test_a.yaml (3 interactions)\n"
+        "FAIL  cassettes/test_m/test_b.yaml\n"
+        "      Cassette cassettes/test_m/test_b.yaml is not valid: interaction #0, field "
+        "request.max_tokens: Input should be a valid integer (got 'x'). Fix that field by hand, "
+        "or re-record the cassette with --llm-record-mode=all.\n"
+    )
+    assert main(["cassette", "verify", "missing.yaml"]) == 1
+    assert (
+        capsys.readouterr().out == "FAIL  missing.yaml\n      No cassette file at missing.yaml.\n"
+    )
