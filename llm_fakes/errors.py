@@ -25,6 +25,7 @@ __all__ = [
     "CassetteFormatError",
     "CassetteMiss",
     "CassetteWriteError",
+    "ContractViolation",
     "EmptyResponseError",
     "JSONModeError",
     "LLMFakesError",
@@ -253,3 +254,7 @@ class CassetteMiss(CassetteError, AssertionError):
 
 class UnusedInteractionsError(CassetteError, AssertionError):
     """Strict mode: recorded interactions were never played (found at teardown)."""
+
+
+class ContractViolation(LLMFakesError, AssertionError):
+    """A provider under conformance test broke a property of the contract (SPEC C1–R6)."""

@@ -1,0 +1,221 @@
+"""Helpers the property checks share: running coroutines, reading responses, events and errors.
+
+Everything reads duck-typed values (``getattr``), so a provider returning the user's own
+``LLMResponse`` and event classes (bring-your-own types) is checked the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from llm_fakes.errors import ContractViolation
+from llm_fakes.scripted.turns import Reply
+from llm_fakes.typeset import tool_uses_of
+
+if TYPE_CHECKING:
+    from llm_fakes.contract.backend import ConformanceBackend
+    from llm_fakes.contract.cases import Case
+    from llm_fakes.contract.factory import ProviderFactory
+
+T = TypeVar("T")
+
+TERMINAL = ("finish", "error")
+_EVENT_TYPES = {
+    "TextDeltaEvent": "text_delta",
+    "TextEndEvent": "text_end",
+    "ToolCallEvent": "tool_call",
+    "ToolResultEvent": "tool_result",
+    "ReasoningStartEvent": "reasoning_start",
+    "ReasoningDeltaEvent": "reasoning_delta",
+    "FinishEvent": "finish",
+    "StreamErrorEvent": "error",
+}
+
+
+@dataclass
+class Context:
+    """What a check gets: the provider, its backend, the example and the factory."""
+
+    provider: Any
+    backend: ConformanceBackend
+    case: Case
+    factory: ProviderFactory
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The example's request as keyword arguments."""
+        return self.case.request.kwargs()
+
+    def reply(self, index: int) -> Reply:
+        """The scripted reply at ``index`` (the check built the script, so it is one)."""
+        turn = self.case.script[index]
+        if not isinstance(turn, Reply):
+            raise TypeError(f"script[{index}] is {turn!r}, not a Reply")
+        return turn
+
+
+def fail(message: str) -> ContractViolation:
+    """The error a check raises (``raise fail(...)``)."""
+    return ContractViolation(message)
+
+
+def run(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a private event loop (no asyncio plugin or mode needed)."""
+    return asyncio.run(factory())
+
+
+def kind(event: Any) -> str:
+    """An event's ``type`` literal (from its class name when it has no ``type``)."""
+    value = getattr(event, "type", None)
+    if isinstance(value, str):
+        return value
+    return _EVENT_TYPES.get(type(event).__name__, type(event).__name__)
+
+
+async def collect(stream: Any, limit: int = 10_000) -> list[Any]:
+    """Every event of a stream (stopping, as a failure, after ``limit`` events)."""
+    events: list[Any] = []
+    async for event in stream:
+        events.append(event)
+        if len(events) >= limit:
+            raise fail(f"stream() yielded more than {limit} events without ending")
+    return events
+
+
+def stream_events(ctx: Context) -> list[Any]:
+    """The events of ``stream`` for the example's request, in one private loop."""
+    return run(lambda: collect(ctx.provider.stream(**ctx.request)))
+
+
+async def events_or_error(ctx: Context) -> tuple[list[Any], BaseException | None]:
+    """The events of ``stream`` up to its end, and the exception it raised (or ``None``)."""
+    events: list[Any] = []
+    try:
+        async for event in ctx.provider.stream(**ctx.request):
+            events.append(event)
+            if len(events) > 10_000:
+                break
+    except Exception as exc:
+        return events, exc
+    return events, None
+
+
+def show_events(events: list[Any], limit: int = 12) -> str:
+    """Events, one per line, for a failure message."""
+    shown = [f"  [{i}] {e!r}" for i, e in enumerate(events[:limit])]
+    if len(events) > limit:
+        shown.append(f"  ... {len(events) - limit} more")
+    return "\n".join(shown) or "  (no events)"
+
+
+def tool_uses(response: Any) -> list[tuple[str, str, Any]]:
+    """``(id, name, input)`` for each tool use of a response."""
+    return [(u.id, u.name, u.input) for u in tool_uses_of(response)]
+
+
+def view(response: Any) -> dict[str, Any]:
+    """The fields two responses must agree on (C2)."""
+    return {
+        "content": getattr(response, "content", None),
+        "model": getattr(response, "model", None),
+        "input_tokens": getattr(response, "input_tokens", None),
+        "output_tokens": getattr(response, "output_tokens", None),
+        "stop_reason": getattr(response, "stop_reason", None),
+        "tool_uses": tool_uses(response),
+    }
+
+
+def expected_uses(reply: Any) -> list[tuple[str, str, Any]]:
+    """``(id, name, input)`` of a scripted reply's tool calls (ids are always explicit here)."""
+    return [(c.id, c.name, c.input) for c in reply.tool_calls]
+
+
+def is_int(value: Any) -> bool:
+    """A real ``int`` (not a ``bool``) that is >= 0."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def canonical_message(m: dict[str, Any]) -> dict[str, Any]:
+    """A message reduced to what the contract says must arrive (extra keys dropped)."""
+    content = m.get("content")
+    if isinstance(content, list):
+        content = "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    out: dict[str, Any] = {"role": m.get("role"), "content": content or ""}
+    calls = []
+    for call in m.get("tool_calls") or ():
+        fn = call.get("function") or {}
+        args = fn.get("arguments")
+        if isinstance(args, str):
+            with contextlib.suppress(ValueError):
+                args = json.loads(args) if args else {}
+        calls.append({"id": call.get("id"), "name": fn.get("name"), "input": args})
+    if calls:
+        out["tool_calls"] = calls
+    if m.get("role") == "tool":
+        out["tool_call_id"] = m.get("tool_call_id")
+    return out
+
+
+def canonical_tools(tools: Any) -> list[dict[str, Any]] | None:
+    """Tools reduced to name, description and parameters."""
+    if not tools:
+        return None
+    return [
+        {"name": t.name, "description": t.description or "", "parameters": t.parameters or {}}
+        for t in tools
+    ]
+
+
+def call_method(ctx: Context, method: str, **extra: Any) -> Any:
+    """Call ``complete`` (here) or ``acomplete`` (on a private loop) with the example's request."""
+    kwargs = {**ctx.request, **extra}
+    if method == "complete":
+        return ctx.provider.complete(**kwargs)
+    acomplete: Callable[..., Awaitable[Any]] = ctx.provider.acomplete
+    return run(lambda: _await(acomplete(**kwargs)))
+
+
+async def _await(value: Awaitable[T]) -> T:
+    return await value
+
+
+def outcome(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:
+    """``(result, None)`` or ``(None, error)``; never swallows ``KeyboardInterrupt``."""
+    try:
+        return fn(), None
+    except Exception as exc:
+        return None, exc
+
+
+# Accepted class names per failure kind: the kit's class, and the official SDKs' equivalents.
+_TYPED: dict[str, tuple[str, ...]] = {
+    "rate_limit": ("RateLimitError",),
+    "overloaded": ("OverloadedError", "InternalServerError", "ServiceUnavailableError"),
+    "server_error": ("ServerError", "InternalServerError", "ServiceUnavailableError"),
+    "empty": ("EmptyResponseError",),
+    # The SDKs' APITimeoutError subclasses APIConnectionError; a loopback server can only
+    # simulate a timeout by dropping the connection.
+    "timeout": ("ProviderTimeoutError", "APITimeoutError", "TimeoutError", "APIConnectionError"),
+    "connection": ("APIConnectionError",),
+    "mid_stream": ("APIConnectionError",),
+    "bad_request": ("BadRequestError",),
+    "auth": ("AuthenticationError",),
+}
+
+
+def typed_problem(error: BaseException, fail_kind: str) -> str | None:
+    """Why ``error`` is not the typed error for a scripted failure of ``fail_kind``, or None."""
+    names = _TYPED[fail_kind]
+    mro = [c.__name__ for c in type(error).__mro__]
+    if any(n in mro for n in names):
+        return None
+    return (
+        f"raised {type(error).__module__}.{type(error).__qualname__}: {error}; expected a typed "
+        f"error for a scripted {fail_kind!r} failure: {' or '.join(names)} "
+        f"(llm_fakes.{names[0]}, or the SDK's own class of that name)"
+    )

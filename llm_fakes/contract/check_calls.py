@@ -1,0 +1,203 @@
+"""Checks C1–C4: ``complete`` and ``acomplete`` (SPEC "complete / acomplete").
+
+Each property has a case strategy (``cases_<ID>(factory)``) and a check (``check_<ID>(ctx)``)
+that raises :class:`~llm_fakes.errors.ContractViolation` with a message saying what differed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import Any
+
+from hypothesis import strategies as st
+
+from llm_fakes.contract import strategies as gen
+from llm_fakes.contract._support import (
+    Context,
+    call_method,
+    canonical_message,
+    canonical_tools,
+    collect,
+    expected_uses,
+    fail,
+    is_int,
+    kind,
+    run,
+    show_events,
+    tool_uses,
+    view,
+)
+from llm_fakes.contract.cases import BackendOptions, CallRequest, Case
+from llm_fakes.contract.factory import ProviderFactory
+from llm_fakes.scripted.turns import Reply
+
+#: The backend's latency in C3 and the longest pause of the loop C3 tolerates while it waits.
+C3_LATENCY = 0.2
+C3_MAX_GAP = 0.1
+
+
+def _reply_case(factory: ProviderFactory, copies: int) -> st.SearchStrategy[Case]:
+    tools = factory.supports("tools")
+    return st.builds(
+        lambda reply, request: Case(script=(reply,) * copies, request=request),
+        gen.replies(tool_calls=tools),
+        gen.call_requests(tool_calls=tools, rich=False),
+    )
+
+
+# --------------------------------------------------------------------------- C1
+
+
+def cases_c1(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    return _reply_case(factory, 1)
+
+
+def check_c1(ctx: Context) -> None:
+    reply = ctx.reply(0)
+    r = ctx.provider.complete(**ctx.request)
+    problems = []
+    if not isinstance(getattr(r, "content", None), str):
+        problems.append(f"content is {getattr(r, 'content', None)!r}, not a str")
+    model = getattr(r, "model", None)
+    if not isinstance(model, str) or not model:
+        problems.append(f"model is {model!r}, not a non-empty str")
+    for name in ("input_tokens", "output_tokens"):
+        if not is_int(getattr(r, name, None)):
+            problems.append(f"{name} is {getattr(r, name, None)!r}, not an int >= 0")
+    if not isinstance(getattr(r, "stop_reason", None), str):
+        problems.append(f"stop_reason is {getattr(r, 'stop_reason', None)!r}, not a str")
+    if getattr(r, "content", None) != reply.content:
+        problems.append(
+            f"content is {getattr(r, 'content', None)!r}, the backend produced {reply.content!r}"
+        )
+    if tool_uses(r) != expected_uses(reply):
+        problems.append(
+            f"tool uses are {tool_uses(r)!r}, the backend produced {expected_uses(reply)!r}"
+        )
+    if problems:
+        raise fail("complete() returned " + repr(r) + ":\n  " + "\n  ".join(problems))
+
+
+# --------------------------------------------------------------------------- C2
+
+
+def cases_c2(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    return _reply_case(factory, 2)
+
+
+def check_c2(ctx: Context) -> None:
+    sync = view(call_method(ctx, "complete"))
+    async_ = view(call_method(ctx, "acomplete"))
+    diffs = [
+        f"{k}: complete {sync[k]!r} != acomplete {async_[k]!r}"
+        for k in sync
+        if sync[k] != async_[k]
+    ]
+    if diffs:
+        raise fail(
+            "acomplete() differs from complete() for the same request:\n  " + "\n  ".join(diffs)
+        )
+
+
+# --------------------------------------------------------------------------- C3
+
+
+def cases_c3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    return st.builds(
+        lambda text: Case(
+            script=(Reply(text=text),),
+            request=CallRequest(messages=[{"role": "user", "content": "Hello?"}]),
+            backend=BackendOptions(real_time=True, latency=C3_LATENCY),
+        ),
+        st.sampled_from(["Hello there.", "Hi! 😀"]),
+    )
+
+
+async def _ticking(call: Any) -> tuple[Any, float, int]:
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    start = time.perf_counter()
+    try:
+        result = await call
+    finally:
+        end = time.perf_counter()
+        task.cancel()
+    marks = [start, *(t for t in ticks if t > start), end]
+    gap = max(b - a for a, b in itertools.pairwise(marks))
+    return result, gap, len(ticks)
+
+
+def check_c3(ctx: Context) -> None:
+    _, gap, ticks = run(lambda: _ticking(ctx.provider.acomplete(**ctx.request)))
+    if gap > C3_MAX_GAP:
+        raise fail(
+            f"acomplete() blocked the event loop: while the backend took {C3_LATENCY} s to "
+            f"answer, a ticker task scheduled every 5 ms was stalled for {gap:.3f} s "
+            f"(it ran {ticks} times). Await an async client, or run blocking work with "
+            "loop.run_in_executor / asyncio.to_thread."
+        )
+
+
+# --------------------------------------------------------------------------- C4
+
+
+def cases_c4(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    methods = ["complete", "acomplete"] + (["stream"] if factory.supports("streaming") else [])
+    return st.builds(
+        lambda text, request, method: Case(
+            script=(Reply(text=text),), request=request, params={"method": method}
+        ),
+        gen.texts(min_size=1, max_size=12),
+        gen.call_requests(tool_calls=factory.supports("tools"), rich=True),
+        st.sampled_from(methods),
+    )
+
+
+def check_c4(ctx: Context) -> None:
+    method = ctx.case.params["method"]
+    if method == "stream":
+        events = run(lambda: collect(ctx.provider.stream(**ctx.request)))
+        errors = [e for e in events if kind(e) == "error"]
+        if errors:
+            raise fail(f"stream() refused the history:\n{show_events(events)}")
+    else:
+        call_method(ctx, method)
+    seen = ctx.backend.requests
+    if not seen:
+        raise fail(f"{method}() returned, but no request reached the backend")
+    got, req = seen[-1], ctx.case.request
+    diffs = []
+    want_msgs = [canonical_message(m) for m in req.messages]
+    got_msgs = [canonical_message(m) for m in got.messages]
+    if got_msgs != want_msgs:
+        for i in range(max(len(want_msgs), len(got_msgs))):
+            w = want_msgs[i] if i < len(want_msgs) else "(missing)"
+            g = got_msgs[i] if i < len(got_msgs) else "(missing)"
+            if w != g:
+                diffs.append(f"messages[{i}]: sent {w!r}, backend saw {g!r}")
+                break
+        if len(want_msgs) != len(got_msgs):
+            diffs.append(f"{len(want_msgs)} messages sent, backend saw {len(got_msgs)}")
+    if got.system != req.system:
+        diffs.append(f"system: sent {req.system!r}, backend saw {got.system!r}")
+    if canonical_tools(got.tools) != canonical_tools(req.tools):
+        diffs.append(
+            f"tools: sent {canonical_tools(req.tools)!r}, backend saw "
+            f"{canonical_tools(got.tools)!r}"
+        )
+    if got.max_tokens != req.max_tokens:
+        diffs.append(f"max_tokens: sent {req.max_tokens!r}, backend saw {got.max_tokens!r}")
+    if diffs:
+        raise fail(
+            f"The request {method}() sent did not reach the backend intact ({got.door} "
+            "door):\n  " + "\n  ".join(diffs)
+        )

@@ -1,0 +1,362 @@
+"""Checks R1–R6: retries (SPEC "retries").
+
+Attempts are counted where they land: each attempt consumes one scripted turn at the backend,
+whichever door the provider uses. Waits are read from the backend's virtual clock, which the
+factory hands the provider (``clock=backend.clock``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from hypothesis import strategies as st
+
+from llm_fakes.contract import strategies as gen
+from llm_fakes.contract._support import (
+    TERMINAL,
+    Context,
+    call_method,
+    events_or_error,
+    fail,
+    kind,
+    outcome,
+    run,
+    show_events,
+    typed_problem,
+)
+from llm_fakes.contract.cases import Case
+from llm_fakes.contract.factory import ProviderFactory
+from llm_fakes.scripted.turns import Fail, Reply
+
+#: Failures scripted for R4's stream part: more than any sane default retry budget.
+STREAM_FAILURES = 16
+_REPLY = Reply(text="Recovered.")
+_METHODS = st.sampled_from(["complete", "acomplete"])
+_REQUEST = gen.call_requests(tool_calls=False, rich=False)
+_UP_TO_2_FAILS = st.lists(gen.transient_failures(), max_size=2)
+_0_2 = st.integers(0, 2)
+_0_5 = st.integers(0, 5)
+_KINDS = ["rate_limit", "overloaded", "server_error", "timeout", "connection", "empty"]
+_PAIRS = st.lists(st.sampled_from(_KINDS), min_size=2, max_size=2, unique=True)
+_SEQ = st.lists(st.booleans(), min_size=2, max_size=6)
+
+
+def default_retries(ctx: Context) -> int:
+    """The provider's documented ``max_retries=None`` budget (R2), or a clear failure."""
+    value = ctx.factory.default_max_retries
+    if value is None:
+        value = getattr(ctx.provider, "default_max_retries", None)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise fail(
+            f"{type(ctx.provider).__name__} documents no default retry budget: its "
+            f"default_max_retries is {value!r}. Give the provider a default_max_retries int "
+            "attribute, or pass ProviderFactory(..., default_max_retries=N)."
+        )
+    return value
+
+
+def retry_cap(ctx: Context) -> float:
+    """The documented cap on one retry wait (R5), or a clear failure."""
+    cap: Any = ctx.factory.max_retry_wait
+    if cap is None:
+        policy = getattr(ctx.provider, "retry_policy", None)
+        cap = getattr(policy, "max_delay", None) or getattr(ctx.provider, "max_retry_wait", None)
+    if isinstance(cap, bool) or not isinstance(cap, int | float) or cap < 0:
+        raise fail(
+            f"{type(ctx.provider).__name__} documents no cap on a retry wait (found {cap!r}). "
+            "Give it retry_policy.max_delay or max_retry_wait, or pass "
+            "ProviderFactory(..., max_retry_wait=SECONDS)."
+        )
+    return float(cap)
+
+
+def _attempts_problem(ctx: Context, call: str, script: str, want: int) -> str | None:
+    got = ctx.backend.attempts
+    if got == want:
+        return None
+    return f"{call} against a backend that {script} made {got} attempt(s); expected {want}"
+
+
+def _describe(fails: list[Fail]) -> str:
+    return f"fails {len(fails)} time(s) ({', '.join(repr(f) for f in fails) or 'never'})"
+
+
+# --------------------------------------------------------------------------- R1
+
+
+def cases_r1(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    return st.builds(
+        lambda f, k, m, method, request: Case(
+            script=(*(f,) * k, _REPLY),
+            request=request,
+            params={"k": k, "max_retries": m, "method": method},
+        ),
+        gen.transient_failures(),
+        st.integers(0, 4),
+        st.integers(0, 3),
+        _METHODS,
+        _REQUEST,
+    )
+
+
+def _check_budget(
+    ctx: Context, fails: list[Fail], m: int | None, want_attempts: int, succeeds: bool
+) -> None:
+    method = ctx.case.params.get("method", "complete")
+    call = f"{method}(max_retries={m!r})"
+    script = f"{_describe(fails)} then succeeds"
+    result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
+    problem = _attempts_problem(ctx, call, script, want_attempts)
+    if problem:
+        raise fail(problem + (f"; it raised {error!r}" if error else ""))
+    if succeeds and error is not None:
+        raise fail(
+            f"{call} against a backend that {script} raised {error!r}; with "
+            f"{len(fails)} failure(s) within the budget it should have succeeded"
+        )
+    if not succeeds and error is None:
+        raise fail(
+            f"{call} against a backend that {script} returned {result!r}; the budget "
+            "was spent, so it should have raised the last error"
+        )
+    if succeeds and getattr(result, "content", None) != _REPLY.content:
+        raise fail(f"{call} returned {result!r}; the backend's reply was {_REPLY.content!r}")
+
+
+def check_r1(ctx: Context) -> None:
+    p = ctx.case.params
+    fails = [t for t in ctx.case.script if isinstance(t, Fail)]
+    k, m = p["k"], p["max_retries"]
+    _check_budget(ctx, fails, m, min(k, m) + 1, k <= m)
+
+
+# --------------------------------------------------------------------------- R2
+
+
+def cases_r2(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    zero = st.builds(
+        lambda f, method, request: Case(
+            script=(f, _REPLY),
+            request=request,
+            params={"max_retries": 0, "method": method},
+        ),
+        gen.transient_failures(),
+        _METHODS,
+        _REQUEST,
+    )
+    default = st.builds(
+        lambda f, k, method, request: Case(
+            script=(*(f,) * k, _REPLY),
+            request=request,
+            params={"max_retries": None, "k": k, "method": method},
+        ),
+        gen.transient_failures(),
+        st.integers(0, 4) | st.integers(5, 12),
+        _METHODS,
+        _REQUEST,
+    )
+    return zero | default
+
+
+def check_r2(ctx: Context) -> None:
+    p = ctx.case.params
+    fails = [t for t in ctx.case.script if isinstance(t, Fail)]
+    if p["max_retries"] == 0:
+        _check_budget(ctx, fails, 0, 1, False)
+        return
+    d = default_retries(ctx)
+    k = p["k"]
+    _check_budget(ctx, fails, None, min(k, d) + 1, k <= d)
+
+
+# --------------------------------------------------------------------------- R3
+
+
+def cases_r3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        before = draw(_UP_TO_2_FAILS)
+        m = len(before) + draw(_0_2)
+        permanent = draw(gen.permanent_failures())
+        return Case(
+            script=(*before, permanent, _REPLY),
+            request=draw(_REQUEST),
+            params={"max_retries": m, "method": draw(_METHODS)},
+        )
+
+    return build()
+
+
+def check_r3(ctx: Context) -> None:
+    p = ctx.case.params
+    script = list(ctx.case.script)
+    permanent = script[-2]
+    assert isinstance(permanent, Fail)
+    call = f"{p['method']}(max_retries={p['max_retries']})"
+    _, error = outcome(lambda: call_method(ctx, p["method"], max_retries=p["max_retries"]))
+    problem = _attempts_problem(
+        ctx,
+        call,
+        f"{_describe([t for t in script[:-2] if isinstance(t, Fail)])} then answers {permanent!r}",
+        len(script) - 1,
+    )
+    if problem:
+        raise fail(problem + ": a permanent error must not be retried")
+    if error is None:
+        raise fail(f"{call} returned although the backend answered {permanent!r}")
+    typed = typed_problem(error, permanent.kind)
+    if typed:
+        raise fail(f"{call}: the backend answered {permanent!r} and the provider {typed}")
+
+
+# --------------------------------------------------------------------------- R4
+
+
+def cases_r4(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    methods = ["complete", "acomplete"] + (["stream"] if factory.supports("streaming") else [])
+
+    which = st.sampled_from(methods)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        f = draw(gen.transient_failures())
+        method = draw(which)
+        m = draw(_0_2)
+        n = STREAM_FAILURES if method == "stream" else m + 1
+        params = {"method": method} if method == "stream" else {"method": method, "max_retries": m}
+        return Case(script=(*(f,) * n, _REPLY), request=draw(_REQUEST), params=params)
+
+    return build()
+
+
+def check_r4(ctx: Context) -> None:
+    f = ctx.case.script[0]
+    assert isinstance(f, Fail)
+    method = ctx.case.params["method"]
+    if method != "stream":
+        m = ctx.case.params["max_retries"]
+        call = f"{method}(max_retries={m})"
+        result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
+        if error is None:
+            raise fail(
+                f"{call} returned {result!r} although all {m + 1} attempts failed with {f!r}"
+            )
+        typed = typed_problem(error, f.kind)
+        if typed:
+            raise fail(f"{call}: every attempt failed with {f!r} and the provider {typed}")
+        return
+    default_retries(ctx)
+    events, error = run(lambda: events_or_error(ctx))
+    terminal = [e for e in events if kind(e) in TERMINAL]
+    if error is not None:
+        typed = typed_problem(error, f.kind)
+        if typed or terminal:
+            raise fail(
+                f"stream() against a backend failing every attempt with {f!r} "
+                f"{typed or 'raised after a terminal event'}:\n{show_events(events)}"
+            )
+        return
+    if len(terminal) != 1 or kind(events[-1]) != "error":
+        raise fail(
+            f"stream() against a backend failing every attempt with {f!r} should end with one "
+            f"StreamErrorEvent (or raise a typed error); it yielded:\n{show_events(events)}"
+        )
+
+
+# --------------------------------------------------------------------------- R5
+
+
+def cases_r5(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    return st.builds(
+        lambda fails, method, request: Case(
+            script=(*fails, _REPLY),
+            request=request,
+            params={"max_retries": len(fails), "method": method},
+        ),
+        st.lists(
+            gen.transient_failures(kinds=["rate_limit"]) | gen.transient_failures(),
+            min_size=1,
+            max_size=8,
+        ),
+        _METHODS,
+        _REQUEST,
+    )
+
+
+def check_r5(ctx: Context) -> None:
+    cap = retry_cap(ctx)
+    fails = [t for t in ctx.case.script if isinstance(t, Fail)]
+    m, method = ctx.case.params["max_retries"], ctx.case.params["method"]
+    call = f"{method}(max_retries={m})"
+    start = time.perf_counter()
+    _, error = outcome(lambda: call_method(ctx, method, max_retries=m))
+    spent = time.perf_counter() - start
+    if error is not None:
+        raise fail(
+            f"{call} against a backend that {_describe(fails)} then succeeds raised {error!r}"
+        )
+    sleeps = list(getattr(ctx.backend.clock, "sleeps", []))
+    if len(sleeps) != len(fails):
+        raise fail(
+            f"{call} retried {len(fails)} time(s) but waited {len(sleeps)} time(s) on the "
+            f"injected clock (waits {sleeps!r}, {spent:.2f} s of real time). Wait on the clock "
+            "the factory passes (clock=backend.clock), never with time.sleep/asyncio.sleep."
+        )
+    for i, (f, wait) in enumerate(zip(fails, sleeps, strict=True)):
+        low = min(f.retry_after, cap) if f.retry_after is not None else 0.0
+        if not low - 1e-6 <= wait <= cap + 1e-6:
+            given = f"Retry-After {f.retry_after:g} s" if f.retry_after is not None else "none"
+            raise fail(
+                f"{call}: before retry {i + 1}, after {f!r}, the provider waited {wait!r} s; "
+                f"the server asked for {given} and the documented cap is {cap:g} s, so the "
+                f"wait must be between {low:g} and {cap:g} s. All waits: {sleeps!r}"
+            )
+
+
+# --------------------------------------------------------------------------- R6
+
+
+def cases_r6(factory: ProviderFactory) -> st.SearchStrategy[Case]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        pair = draw(_PAIRS)
+        seq = [pair[int(second)] for second in draw(_SEQ)]
+        if len(set(seq)) < 2:
+            seq.append(pair[1] if seq[0] == pair[0] else pair[0])
+        fails = [draw(gen.transient_failures(kinds=[k])) for k in seq]
+        return Case(
+            script=(*fails, _REPLY),
+            request=draw(_REQUEST),
+            params={"max_retries": draw(_0_5), "method": draw(_METHODS)},
+        )
+
+    return build()
+
+
+def per_kind_attempts(fails: list[Fail], m: int) -> tuple[int, bool]:
+    """(attempts, succeeds) when each failure kind has its own budget of ``m`` retries."""
+    used: Counter[str] = Counter()
+    for n, f in enumerate(fails, start=1):
+        if used[f.kind] >= m:
+            return n, False
+        used[f.kind] += 1
+    return len(fails) + 1, True
+
+
+def check_r6(ctx: Context) -> None:
+    fails = [t for t in ctx.case.script if isinstance(t, Fail)]
+    m = ctx.case.params["max_retries"]
+    if ctx.factory.retry_budget == "per_kind":
+        attempts, ok = per_kind_attempts(fails, m)
+    else:
+        attempts, ok = min(len(fails), m) + 1, len(fails) <= m
+    try:
+        _check_budget(ctx, fails, m, attempts, ok)
+    except AssertionError as exc:
+        raise fail(
+            f"{exc}. The provider declares retry_budget={ctx.factory.retry_budget!r} (one "
+            "budget for every transient kind when 'shared'); declare what it does with "
+            "ProviderFactory(..., retry_budget='shared' | 'per_kind')."
+        ) from None

@@ -1,0 +1,196 @@
+"""The contract's properties, one named check per SPEC id (C1–C4, S1–S7, J1–J3, R1–R6).
+
+Each :class:`Property` knows what it needs from the provider (capabilities), how to generate
+its examples (a hypothesis strategy of :class:`~llm_fakes.contract.cases.Case`), and how to check
+one example. ``weight`` scales the profile's example count: the timing checks (C3, S7) wait in
+real time, so they run few examples; the rest run the profile's full count.
+
+Example:
+    >>> [p.id for p in PROPERTIES.values()][:4]
+    ['C1', 'C2', 'C3', 'C4']
+    >>> PROPERTIES["S5"].requires
+    ('streaming', 'tools')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from llm_fakes.contract import check_calls as c
+from llm_fakes.contract import check_json as j
+from llm_fakes.contract import check_retries as r
+from llm_fakes.contract import check_stream as s
+from llm_fakes.contract._support import Context
+from llm_fakes.contract.cases import Case
+from llm_fakes.contract.factory import ProviderFactory
+from llm_fakes.errors import UsageError
+
+__all__ = ["PROPERTIES", "Property", "select"]
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of the contract.
+
+    Attributes:
+        id: The SPEC id, e.g. ``"S6"``.
+        title: What it says, in a line.
+        requires: Capabilities the provider must declare for it to apply.
+        cases: ``cases(factory)`` -> a strategy of examples.
+        check: ``check(context)`` raises :class:`~llm_fakes.errors.ContractViolation`.
+        weight: Fraction of the profile's example count to run.
+    """
+
+    id: str
+    title: str
+    requires: tuple[str, ...]
+    cases: Callable[[ProviderFactory], st.SearchStrategy[Case]]
+    check: Callable[[Context], None]
+    weight: float = 1.0
+
+
+_ALL = [
+    Property(
+        "C1",
+        "complete() returns what the backend produced, LLMResponse-shaped",
+        (),
+        c.cases_c1,
+        c.check_c1,
+    ),
+    Property("C2", "acomplete() returns what complete() returns", (), c.cases_c2, c.check_c2),
+    Property("C3", "acomplete() never blocks the event loop", (), c.cases_c3, c.check_c3, 0.08),
+    Property(
+        "C4",
+        "any well-formed history is accepted and reaches the backend intact",
+        (),
+        c.cases_c4,
+        c.check_c4,
+    ),
+    Property("S1", "each snapshot joins all deltas so far", ("streaming",), s.cases_s1, s.check_s1),
+    Property(
+        "S2",
+        "one TextEndEvent at most; full_text = last snapshot = complete().content",
+        ("streaming",),
+        s.cases_s2,
+        s.check_s2,
+    ),
+    Property(
+        "S3",
+        "exactly one terminal event, and nothing after it",
+        ("streaming",),
+        s.cases_s3,
+        s.check_s3,
+    ),
+    Property(
+        "S4",
+        "FinishEvent tokens and stop_reason equal complete()'s",
+        ("streaming",),
+        s.cases_s4,
+        s.check_s4,
+    ),
+    Property(
+        "S5",
+        "ToolCallEvents equal complete().tool_uses, in order",
+        ("streaming", "tools"),
+        s.cases_s5,
+        s.check_s5,
+    ),
+    Property(
+        "S6", "a retry inside a stream never repeats text", ("streaming",), s.cases_s6, s.check_s6
+    ),
+    Property(
+        "S7",
+        "an abandoned stream releases the backend",
+        ("streaming",),
+        s.cases_s7,
+        s.check_s7,
+        0.08,
+    ),
+    Property(
+        "J1",
+        "JSON mode reaches the backend; JSON comes back unchanged",
+        ("json_mode",),
+        j.cases_j1,
+        j.check_j1,
+    ),
+    Property(
+        "J2",
+        "a json_schema reaches the backend intact; invalid content raises",
+        ("json_schema",),
+        j.cases_j2,
+        j.check_j2,
+    ),
+    Property(
+        "J3",
+        "non-JSON under JSON mode is an error unless marked invalid",
+        ("json_mode",),
+        j.cases_j3,
+        j.check_j3,
+    ),
+    Property(
+        "R1",
+        "k transient failures, max_retries=m: min(k, m) + 1 attempts",
+        ("retries",),
+        r.cases_r1,
+        r.check_r1,
+    ),
+    Property(
+        "R2",
+        "max_retries=0 is one attempt; None is the documented default",
+        ("retries",),
+        r.cases_r2,
+        r.check_r2,
+    ),
+    Property(
+        "R3", "a permanent error: one attempt, a typed error", ("retries",), r.cases_r3, r.check_r3
+    ),
+    Property(
+        "R4",
+        "the last error surfaces typed, or as one StreamErrorEvent",
+        ("retries",),
+        r.cases_r4,
+        r.check_r4,
+    ),
+    Property(
+        "R5",
+        "waits honour Retry-After, stay under the cap, run on the injected clock",
+        ("retries",),
+        r.cases_r5,
+        r.check_r5,
+    ),
+    Property(
+        "R6",
+        "failure kinds share one retry budget only as documented",
+        ("retries",),
+        r.cases_r6,
+        r.check_r6,
+    ),
+]
+
+#: Every property by id, in SPEC order.
+PROPERTIES: dict[str, Property] = {p.id: p for p in _ALL}
+
+
+def select(ids: str | None) -> list[Property]:
+    """The properties named in ``"C1,S2,R"`` (a letter selects its whole group); all if None.
+
+    Example:
+        >>> [p.id for p in select("C3,J")]
+        ['C3', 'J1', 'J2', 'J3']
+    """
+    if not ids:
+        return list(PROPERTIES.values())
+    wanted = [w.strip().upper() for w in ids.split(",") if w.strip()]
+    out: list[Property] = []
+    for w in wanted:
+        hits = [p for p in PROPERTIES.values() if p.id == w or (len(w) == 1 and p.id[0] == w)]
+        if not hits:
+            raise UsageError(
+                f"Unknown property {w!r}. Properties are {list(PROPERTIES)!r}, or a group "
+                "letter C, S, J or R; e.g. --only C1,S."
+            )
+        out.extend(h for h in hits if h not in out)
+    return sorted(out, key=list(PROPERTIES.values()).index)

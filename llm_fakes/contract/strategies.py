@@ -1,0 +1,411 @@
+"""Hypothesis strategies for the conformance suite, public so your own tests can use them.
+
+Everything here generates the seed's shapes: OpenAI-style message dicts, :class:`~llm_fakes.Tool`
+objects, script turns (:class:`~llm_fakes.Reply`, :class:`~llm_fakes.Fail`), and the requests the
+suite sends. Texts cover the awkward cases on purpose: empty strings, multi-byte characters
+(accents, CJK, emoji with joiners, combining marks), control characters and whitespace-only text.
+
+Example:
+    >>> from hypothesis import given
+    >>> @given(message_histories())
+    ... def test_history_is_well_formed(history):
+    ...     assert history[0]["role"] == "user"
+    >>> test_history_is_well_formed()
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from llm_fakes.contract.cases import CallRequest
+from llm_fakes.scripted.turns import Fail, Reply, ToolCall
+from llm_fakes.types import Tool
+
+__all__ = [
+    "byte_splits",
+    "call_requests",
+    "failure_sequences",
+    "json_objects",
+    "json_values",
+    "message_histories",
+    "permanent_failures",
+    "replies",
+    "retry_after_values",
+    "text_chunkings",
+    "texts",
+    "tool_call_ids",
+    "tool_inputs",
+    "tool_names",
+    "tools",
+    "transient_failures",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _cached(fn: F) -> F:
+    """Build each strategy once: hypothesis pays to analyse every new strategy object."""
+    return functools.cache(fn)  # type: ignore[return-value]
+
+
+_ints = functools.cache(st.integers)
+_BOOL = st.booleans()
+
+
+#: Characters that break naive code: multi-byte UTF-8, a combining mark, a zero-width joiner,
+#: emoji, CJK, quotes, backslashes and the line and record separators.
+AWKWARD = 'é中😀👩\u200d💻\u0301\u00a0\u2028"\\\n\t ا'
+
+_chars = st.one_of(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]),
+    st.sampled_from(AWKWARD),
+)
+
+
+@_cached
+def texts(*, min_size: int = 0, max_size: int = 40) -> st.SearchStrategy[str]:
+    """Unicode text, including empty, whitespace-only and multi-byte text (never surrogates).
+
+    Example:
+        >>> from hypothesis import given
+        >>> @given(texts(min_size=1))
+        ... def test_text(t):
+        ...     assert t != "" and t.encode("utf-8")
+        >>> test_text()
+    """
+    return st.text(_chars, min_size=min_size, max_size=max_size)
+
+
+_IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+
+
+@_cached
+def tool_names() -> st.SearchStrategy[str]:
+    """Tool names both APIs accept: ``[a-zA-Z0-9_-]{1,64}``, starting with a letter."""
+    return st.builds(
+        lambda head, tail: head + tail,
+        st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
+        st.text(_IDENT, max_size=12),
+    )
+
+
+@_cached
+def tool_call_ids() -> st.SearchStrategy[str]:
+    """Tool-call ids both APIs accept (``call_`` and ``[a-zA-Z0-9_-]``)."""
+    return st.text(_IDENT, min_size=1, max_size=10).map(lambda s: "call_" + s)
+
+
+@_cached
+def json_values(*, max_leaves: int = 8) -> st.SearchStrategy[Any]:
+    """JSON values: null, booleans, ints, finite floats, unicode strings, nested lists/objects."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**53), max_value=2**53),
+        st.floats(allow_nan=False, allow_infinity=False),
+        texts(max_size=12),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(texts(max_size=8), inner, max_size=4),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+@_cached
+def json_objects(*, max_leaves: int = 8) -> st.SearchStrategy[dict[str, Any]]:
+    """JSON objects (what a JSON-mode reply or a tool input is)."""
+    return st.dictionaries(texts(max_size=8), json_values(max_leaves=max_leaves), max_size=4)
+
+
+@_cached
+def tool_inputs() -> st.SearchStrategy[dict[str, Any]]:
+    """Tool-call arguments: nested JSON objects with unicode keys and values."""
+    return json_objects(max_leaves=6)
+
+
+_SCHEMA_TYPES = {
+    "string": texts(max_size=8),
+    "integer": st.integers(-1000, 1000),
+    "number": st.floats(-1e6, 1e6, allow_nan=False),
+    "boolean": st.booleans(),
+    "null": st.none(),
+}
+_SCHEMA_KINDS = st.sampled_from(sorted(_SCHEMA_TYPES))
+
+
+@_cached
+def _unique_names(low: int, high: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(tool_names(), min_size=low, max_size=high, unique=True)
+
+
+@_cached
+@st.composite
+def json_schemas_with_instance(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An object JSON schema and one instance that validates against it."""
+    names = draw(_unique_names(0, 4))
+    props: dict[str, Any] = {}
+    instance: dict[str, Any] = {}
+    for name in names:
+        kind = draw(_SCHEMA_KINDS)
+        props[name] = {"type": kind, "description": draw(texts(max_size=10))}
+        instance[name] = draw(_SCHEMA_TYPES[kind])
+    required = [n for n in names if draw(_BOOL)]
+    schema: dict[str, Any] = {"type": "object", "properties": props, "required": required}
+    if draw(_BOOL):
+        schema["additionalProperties"] = False
+    return schema, instance
+
+
+@_cached
+@st.composite
+def tools(draw: st.DrawFn, *, max_size: int = 3) -> list[Tool]:
+    """Distinct tools, each with a description and an object JSON schema for its parameters."""
+    names = draw(_unique_names(1, max_size))
+    return [
+        Tool(
+            name=name,
+            description=draw(texts(max_size=30)),
+            parameters=draw(json_schemas_with_instance())[0],
+        )
+        for name in names
+    ]
+
+
+@st.composite
+def _assistant_with_tools(draw: st.DrawFn, ids: set[str]) -> list[dict[str, Any]]:
+    n = draw(_ints(1, 3))
+    calls = []
+    for _ in range(n):
+        call_id = f"{draw(tool_call_ids())}_{len(ids)}"
+        ids.add(call_id)
+        args = json.dumps(draw(tool_inputs()), ensure_ascii=draw(_BOOL))
+        calls.append(
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": draw(tool_names()), "arguments": args},
+            }
+        )
+    out: list[dict[str, Any]] = [
+        {"role": "assistant", "content": draw(texts(max_size=20)), "tool_calls": calls}
+    ]
+    for call in calls:
+        content = draw(texts(max_size=20))
+        if draw(_BOOL):
+            content = "ERROR: " + content
+        out.append({"role": "tool", "tool_call_id": call["id"], "content": content})
+    return out
+
+
+def _with_extra_keys(draw: st.DrawFn, message: dict[str, Any]) -> dict[str, Any]:
+    if draw(_ints(0, 3)) == 0:
+        return {**message, "cache_control": {"type": "ephemeral"}}
+    return message
+
+
+@_cached
+@st.composite
+def message_histories(
+    draw: st.DrawFn, *, tool_calls: bool = True, extra_keys: bool = True, max_turns: int = 4
+) -> list[dict[str, Any]]:
+    """Well-formed OpenAI-style histories that end with a message the model must answer.
+
+    A history opens with a user message, alternates user and assistant turns, and may carry
+    assistant tool calls each answered by a ``tool`` message (``"ERROR: "`` prefixed on
+    failure), unicode and empty strings, and extra keys such as ``cache_control``.
+
+    Example:
+        >>> from hypothesis import given
+        >>> @given(message_histories(tool_calls=False))
+        ... def test_roles(history):
+        ...     assert {m["role"] for m in history} <= {"user", "assistant"}
+        >>> test_roles()
+    """
+    ids: set[str] = set()
+    history: list[dict[str, Any]] = [{"role": "user", "content": draw(texts())}]
+    for _ in range(draw(_ints(0, max_turns))):
+        if tool_calls and draw(_BOOL):
+            history.extend(draw(_assistant_with_tools(ids)))
+            if draw(_BOOL):
+                history.append({"role": "user", "content": draw(texts())})
+        else:
+            history.append({"role": "assistant", "content": draw(texts())})
+            history.append({"role": "user", "content": draw(texts())})
+    if extra_keys:
+        history = [_with_extra_keys(draw, m) for m in history]
+    return history
+
+
+@_cached
+def call_requests(*, tool_calls: bool = True, rich: bool = True) -> st.SearchStrategy[CallRequest]:
+    """Requests: a history, a system prompt, tools (or ``None``) and ``max_tokens``.
+
+    ``rich=False`` keeps the history short and plain (one or two user turns), for properties
+    about something other than the request itself.
+    """
+    if rich:
+        history = message_histories(tool_calls=tool_calls)
+        system = texts()
+    else:
+        history = st.lists(
+            texts(max_size=12).map(lambda t: {"role": "user", "content": t}),
+            min_size=1,
+            max_size=2,
+        )
+        system = st.sampled_from(["", "Be brief."])
+    return st.builds(
+        CallRequest,
+        messages=history,
+        system=system,
+        tools=st.none() | tools() if tool_calls else st.none(),
+        max_tokens=st.integers(1, 8192) if rich else st.sampled_from([256, 1024]),
+    )
+
+
+_CUTS = st.lists(st.integers(0, 64), max_size=6)
+
+
+@st.composite
+def text_chunkings(draw: st.DrawFn, text: str) -> list[str]:
+    """Chunks that join to ``text``, including empty chunks and one-character chunks.
+
+    Example:
+        >>> from hypothesis import given
+        >>> @given(text_chunkings("héllo wörld"))
+        ... def test_chunks(chunks):
+        ...     assert "".join(chunks) == "héllo wörld"
+        >>> test_chunks()
+    """
+    cuts = [c * len(text) // 64 for c in draw(_CUTS)]
+    bounds = [0, *sorted(cuts), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+@_cached
+def byte_splits() -> st.SearchStrategy[tuple[int, ...]]:
+    """Sizes to re-split a wire byte stream into (cycled; 0 means an empty chunk).
+
+    Small sizes cut inside multi-byte UTF-8 characters, SSE lines and tool-argument JSON.
+    """
+    return st.lists(st.integers(0, 17), min_size=1, max_size=5).map(
+        lambda sizes: (*sizes, 1) if not any(sizes) else tuple(sizes)
+    )
+
+
+@_cached
+@st.composite
+def replies(
+    draw: st.DrawFn,
+    *,
+    tool_calls: bool = True,
+    reasoning: bool = True,
+    json: bool = True,
+    chunked: bool = True,
+    require_tool_calls: bool = False,
+) -> Reply:
+    """Scripted replies: text, JSON, tool calls (with explicit ids), reasoning, token usage.
+
+    A reply always has text or tool calls (a reply with neither is an *empty response*, which
+    SPEC treats as a transient failure: see :func:`transient_failures`);
+    ``require_tool_calls=True`` always gives it one to three tool calls.
+
+    Example:
+        >>> from hypothesis import given
+        >>> @given(replies(tool_calls=False))
+        ... def test_reply(reply):
+        ...     assert reply.content != "" and not reply.tool_calls
+        >>> test_reply()
+    """
+    calls: list[ToolCall] = []
+    if require_tool_calls or (tool_calls and draw(_BOOL)):
+        calls = [
+            ToolCall(draw(tool_names()), draw(tool_inputs()), id=f"{draw(tool_call_ids())}_{i}")
+            for i in range(draw(_ints(1, 3)))
+        ]
+    value: Any = None
+    is_json = json and draw(_ints(0, 3)) == 0
+    if is_json:
+        value = draw(json_objects(max_leaves=5))
+    text = "" if is_json else draw(texts(min_size=0 if calls else 1, max_size=60))
+    kwargs: dict[str, Any] = {}
+    if reasoning and draw(_ints(0, 3)) == 0:
+        kwargs["reasoning"] = draw(texts(min_size=1, max_size=30))
+    if draw(_BOOL):
+        kwargs["input_tokens"] = draw(_ints(0, 5000))
+        kwargs["output_tokens"] = draw(_ints(0, 5000))
+    content = Reply(json=value).content if is_json else text
+    if chunked and content and draw(_BOOL):
+        kwargs["chunks"] = draw(text_chunkings(content))
+    if is_json:
+        return Reply(json=value, tool_calls=calls, **kwargs)
+    return Reply(text=text, tool_calls=calls, **kwargs)
+
+
+@_cached
+def retry_after_values() -> st.SearchStrategy[float | None]:
+    """``Retry-After`` seconds: absent, or whole seconds from 1 to 300 (beyond common caps)."""
+    return st.none() | st.integers(1, 300).map(float)
+
+
+def transient_failures(*, kinds: Sequence[str] | None = None) -> st.SearchStrategy[Fail]:
+    """Transient failures: 429 (with or without ``Retry-After``), 529, 500/502/503/504,
+    timeout, connection error, empty response; or only those of the given ``kinds``."""
+    return _transient(tuple(kinds) if kinds is not None else None)
+
+
+@_cached
+def _transient(kinds: tuple[str, ...] | None) -> st.SearchStrategy[Fail]:
+    builders: dict[str, st.SearchStrategy[Fail]] = {
+        "rate_limit": st.builds(Fail.rate_limit, retry_after=retry_after_values()),
+        "overloaded": st.just(Fail.overloaded()),
+        "server_error": st.sampled_from([500, 502, 503, 504]).map(Fail.server_error),
+        "timeout": st.just(Fail.timeout()),
+        "connection": st.just(Fail.connection()),
+        "empty": st.just(Fail.empty()),
+    }
+    chosen = list(kinds) if kinds is not None else list(builders)
+    return st.one_of(*(builders[k] for k in chosen))
+
+
+@_cached
+def permanent_failures() -> st.SearchStrategy[Fail]:
+    """Permanent failures: 400 bad request, 401 authentication."""
+    return st.sampled_from([Fail.bad_request(), Fail.auth()])
+
+
+@_cached
+def _fail_lists(most: int) -> st.SearchStrategy[list[Fail]]:
+    return st.lists(transient_failures(), max_size=most)
+
+
+@_cached
+@st.composite
+def failure_sequences(
+    draw: st.DrawFn, *, max_failures: int = 4, permanent: bool = True
+) -> list[Fail | Reply]:
+    """``k`` transient failures, then a success or (when ``permanent``) a permanent error.
+
+    Example:
+        >>> from hypothesis import given
+        >>> @given(failure_sequences())
+        ... def test_sequence(seq):
+        ...     assert all(isinstance(t, Fail) and t.retryable for t in seq[:-1])
+        >>> test_sequence()
+    """
+    fails = draw(_fail_lists(max_failures))
+    end: Fail | Reply
+    if permanent and draw(_BOOL):
+        end = draw(permanent_failures())
+    else:
+        end = draw(replies(tool_calls=False, reasoning=False, chunked=False))
+    return [*fails, end]
