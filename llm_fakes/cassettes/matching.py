@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -71,6 +72,19 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
+# json.dumps with options builds a new encoder per call; this one is built once (C when there).
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default
+)
+_c_encode = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, _default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+    if getattr(json.encoder, "c_make_encoder", None) is not None
+    else None
+)
+
+
 def canonical_json(value: Any) -> str:
     """Compact JSON with sorted keys: equal values give equal text.
 
@@ -78,9 +92,9 @@ def canonical_json(value: Any) -> str:
         >>> canonical_json({"b": 1, "a": [True, None]})
         '{"a":[true,null],"b":1}'
     """
-    return json.dumps(
-        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default
-    )
+    if _c_encode is not None and isinstance(value, list | tuple | dict):
+        return "".join(_c_encode(value, 0))
+    return _ENCODER.encode(value)
 
 
 def _tool(tool: Any) -> Any:
@@ -168,6 +182,7 @@ class Matcher:
         if not match_on:
             raise UsageError(f"match_on must name at least one of {list(FIELDS)!r}.")
         self.match_on = tuple(match_on)
+        self._getter = operator.itemgetter(*self.match_on)
         self.normalize = dict(normalize or {})
         _check_fields(list(self.normalize), "normalize")
         self.redactor = redactor or Redactor()
@@ -191,13 +206,18 @@ class Matcher:
             out.append(function(value) if function is not None else value)
         return out
 
+    def _plain_fields(self, request: dict[str, Any]) -> Any:
+        # The hot path: a full request from make_request, no normalisers.
+        return self._getter(request) if len(self.match_on) > 1 else [request[self.match_on[0]]]
+
     def key(self, request: dict[str, Any], *, stored: bool = False) -> str | None:
         """The index key of an incoming request, or of a ``stored`` (already prepared) one.
 
         ``None`` when ``before_record_request`` drops the request (it can never match).
         """
         if not self.normalize and (stored or self.before_record_request is None):
-            text = canonical_json(self.fields(request))
+            values = self.fields(request) if stored else self._plain_fields(request)
+            text = canonical_json(values)
             if not self.redactor.may_need_scrubbing(text):
                 return text
         if stored:

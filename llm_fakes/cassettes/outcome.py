@@ -24,7 +24,7 @@ from llm_fakes.cassettes.matching import _default
 from llm_fakes.errors import ProviderError, RateLimitError
 from llm_fakes.events import EVENT_CLASSES
 from llm_fakes.scripted.render import chunk_text
-from llm_fakes.types import ToolUse
+from llm_fakes.types import LLMResponse, ToolUse
 from llm_fakes.typeset import TypeSet, resolve_types, tool_uses_of
 
 __all__ = [
@@ -102,6 +102,18 @@ def response_record(response: Any) -> dict[str, Any]:
 def response_from_record(record: dict[str, Any], types: TypeSet | None = None) -> Any:
     """Build the response a ``response`` record describes."""
     ts = types or resolve_types(None)
+    if ts.is_default:  # the hot path of a replay: no keyword plumbing
+        uses = record.get("tool_uses")
+        raw = record.get("raw_response")
+        return LLMResponse(
+            record["content"],
+            record["model"],
+            record.get("input_tokens", 0),
+            record.get("output_tokens", 0),
+            record.get("stop_reason", ""),
+            copy_plain(raw) if raw is not None else None,
+            [ToolUse(u["id"], u["name"], copy_plain(u["input"])) for u in uses] if uses else [],
+        )
     return ts.response(
         content=record["content"],
         model=record["model"],
