@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -435,3 +436,50 @@ def test_different_failure_kinds_share_one_documented_budget(build: Build) -> No
     with pytest.raises(APIConnectionError):
         provider.complete(USER, max_retries=2)
     assert [r.status for r in fake.requests] == [429, 503, 0]
+
+
+# ----------------------------------------------------------------------------- C3
+
+
+class _Slow(httpx.AsyncBaseTransport):
+    """Answers after an async delay, as a slow model would."""
+
+    def __init__(self, inner: Any, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.delay)
+        response: httpx.Response = await self.inner.handle_async_request(request)
+        return response
+
+
+def test_async_calls_run_on_the_loop_without_blocking_it_or_using_a_thread(api: str) -> None:
+    fake_cls, provider_cls = APIS[api]
+    fake = fake_cls(["slow answer", "slow stream"])
+    provider = provider_cls("m", api_key=KEY, transport=_Slow(fake.transport(), 0.2))
+
+    class NoThreads(ThreadPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("an executor thread was used")
+
+    async def run() -> tuple[int, str, list[str]]:
+        asyncio.get_running_loop().set_default_executor(NoThreads())
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        reply = await provider.acomplete(USER)
+        events = [e.type async for e in provider.stream(USER)]
+        task.cancel()
+        return ticks, reply.content, events
+
+    ticks, content, events = asyncio.run(run())
+    assert content == "slow answer"
+    assert events == ["text_delta", "text_delta", "text_end", "finish"]
+    assert ticks >= 20  # ~0.4 s of slow calls, during which the loop kept ticking
