@@ -30,6 +30,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers, body and each SSE event are separate small writes: without TCP_NODELAY,
+        # Nagle's algorithm holds each one back until the client's delayed ACK (~40 ms).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, threading.current_thread(), add=True)
 
     def finish(self) -> None:

@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -132,6 +133,7 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_body(body: bytes | str | None) -> bytes | str | None:
     """A JSON body with sorted keys and no whitespace; any other body unchanged.
 
@@ -151,7 +153,8 @@ def canonical_body(body: bytes | str | None) -> bytes | str | None:
 def json_body_matcher(r1: Any, r2: Any) -> None:
     """vcrpy matcher ``json_body``: equal canonical JSON bodies (raises ``AssertionError`` if not).
 
-    No diff is built: a miss costs one comparison, however long the bodies.
+    No diff is built, and each distinct body is parsed once (cached), so a scan over a long
+    cassette costs one comparison per recorded interaction.
     """
     if canonical_body(r1.body) != canonical_body(r2.body):
         raise AssertionError("the JSON bodies differ")
