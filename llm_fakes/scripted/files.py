@@ -101,7 +101,7 @@ def load_script_file(path: str | Path) -> LoadedScript:
             f"{where} must hold a list of turns or a mapping with 'turns', got "
             f"{type(data).__name__}: {data!r}. Put the turns in a list."
         )
-    unknown = sorted(set(data) - set(_TOP_FIELDS))
+    unknown = sorted(set(data) - set(_TOP_FIELDS), key=repr)
     if unknown:
         raise ScriptError(
             f"{where} has unknown top-level key(s) {unknown!r}; known keys: {_TOP_FIELDS!r}. "
@@ -115,9 +115,25 @@ def load_script_file(path: str | Path) -> LoadedScript:
                 f"{where}: {key!r} must be a list, got {type(value).__name__}: {value!r}."
             )
     settings = {k: data[k] for k in ("model", "chunking", "on_exhausted") if k in data}
+    _check_settings(settings, where)
     turns = [_turn(entry, f"turns[{i}]", where, models) for i, entry in enumerate(turns_data)]
     rules = [_rule(entry, f"rules[{i}]", where, models) for i, entry in enumerate(rules_data)]
     return LoadedScript(turns, rules, settings)
+
+
+def _check_settings(settings: dict[str, Any], where: str) -> None:
+    """The provider settings a file gives, checked here so the error names the file."""
+    from llm_fakes.scripted.render import chunk_text
+    from llm_fakes.scripted.script import Script
+
+    model = settings.get("model", "m")
+    try:
+        if not isinstance(model, str) or not model:
+            raise ScriptError(f"model must be a non-empty str, got {model!r}")
+        chunk_text("a b", settings.get("chunking", "words"))
+        Script([], on_exhausted=settings.get("on_exhausted", "raise"))
+    except ScriptError as exc:
+        raise ScriptError(f"{where}, top-level settings: {exc}. Fix that value.") from None
 
 
 def _read(p: Path) -> Any:
@@ -134,6 +150,21 @@ def _read(p: Path) -> Any:
             f"Script file {str(p)!r} does not exist (looked at {str(p.resolve())!r}). "
             f"Create it, or fix the path."
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ScriptError(
+            f"Script file {str(p)!r} is not UTF-8 text ({exc.reason} at byte {exc.start}). "
+            "Save it as UTF-8."
+        ) from None
+    try:
+        return _parse(p, suffix, text)
+    except RecursionError:
+        raise ScriptError(
+            f"Script file {str(p)!r} is nested too deeply to read (lists or mappings hundreds "
+            "of levels deep). Flatten it."
+        ) from None
+
+
+def _parse(p: Path, suffix: str, text: str) -> Any:
     if suffix == ".json":
         try:
             return json.loads(text)
