@@ -153,9 +153,13 @@ class HTTPProvider(LLMProvider):
         return self.retry_policy.default_max_retries
 
     @property
-    def types(self) -> TypeSet:  # type: ignore[override]
+    def types(self) -> TypeSet:
         """The classes responses and events are built from (resolved at each call)."""
         return resolve_types(self._types_spec)
+
+    @types.setter
+    def types(self, spec: TypesSpec) -> None:
+        self._types_spec = spec
 
     @property
     def url(self) -> str:

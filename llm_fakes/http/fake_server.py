@@ -100,6 +100,8 @@ class FakeServer:
         self.validate_json = validate_json
         self.id_prefix = id_prefix
         self.requests: list[RecordedRequest] = []
+        #: The SDK-style base URL while :meth:`serve` runs, else ``None``.
+        self.base_url: str | None = None
         self.problems: list[str] = []
         self._lock = threading.Lock()
 
@@ -351,7 +353,11 @@ class FakeServer:
         from llm_fakes.http._loopback import LoopbackServer
 
         with LoopbackServer(self, host, port) as server:
-            yield server.url + self.base_path
+            self.base_url = server.url + self.base_path
+            try:
+                yield self.base_url
+            finally:
+                self.base_url = None
 
     def __repr__(self) -> str:
         return (
