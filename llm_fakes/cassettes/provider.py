@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from llm_fakes.cassettes import outcome, storage
-from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, Matcher, make_request, miss_report
+from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, Matcher, make_request
 from llm_fakes.cassettes.redaction import Filter, Redactor
+from llm_fakes.cassettes.tape import Entry, Tape, describe
 from llm_fakes.clock import Clock, RealClock
 from llm_fakes.errors import (
     CassetteError,
@@ -53,7 +54,7 @@ from llm_fakes.errors import (
     UsageError,
 )
 from llm_fakes.provider import LLMProvider
-from llm_fakes.types import LLMResponse, Tool
+from llm_fakes.types import LLMResponse, Tool, ToolUse
 from llm_fakes.typeset import TypeSet, TypesSpec, resolve_types
 
 __all__ = ["CassetteProvider", "RecordMode"]
@@ -159,14 +160,7 @@ class CassetteProvider(LLMProvider):
         )
         self._records = self._record_all or self.mode is RecordMode.NEW_EPISODES or ours
         self._run = run_id if (self._record_all or ours) else None
-        self._interactions: list[Interaction] = self._doc["interactions"] if self._doc else []
-        self._index: dict[str, list[int]] = {}
-        for i, interaction in enumerate(self._interactions):
-            key = self._matcher.key(interaction["request"], stored=True)
-            if key is not None:
-                self._index.setdefault(key, []).append(i)
-        self._next: dict[str, int] = {}
-        self._played = bytearray(len(self._interactions))
+        self._tape = Tape(self._doc["interactions"] if self._doc else [], self._matcher)
         self._new: list[Interaction] = []
 
     # ------------------------------------------------------------------ introspection
@@ -191,19 +185,19 @@ class CassetteProvider(LLMProvider):
 
     def unplayed(self) -> list[int]:
         """Indices of the cassette's interactions that were never replayed."""
-        return [i for i, played in enumerate(self._played) if not played]
+        return self._tape.unplayed()
 
     def rewind(self) -> None:
         """Make every recorded interaction playable again, as if freshly loaded."""
-        with self._lock:
-            self._next.clear()
+        self._tape.rewind()
 
     def assert_all_played(self) -> None:
         """Raise :class:`UnusedInteractionsError` if some interactions were never replayed."""
         unplayed = self.unplayed()
         if not unplayed:
             return
-        shown = ", ".join(f"#{i} {self._describe(self._interactions[i])}" for i in unplayed[:5])
+        recorded = self._tape.interactions
+        shown = ", ".join(f"#{i} {describe(recorded[i])}" for i in unplayed[:5])
         more = f" (and {len(unplayed) - 5} more)" if len(unplayed) > 5 else ""
         raise UnusedInteractionsError(
             f"Cassette {storage.display(self.path)} has {len(unplayed)} recorded "
@@ -212,42 +206,25 @@ class CassetteProvider(LLMProvider):
             "(llm_fakes_strict_cassettes = off)."
         )
 
-    @staticmethod
-    def _describe(interaction: Interaction) -> str:
-        messages = interaction["request"].get("messages") or []
-        last = messages[-1].get("content") if messages and isinstance(messages[-1], dict) else ""
-        text = last if isinstance(last, str) else str(last)
-        text = text if len(text) <= 40 else text[:37] + "..."
-        return f"{interaction['call']}({_count(len(messages))}, last {text!r})"
-
     # ------------------------------------------------------------------ lookup and record
 
-    def _lookup(self, call: str, request: dict[str, Any]) -> Interaction | None:
+    def _lookup(self, call: str, request: dict[str, Any]) -> Entry | None:
         """The interaction to replay, or ``None`` when this call must be recorded."""
         if self._record_all:
             return None
-        key = self._matcher.key(request)
-        with self._lock:
-            found = self._index.get(key) if key is not None else None
-            if found:
-                position = self._next.get(key, 0)  # type: ignore[arg-type]
-                if position < len(found):
-                    self._next[key] = position + 1  # type: ignore[index]
-                    self._played[found[position]] = 1
-                    return self._interactions[found[position]]
-                if self.allow_playback_repeats and not self._records:
-                    return self._interactions[found[-1]]
-        if self._records:
-            return None
-        raise CassetteMiss(self._miss_message(call, request, found))
+        hit = self._tape.next(request, repeat=self.allow_playback_repeats and not self._records)
+        if hit is not None or self._records:
+            return hit
+        raise CassetteMiss(self._miss_message(call, request))
 
-    def _miss_message(self, call: str, request: dict[str, Any], found: list[int] | None) -> str:
+    def _miss_message(self, call: str, request: dict[str, Any]) -> str:
         n = len(request["messages"])
         model = f"model={self.model!r}, " if self.model else ""
         head = (
-            f"No recorded interaction matches {call}({model}{_count(n)}) in "
-            f"{storage.display(self.path)}."
+            f"No recorded interaction matches {call}({model}{n} "
+            f"message{'' if n == 1 else 's'}) in {storage.display(self.path)}."
         )
+        found = self._tape.recordings_of(request)
         if found:
             numbers = ", ".join(f"#{i}" for i in found)
             return (
@@ -255,18 +232,13 @@ class CassetteProvider(LLMProvider):
                 "this session.\nRecord another with --llm-record-mode=new_episodes, or replay "
                 "the last one again with allow_playback_repeats=True."
             )
-        if not self._interactions:
+        if not self._tape.interactions:
             state = "has no interactions" if self.exists else "does not exist"
             return (
                 f"{head}\nThe cassette {state}.\nRecord it with --llm-record-mode=once "
                 "(and a real provider: override the llm_real_provider fixture, or pass inner=)."
             )
-        prepared = self._matcher.prepare(request) or request
-        names = self._matcher.match_on
-        recorded = [
-            self._matcher.fields(self._redactor.scrub(i["request"])) for i in self._interactions
-        ]
-        return miss_report(head, self._matcher.fields(prepared), recorded, names)
+        return self._tape.miss_message(head, request)
 
     def _real(self) -> LLMProvider:
         if self._inner is None:
@@ -288,8 +260,20 @@ class CassetteProvider(LLMProvider):
     def _types(self) -> TypeSet:
         return self.types if self._types_spec is not None else resolve_types(None)  # type: ignore[return-value]
 
-    def _response(self, interaction: Interaction) -> Any:
+    def _response(self, entry: Entry) -> Any:
+        interaction = entry[1]
         types = self._types()
+        if len(entry) > 2 and types.is_default:  # the hot path: no dicts, no keywords
+            _, _, content, model, tokens_in, tokens_out, stop, raw, uses = entry
+            return LLMResponse(
+                content,
+                model,
+                tokens_in,
+                tokens_out,
+                stop,
+                None if raw is None else outcome.copy_plain(raw),
+                [ToolUse(i, n, outcome.copy_plain(x)) for i, n, x in uses] if uses else [],
+            )
         if "response" in interaction:
             return outcome.response_from_record(interaction["response"], types)
         if interaction.get("truncated"):
@@ -379,8 +363,9 @@ class CassetteProvider(LLMProvider):
     ) -> AsyncIterator[Any]:
         """Replay the recorded events, or pass the inner stream's events on as they arrive."""
         request = make_request(messages, system, tools, max_tokens)
-        hit = self._lookup("stream", request)
-        if hit is not None:
+        entry = self._lookup("stream", request)
+        if entry is not None:
+            hit = entry[1]
             previous = 0.0
             for at, event in self._replay_events(hit):
                 if self.realtime and at is not None:
@@ -499,12 +484,8 @@ class CassetteProvider(LLMProvider):
     def __repr__(self) -> str:
         return (
             f"CassetteProvider({storage.display(self.path)!r}, mode={self.mode.value!r}, "
-            f"{len(self._interactions)} recorded, {len(self._new)} new)"
+            f"{len(self._tape.interactions)} recorded, {len(self._new)} new)"
         )
-
-
-def _count(n: int) -> str:
-    return f"{n} message" if n == 1 else f"{n} messages"
 
 
 def _first_model(interactions: list[Interaction]) -> str:
