@@ -16,11 +16,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from llm_fakes.http._fake_values import json_response
+
 if TYPE_CHECKING:
     from llm_fakes.http._fake_values import WireResponse
 from llm_fakes.http.fake_server import FakeServer
 
 __all__ = ["LoopbackServer"]
+
+
+#: The largest request body read (a lying Content-Length must not make the server wait forever).
+MAX_BODY = 64 * 1024 * 1024
+LENGTH_HINT = "Send the body with a Content-Length of at most 64 MiB."
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -57,9 +64,34 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._answer()
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the stdlib rejects itself (a garbled request line, a header too long) gets the
+        API's JSON error body too, not an HTML page."""
+        if self.request_version == "HTTP/0.9":  # unparsable request line: answer as HTTP/1.0
+            self.request_version = "HTTP/1.0"
+        text = message or self.responses.get(code, ("Bad request",))[0]
+        body = self.server.fake.error_body(
+            code, f"{text}. {explain or ''}".strip(), "invalid_request"
+        )
+        self.close_connection = True
+        self._send(json_response(code, body, [("connection", "close")]))
+
+    def _body(self) -> bytes | None:
+        """The request body; ``None`` once a bad ``Content-Length`` was answered with a 400."""
+        text = (self.headers.get("content-length") or "0").strip()
+        if not text.isdigit() or int(text) > MAX_BODY:
+            self.send_error(400, f"Invalid Content-Length header {text[:40]!r}", LENGTH_HINT)
+            return None
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            self.send_error(400, "Chunked request bodies are not supported", LENGTH_HINT)
+            return None
+        length = int(text)
+        return self.rfile.read(length) if length else b""
+
     def _answer(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._body()
+        if raw is None:
+            return
         path = urlsplit(self.path).path
         wire = self.server.fake.handle(self.command, path, self.headers.items(), raw)
         try:

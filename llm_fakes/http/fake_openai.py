@@ -123,6 +123,9 @@ class FakeOpenAI(FakeServer):
             spec = rf.get("json_schema")
             if rtype == "json_schema" and (not isinstance(spec, dict) or not spec.get("name")):
                 return "Missing required parameter: 'response_format.json_schema.name'."
+        options = body.get("stream_options")
+        if options is not None and not isinstance(options, dict):
+            return f"Invalid type for 'stream_options': expected an object, got {options!r}."
         if body.get("stream_options") is not None and not body.get("stream"):
             return "The 'stream_options' parameter is only allowed when 'stream' is enabled."
         return _check_messages(messages)

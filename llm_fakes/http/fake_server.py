@@ -180,7 +180,7 @@ class FakeServer:
             body: Any = None
             try:
                 body = json.loads(raw) if raw else None
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
                 body = None
             if not self.route_ok(method, path):
                 resp = self.error(
@@ -195,13 +195,26 @@ class FakeServer:
                     400, f"The request body is not a JSON object: {raw[:80]!r}.", "invalid_request"
                 )
                 return self._log(resp, method, path, logged, body, None, {})
-            problem = self.validate(body, hdrs)
+            index = len(self.requests)
+            try:
+                problem = self.validate(body, hdrs)
+                if not problem:
+                    view = self.view(body)
+                    call = _scripted_call(view, index)
+            except (
+                TypeError,
+                AttributeError,
+                KeyError,
+                IndexError,
+                ValueError,
+                RecursionError,
+            ) as e:
+                # A value of a type the checks did not foresee (a number where the API wants a
+                # list...): the real API answers 400 too, never a dropped connection.
+                problem = f"The request body has a value of an unexpected type ({e!s})."
             if problem:
                 resp = self.error(400, problem, "invalid_request")
                 return self._log(resp, method, path, logged, body, None, {})
-            view = self.view(body)
-            index = len(self.requests)
-            call = _scripted_call(view, index)
             request = call.request
             picked = self.script.next(call)
             if picked is None:

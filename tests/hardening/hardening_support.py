@@ -77,6 +77,29 @@ def open_sockets() -> int:
     return n
 
 
+def sockets_to(port: int) -> int:
+    """How many of this process's sockets are TCP connections to ``port`` on loopback.
+
+    Counts the client side only (a server in this same process has its own sockets, which
+    ``open_sockets`` would count too): sockets whose *remote* port is ``port``.
+    """
+    ours = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            link = os.readlink(f"/proc/self/fd/{fd}")
+            if link.startswith("socket:["):
+                ours.add(link[8:-1])
+    n = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                if remote_port == port and fields[9] in ours:
+                    n += 1
+    return n
+
+
 def rss_kib() -> int:
     """The resident set size of this process, in KiB (from /proc/self/status)."""
     for line in Path("/proc/self/status").read_text().splitlines():
