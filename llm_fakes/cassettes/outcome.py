@@ -21,7 +21,7 @@ from typing import Any
 
 from llm_fakes.cassettes.format import ERROR_CLASSES, REQUEST_DEFAULTS
 from llm_fakes.cassettes.matching import _default
-from llm_fakes.errors import ProviderError, RateLimitError
+from llm_fakes.errors import CassetteError, ProviderError, RateLimitError
 from llm_fakes.events import EVENT_CLASSES
 from llm_fakes.scripted.render import chunk_text
 from llm_fakes.types import LLMResponse, ToolUse
@@ -270,3 +270,53 @@ def response_from_events(
         stop_reason=finish.get("stop_reason", ""),
         tool_uses=uses,
     )
+
+
+def truncated_error(interaction: dict[str, Any], where: str) -> CassetteError:
+    """The error for reading past the end of a stream the caller cut short while recording."""
+    return CassetteError(
+        f"The recorded stream in {where} ends after {len(interaction.get('events', []))} "
+        "event(s): while recording, the caller stopped reading there, and now it reads on. "
+        "Re-record it with --llm-record-mode=all."
+    )
+
+
+def replay_response(
+    interaction: dict[str, Any], types: TypeSet, default_model: str, where: str
+) -> Any:
+    """The ``complete`` view of any recording (raises the recorded error, if any)."""
+    if "response" in interaction:
+        return response_from_record(interaction["response"], types)
+    if interaction.get("truncated"):
+        raise truncated_error(interaction, where)
+    events = interaction.get("events", [])
+    response = response_from_events(events, default_model, types) if events else None
+    if "error" in interaction:
+        raise error_from_record(interaction["error"])
+    return response
+
+
+def replay_events(interaction: dict[str, Any], types: TypeSet) -> list[tuple[float | None, Any]]:
+    """The ``stream`` view of any recording, as ``(seconds after the request, event)`` pairs
+    (no time for synthesised events). A recorded stream's raised error is the caller's to raise
+    after them."""
+    if interaction["call"] != "stream":
+        if "error" in interaction:
+            exc = error_from_record(interaction["error"])
+            event = types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+            return [(None, event)]
+        return [(None, e) for e in events_from_response_record(interaction["response"], types)]
+    records = interaction.get("events", [])
+    events = events_from_record(records, types)
+    return [(r.get("at"), e) for r, e in zip(records, events, strict=True)]
+
+
+def first_model(interactions: list[dict[str, Any]]) -> str:
+    """The model of the first recorded response or finish event (for the header)."""
+    for interaction in interactions:
+        if "response" in interaction:
+            return str(interaction["response"].get("model", ""))
+        for event in interaction.get("events", ()):
+            if event.get("type") == "finish" and event.get("model"):
+                return str(event["model"])
+    return ""

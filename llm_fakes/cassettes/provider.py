@@ -43,11 +43,10 @@ from typing import Any
 
 from llm_fakes.cassettes import outcome, storage
 from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, Matcher, make_request
-from llm_fakes.cassettes.redaction import Filter, Redactor
-from llm_fakes.cassettes.tape import Entry, Tape, describe
+from llm_fakes.cassettes.redaction import Filter, Redactor, prepare_for_disk
+from llm_fakes.cassettes.tape import Entry, Tape
 from llm_fakes.clock import Clock, RealClock
 from llm_fakes.errors import (
-    CassetteError,
     CassetteMiss,
     ProviderError,
     UnusedInteractionsError,
@@ -132,6 +131,7 @@ class CassetteProvider(LLMProvider):
         run_id: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self._where = storage.display(self.path)
         self.mode = _mode(mode)
         self._inner_spec = inner
         self._inner: LLMProvider | None = inner if isinstance(inner, LLMProvider) else None
@@ -193,18 +193,9 @@ class CassetteProvider(LLMProvider):
 
     def assert_all_played(self) -> None:
         """Raise :class:`UnusedInteractionsError` if some interactions were never replayed."""
-        unplayed = self.unplayed()
-        if not unplayed:
-            return
-        recorded = self._tape.interactions
-        shown = ", ".join(f"#{i} {describe(recorded[i])}" for i in unplayed[:5])
-        more = f" (and {len(unplayed) - 5} more)" if len(unplayed) > 5 else ""
-        raise UnusedInteractionsError(
-            f"Cassette {storage.display(self.path)} has {len(unplayed)} recorded "
-            f"interaction(s) that were never played: {shown}{more}. Remove them by "
-            "re-recording with --llm-record-mode=all, or turn strict mode off "
-            "(llm_fakes_strict_cassettes = off)."
-        )
+        message = self._tape.unplayed_message(self._where)
+        if message:
+            raise UnusedInteractionsError(message)
 
     # ------------------------------------------------------------------ lookup and record
 
@@ -215,30 +206,7 @@ class CassetteProvider(LLMProvider):
         hit = self._tape.next(request, repeat=self.allow_playback_repeats and not self._records)
         if hit is not None or self._records:
             return hit
-        raise CassetteMiss(self._miss_message(call, request))
-
-    def _miss_message(self, call: str, request: dict[str, Any]) -> str:
-        n = len(request["messages"])
-        model = f"model={self.model!r}, " if self.model else ""
-        head = (
-            f"No recorded interaction matches {call}({model}{n} "
-            f"message{'' if n == 1 else 's'}) in {storage.display(self.path)}."
-        )
-        found = self._tape.recordings_of(request)
-        if found:
-            numbers = ", ".join(f"#{i}" for i in found)
-            return (
-                f"{head}\nIts {len(found)} recording(s) ({numbers}) were all played already in "
-                "this session.\nRecord another with --llm-record-mode=new_episodes, or replay "
-                "the last one again with allow_playback_repeats=True."
-            )
-        if not self._tape.interactions:
-            state = "has no interactions" if self.exists else "does not exist"
-            return (
-                f"{head}\nThe cassette {state}.\nRecord it with --llm-record-mode=once "
-                "(and a real provider: override the llm_real_provider fixture, or pass inner=)."
-            )
-        return self._tape.miss_message(head, request)
+        raise CassetteMiss(self._tape.miss(call, request, self.model, self._where, self.exists))
 
     def _real(self) -> LLMProvider:
         if self._inner is None:
@@ -274,15 +242,7 @@ class CassetteProvider(LLMProvider):
                 None if raw is None else outcome.copy_plain(raw),
                 [ToolUse(i, n, outcome.copy_plain(x)) for i, n, x in uses] if uses else [],
             )
-        if "response" in interaction:
-            return outcome.response_from_record(interaction["response"], types)
-        if interaction.get("truncated"):
-            raise self._truncated(interaction)
-        events = interaction.get("events", [])
-        response = outcome.response_from_events(events, self.model, types) if events else None
-        if "error" in interaction:
-            raise outcome.error_from_record(interaction["error"])
-        return response
+        return outcome.replay_response(interaction, types, self.model, self._where)
 
     # ------------------------------------------------------------------ the interface
 
@@ -367,7 +327,7 @@ class CassetteProvider(LLMProvider):
         if entry is not None:
             hit = entry[1]
             previous = 0.0
-            for at, event in self._replay_events(hit):
+            for at, event in outcome.replay_events(hit, self._types()):
                 if self.realtime and at is not None:
                     await self.clock.asleep(max(0.0, at - previous))
                     previous = at
@@ -375,7 +335,7 @@ class CassetteProvider(LLMProvider):
             if hit["call"] == "stream" and "error" in hit:
                 raise outcome.error_from_record(hit["error"])
             if hit.get("truncated"):
-                raise self._truncated(hit)
+                raise outcome.truncated_error(hit, self._where)
             return
         inner_stream = self._real().stream(
             messages=messages, system=system, tools=tools, max_tokens=max_tokens
@@ -402,25 +362,6 @@ class CassetteProvider(LLMProvider):
             if close is not None:
                 await close()
 
-    def _replay_events(self, hit: Interaction) -> list[tuple[float | None, Any]]:
-        types = self._types()
-        if hit["call"] != "stream":
-            if "error" in hit:
-                exc = outcome.error_from_record(hit["error"])
-                event = types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
-                return [(None, event)]
-            return [(None, e) for e in outcome.events_from_response_record(hit["response"], types)]
-        records = hit.get("events", [])
-        events = outcome.events_from_record(records, types)
-        return [(r.get("at"), e) for r, e in zip(records, events, strict=True)]
-
-    def _truncated(self, hit: Interaction) -> CassetteError:
-        return CassetteError(
-            f"The recorded stream in {storage.display(self.path)} ends after "
-            f"{len(hit.get('events', []))} event(s): while recording, the caller stopped "
-            "reading there, and now it reads on. Re-record it with --llm-record-mode=all."
-        )
-
     # ------------------------------------------------------------------ saving
 
     def save(self) -> None:
@@ -432,33 +373,16 @@ class CassetteProvider(LLMProvider):
             new, self._new = self._new, []
         if not new:
             return
-        redactor = self._redactor.refreshed()
-        interactions = []
-        for raw in new:
-            interaction = redactor.scrub(raw)
-            if self._matcher.before_record_request is not None:
-                request = self._matcher.before_record_request(interaction["request"])
-                if request is None:
-                    continue
-                interaction["request"] = request
-            if self._before_record is not None:
-                before = outcome.to_plain(interaction["request"])
-                result = self._before_record(interaction)
-                if result is None:
-                    continue
-                if outcome.to_plain(result.get("request")) != before:
-                    raise UsageError(
-                        "before_record changed the request of an interaction; incoming requests "
-                        "are not rewritten by before_record, so it would never match again. "
-                        "Rewrite requests with before_record_request=..., which is applied to "
-                        "incoming requests too."
-                    )
-                interaction = result
-            interactions.append(interaction)
+        interactions = prepare_for_disk(
+            new,
+            self._redactor.refreshed(),
+            self._matcher.before_record_request,
+            self._before_record,
+        )
         real = self._inner
         header = {
             "provider": f"{type(real).__module__}.{type(real).__qualname__}" if real else "",
-            "model": self.model or _first_model(interactions),
+            "model": self.model or outcome.first_model(interactions),
         }
         storage.save(
             self.path,
@@ -486,13 +410,3 @@ class CassetteProvider(LLMProvider):
             f"CassetteProvider({storage.display(self.path)!r}, mode={self.mode.value!r}, "
             f"{len(self._tape.interactions)} recorded, {len(self._new)} new)"
         )
-
-
-def _first_model(interactions: list[Interaction]) -> str:
-    for interaction in interactions:
-        if "response" in interaction:
-            return str(interaction["response"].get("model", ""))
-        for event in interaction.get("events", ()):
-            if event.get("type") == "finish" and event.get("model"):
-                return str(event["model"])
-    return ""

@@ -29,7 +29,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
-__all__ = ["DEFAULT_KEYS", "MIN_ENV_SECRET", "Filter", "Redactor", "secret_env_values"]
+from llm_fakes.errors import UsageError
+
+__all__ = [
+    "DEFAULT_KEYS",
+    "MIN_ENV_SECRET",
+    "Filter",
+    "Redactor",
+    "prepare_for_disk",
+    "secret_env_values",
+]
 
 #: A user filter: a literal string, a compiled regex, a ``(pattern, replacement)`` pair, or a
 #: function rewriting any string.
@@ -192,3 +201,40 @@ class Redactor:
             for anchor in self._key_anchors:
                 hit = hit or anchor in lowered
         return hit and self._json_check.search(json_text) is not None
+
+
+def prepare_for_disk(
+    interactions: Iterable[dict[str, Any]],
+    redactor: Redactor,
+    before_record_request: Callable[[dict[str, Any]], dict[str, Any] | None] | None,
+    before_record: Callable[[dict[str, Any]], dict[str, Any] | None] | None,
+) -> list[dict[str, Any]]:
+    """Scrub each interaction, then apply the user's hooks (each may drop it by returning None).
+
+    Raises:
+        UsageError: ``before_record`` changed a request: incoming requests are not rewritten
+            by it, so the recording would never match again.
+    """
+    out = []
+    for raw in interactions:
+        interaction = redactor.scrub(raw)
+        if before_record_request is not None:
+            request = before_record_request(interaction["request"])
+            if request is None:
+                continue
+            interaction["request"] = request
+        if before_record is not None:
+            before = json.dumps(interaction["request"], sort_keys=True, default=repr)
+            result = before_record(interaction)
+            if result is None:
+                continue
+            if json.dumps(result.get("request"), sort_keys=True, default=repr) != before:
+                raise UsageError(
+                    "before_record changed the request of an interaction; incoming requests "
+                    "are not rewritten by before_record, so it would never match again. "
+                    "Rewrite requests with before_record_request=..., which is applied to "
+                    "incoming requests too."
+                )
+            interaction = result
+        out.append(interaction)
+    return out

@@ -109,12 +109,42 @@ class Tape:
         with self._lock:
             self._used = bytearray(len(self.interactions))
 
+    def unplayed_message(self, where: str) -> str:
+        """What strict mode reports: the interactions never played (empty when none)."""
+        unplayed = self.unplayed()
+        if not unplayed:
+            return ""
+        shown = ", ".join(f"#{i} {describe(self.interactions[i])}" for i in unplayed[:5])
+        more = f" (and {len(unplayed) - 5} more)" if len(unplayed) > 5 else ""
+        return (
+            f"Cassette {where} has {len(unplayed)} recorded interaction(s) that were never "
+            f"played: {shown}{more}. Remove them by re-recording with --llm-record-mode=all, "
+            "or turn strict mode off (llm_fakes_strict_cassettes = off)."
+        )
+
     def unplayed(self) -> list[int]:
         """Indices of the interactions never played."""
         return [i for i, played in enumerate(self._played) if not played]
 
-    def miss_message(self, head: str, request: dict[str, Any]) -> str:
-        """``head`` plus the closest recorded request as a diff (built only now, on a miss)."""
+    def miss(self, call: str, request: dict[str, Any], model: str, where: str, exists: bool) -> str:
+        """Why ``request`` has no recording to play, and the fix (built only on a miss)."""
+        n = len(request["messages"])
+        shown = f"model={model!r}, " if model else ""
+        head = f"No recorded interaction matches {call}({shown}{_count(n)}) in {where}."
+        found = self.recordings_of(request)
+        if found:
+            numbers = ", ".join(f"#{i}" for i in found)
+            return (
+                f"{head}\nIts {len(found)} recording(s) ({numbers}) were all played already in "
+                "this session.\nRecord another with --llm-record-mode=new_episodes, or replay "
+                "the last one again with allow_playback_repeats=True."
+            )
+        if not self.interactions:
+            state = "has no interactions" if exists else "does not exist"
+            return (
+                f"{head}\nThe cassette {state}.\nRecord it with --llm-record-mode=once "
+                "(and a real provider: override the llm_real_provider fixture, or pass inner=)."
+            )
         matcher = self.matcher
         prepared = matcher.prepare(request) or request
         recorded = [matcher.fields(matcher.redactor.scrub(i["request"])) for i in self.interactions]
