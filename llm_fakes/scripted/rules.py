@@ -23,7 +23,7 @@ from llm_fakes.scripted.request import ScriptedRequest
 from llm_fakes.scripted.turns import Fail, Reply, Turn, as_turn
 
 if TYPE_CHECKING:
-    from llm_fakes.scripted.provider import ScriptedProvider
+    from llm_fakes.scripted.controls import ScriptControls
 
 __all__ = ["Predicate", "Responder", "Rule", "RuleBuilder"]
 
@@ -161,7 +161,7 @@ class RuleBuilder:
 
     __slots__ = ("_kwargs", "_provider")
 
-    def __init__(self, provider: ScriptedProvider, **criteria: Any) -> None:
+    def __init__(self, provider: ScriptControls, **criteria: Any) -> None:
         self._provider = provider
         self._kwargs = criteria
         Rule(**criteria)  # validate now, where the mistake is written
