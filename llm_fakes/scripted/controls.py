@@ -139,3 +139,10 @@ class ScriptControls:
         """
         __tracebackhide__ = True
         self._script.assert_all_used(self.calls)
+
+    def __repr__(self) -> str:
+        script = self._script
+        return (
+            f"<{type(self).__name__}: {script.pos} of {len(script.queue)} queued turn(s) used, "
+            f"{len(script.rules)} rule(s), {len(self.calls)} call(s)>"
+        )

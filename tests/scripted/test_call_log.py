@@ -168,3 +168,10 @@ def test_a_failed_call_is_described_with_its_error() -> None:
         "calls[0] complete(1 message, last user message 'hi'): 1 attempt, "
         "error RateLimitError (HTTP 429): rate limited"
     )
+
+
+def test_the_provider_repr_sums_up_the_script_and_the_log() -> None:
+    fake = ScriptedProvider(["a", "b"])
+    fake.on(last_user="x").reply("y")
+    fake.complete(USER)
+    assert repr(fake) == "<ScriptedProvider: 1 of 2 queued turn(s) used, 1 rule(s), 1 call(s)>"
