@@ -179,6 +179,11 @@ class CassetteProvider(LLMProvider):
         return str(self._doc["header"].get("model", "")) if self._doc else ""
 
     @property
+    def interactions(self) -> Sequence[Interaction]:
+        """The interactions loaded from the cassette, as plain data (do not modify them)."""
+        return self._tape.interactions
+
+    @property
     def recorded(self) -> int:
         """Interactions recorded in this session and not yet saved."""
         return len(self._new)
@@ -367,10 +372,12 @@ class CassetteProvider(LLMProvider):
     def save(self) -> None:
         """Write what was recorded in this session (scrubbed) to the cassette.
 
-        Nothing is written when nothing was recorded. Safe to call more than once.
+        Nothing is written when nothing was recorded. Safe to call more than once; after a
+        failed save (:class:`~llm_fakes.errors.CassetteWriteError`) the recording is kept, so the
+        next ``save()`` writes it.
         """
         with self._lock:
-            new, self._new = self._new, []
+            new = list(self._new)
         if not new:
             return
         interactions = prepare_for_disk(
@@ -391,6 +398,8 @@ class CassetteProvider(LLMProvider):
             replace=self.mode is RecordMode.ALL,
             run=self._run,
         )
+        with self._lock:  # only now: recordings made meanwhile stay for the next save
+            del self._new[: len(new)]
         self.exists = True
 
     def __enter__(self) -> CassetteProvider:

@@ -143,3 +143,20 @@ def test_an_unwritable_cassette_is_a_write_error_and_the_recording_is_reported(
         f"Could not save cassette {path}: File exists (FileExistsError: {tmp_path / 'file'}). "
         "The previous cassette is intact; check that the folder exists and is writable."
     )
+
+
+def test_a_failed_save_keeps_the_recording_for_the_next_save(tmp_path: Path) -> None:
+    blocker = tmp_path / "cassettes"
+    blocker.write_text("a file where the folder should be")
+    path = blocker / "c.yaml"
+    llm = CassetteProvider(path, inner=Recorder(), mode="once")
+    llm.complete(ask("q"))
+    with pytest.raises(CassetteWriteError):
+        llm.save()
+    assert llm.recorded == 1
+    blocker.unlink()
+    llm.save()
+    assert llm.recorded == 0
+    assert [i["request"]["messages"][0]["content"] for i in storage.load(path)["interactions"]] == [
+        "q"
+    ]

@@ -149,11 +149,6 @@ def test_recording_over_a_corrupt_cassette_never_overwrites_it(tmp_path: Path) -
     tally("disk faults", "corrupt cassette left as it was")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CassetteProvider.save() empties its list of new interactions before writing, "
-    "so after a CassetteWriteError the recording is gone and a second save() writes nothing",
-)
 def test_after_a_failed_save_the_next_save_still_writes_the_recording(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

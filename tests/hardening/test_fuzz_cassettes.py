@@ -66,7 +66,7 @@ def _replay_all(path: Path) -> int:
     # One key for every request: the interactions replay in recorded order, whatever they hold.
     options: dict[str, Any] = {"match_on": ["messages"], "normalize": {"messages": lambda _: 0}}
     replay = CassetteProvider(path, **options)
-    n = len(replay._interactions)
+    n = len(replay.interactions)
     for _ in range(n):
         with contextlib.suppress(ProviderError):  # a recorded error replays typed: expected
             replay.complete(ASK)
