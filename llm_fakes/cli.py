@@ -20,6 +20,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
     "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
     "serve": ("Serve a scripted fake OpenAI or Anthropic API.", "llm_fakes.http.serve:register"),
+    "conformance": (
+        "Check providers against the contract (SPEC C1-R6): pass / FAIL / not supported.",
+        "llm_fakes.contract.cli:register",
+    ),
 }
 
 

@@ -1,5 +1,10 @@
 """The conformance suite: prove that a provider honours the contract (SPEC C1–R6).
 
+Two front ends share everything here: the ``llm-fakes conformance`` command
+(:mod:`llm_fakes.contract.cli`) and the pytest base class :class:`ProviderContract`. Names are
+imported on first use, so the pytest plugin can load :mod:`llm_fakes.contract.plugin` without
+pulling in hypothesis.
+
 Example:
     >>> from llm_fakes.contract import ProviderFactory, run_conformance
     >>> factory = ProviderFactory(lambda backend: backend.scripted, name="fake")
@@ -9,12 +14,43 @@ Example:
 
 from __future__ import annotations
 
-from llm_fakes.contract.backend import BackendSession, ConformanceBackend
-from llm_fakes.contract.cases import BackendOptions, CallRequest, Case
-from llm_fakes.contract.factory import CAPABILITIES, ProviderFactory, load_factory
-from llm_fakes.contract.properties import PROPERTIES, Property
-from llm_fakes.contract.runner import PROFILES, Report, Verdict, run_conformance, run_property
-from llm_fakes.contract.wire import BackendRequest
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llm_fakes.contract.backend import BackendSession, ConformanceBackend
+    from llm_fakes.contract.cases import BackendOptions, CallRequest, Case
+    from llm_fakes.contract.factory import CAPABILITIES, ProviderFactory, load_factory
+    from llm_fakes.contract.properties import PROPERTIES, Property
+    from llm_fakes.contract.runner import (
+        PROFILES,
+        Report,
+        Verdict,
+        run_conformance,
+        run_property,
+    )
+    from llm_fakes.contract.suite import ProviderContract
+    from llm_fakes.contract.wire import BackendRequest
+
+_LAZY: dict[str, str] = {
+    "BackendOptions": "llm_fakes.contract.cases",
+    "BackendRequest": "llm_fakes.contract.wire",
+    "BackendSession": "llm_fakes.contract.backend",
+    "CAPABILITIES": "llm_fakes.contract.factory",
+    "CallRequest": "llm_fakes.contract.cases",
+    "Case": "llm_fakes.contract.cases",
+    "ConformanceBackend": "llm_fakes.contract.backend",
+    "PROFILES": "llm_fakes.contract.runner",
+    "PROPERTIES": "llm_fakes.contract.properties",
+    "Property": "llm_fakes.contract.properties",
+    "ProviderContract": "llm_fakes.contract.suite",
+    "ProviderFactory": "llm_fakes.contract.factory",
+    "Report": "llm_fakes.contract.runner",
+    "Verdict": "llm_fakes.contract.runner",
+    "load_factory": "llm_fakes.contract.factory",
+    "run_conformance": "llm_fakes.contract.runner",
+    "run_property": "llm_fakes.contract.runner",
+}
 
 __all__ = [
     "CAPABILITIES",
@@ -27,6 +63,7 @@ __all__ = [
     "Case",
     "ConformanceBackend",
     "Property",
+    "ProviderContract",
     "ProviderFactory",
     "Report",
     "Verdict",
@@ -34,3 +71,16 @@ __all__ = [
     "run_conformance",
     "run_property",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llm_fakes.contract' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -62,10 +62,11 @@ class BackendOptions:
     """How the backend plays its script in one example.
 
     Attributes:
-        real_time: Use the real clock (the C3 and S7 checks need real latency); otherwise a
-            fresh virtual clock that never sleeps.
+        real_time: Use the real clock (C3 needs real latency); otherwise a fresh virtual clock
+            that never sleeps.
         latency: Seconds every backend door waits before answering (real time only).
-        chunk_delay: Seconds between streamed chunks at the loopback servers (real time only).
+        chunk_delay: Real seconds between streamed chunks at the HTTP doors (S7: a loopback
+            server still streaming to a client that walked away is a leak).
         byte_splits: Re-split the HTTP doors' response bytes into pieces of these sizes (cycled),
             cutting inside UTF-8 characters and SSE lines; empty means as the fake sends them.
     """
@@ -84,10 +85,12 @@ class Case:
     request: CallRequest
     params: Mapping[str, Any] = field(default_factory=dict)
     backend: BackendOptions = BackendOptions()
+    #: Shown instead of the script when the script is long and fixed (not generated).
+    summary: str = ""
 
     def describe(self) -> str:
         """A readable counter-example."""
-        lines = [f"script: [{', '.join(repr(t) for t in self.script)}]"]
+        lines = [self.summary or f"script: [{', '.join(repr(t) for t in self.script)}]"]
         lines.append(f"request: {self.request.describe()}")
         lines.extend(f"{k}: {v!r}" for k, v in self.params.items())
         if self.backend.byte_splits:

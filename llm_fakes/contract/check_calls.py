@@ -33,9 +33,12 @@ from llm_fakes.contract.cases import BackendOptions, CallRequest, Case
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.scripted.turns import Reply
 
-#: The backend's latency in C3 and the longest pause of the loop C3 tolerates while it waits.
+#: The backend's latency in C3, the ticker's period, the longest pause of the loop C3 tolerates
+#: while it waits, and how many measured calls may each show a pause before C3 fails.
 C3_LATENCY = 0.2
+C3_TICK = 0.005
 C3_MAX_GAP = 0.1
+C3_TRIES = 3
 
 
 def _reply_case(factory: ProviderFactory, copies: int) -> st.SearchStrategy[Case]:
@@ -77,7 +80,7 @@ def check_c1(ctx: Context) -> None:
             f"tool uses are {tool_uses(r)!r}, the backend produced {expected_uses(reply)!r}"
         )
     if problems:
-        raise fail("complete() returned " + repr(r) + ":\n  " + "\n  ".join(problems))
+        raise fail("; ".join(problems) + f". complete() returned {r!r}")
 
 
 # --------------------------------------------------------------------------- C2
@@ -107,7 +110,7 @@ def check_c2(ctx: Context) -> None:
 def cases_c3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
     return st.builds(
         lambda text: Case(
-            script=(Reply(text=text),),
+            script=(Reply(text=text),) * (1 + C3_TRIES),
             request=CallRequest(messages=[{"role": "user", "content": "Hello?"}]),
             backend=BackendOptions(real_time=True, latency=C3_LATENCY),
         ),
@@ -115,34 +118,45 @@ def cases_c3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
     )
 
 
-async def _ticking(call: Any) -> tuple[Any, float, int]:
+async def _ticking(call: Any) -> tuple[float, int]:
     ticks: list[float] = []
 
     async def ticker() -> None:
         while True:
             ticks.append(time.perf_counter())
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(C3_TICK)
 
     task = asyncio.create_task(ticker())
     await asyncio.sleep(0)
     start = time.perf_counter()
     try:
-        result = await call
+        await call
     finally:
         end = time.perf_counter()
         task.cancel()
     marks = [start, *(t for t in ticks if t > start), end]
-    gap = max(b - a for a, b in itertools.pairwise(marks))
-    return result, gap, len(ticks)
+    return max(b - a for a, b in itertools.pairwise(marks)), len(marks) - 2
 
 
 def check_c3(ctx: Context) -> None:
-    _, gap, ticks = run(lambda: _ticking(ctx.provider.acomplete(**ctx.request)))
-    if gap > C3_MAX_GAP:
+    async def measure() -> list[tuple[float, int]]:
+        # A warm-up call first: a one-time import or client set-up is not a blocked loop.
+        await ctx.provider.acomplete(**ctx.request)
+        seen = []
+        for _ in range(C3_TRIES):  # a busy machine may stall any one run: blocking stalls all
+            gap, ticks = await _ticking(ctx.provider.acomplete(**ctx.request))
+            seen.append((gap, ticks))
+            if gap <= C3_MAX_GAP:
+                break
+        return seen
+
+    seen = run(measure)
+    if all(gap > C3_MAX_GAP for gap, _ in seen):
+        shown = ", ".join(f"{gap:.3f} s ({ticks} ticks)" for gap, ticks in seen)
         raise fail(
             f"acomplete() blocked the event loop: while the backend took {C3_LATENCY} s to "
-            f"answer, a ticker task scheduled every 5 ms was stalled for {gap:.3f} s "
-            f"(it ran {ticks} times). Await an async client, or run blocking work with "
+            f"answer, a ticker task scheduled every {C3_TICK * 1000:g} ms was stalled for "
+            f"{shown} in {len(seen)} calls. Await an async client, or run blocking work with "
             "loop.run_in_executor / asyncio.to_thread."
         )
 

@@ -92,6 +92,7 @@ class ProviderFactory:
         self.build = build
         self.capabilities = caps
         self.name = name or getattr(build, "__name__", None) or type(build).__name__
+        self.named = name is not None
         self.default_max_retries = default_max_retries
         self.max_retry_wait = max_retry_wait
         self.retry_budget: RetryBudget = retry_budget

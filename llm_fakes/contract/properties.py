@@ -37,6 +37,7 @@ class Property:
 
     Attributes:
         id: The SPEC id, e.g. ``"S6"``.
+        name: A test-name slug, e.g. ``"no_repeated_text_after_a_retry"``.
         title: What it says, in a line.
         requires: Capabilities the provider must declare for it to apply.
         cases: ``cases(factory)`` -> a strategy of examples.
@@ -45,6 +46,7 @@ class Property:
     """
 
     id: str
+    name: str
     title: str
     requires: tuple[str, ...]
     cases: Callable[[ProviderFactory], st.SearchStrategy[Case]]
@@ -55,54 +57,97 @@ class Property:
 _ALL = [
     Property(
         "C1",
+        "complete_returns_the_backend_reply",
         "complete() returns what the backend produced, LLMResponse-shaped",
         (),
         c.cases_c1,
         c.check_c1,
+        1.0,
     ),
-    Property("C2", "acomplete() returns what complete() returns", (), c.cases_c2, c.check_c2),
-    Property("C3", "acomplete() never blocks the event loop", (), c.cases_c3, c.check_c3, 0.08),
+    Property(
+        "C2",
+        "acomplete_equals_complete",
+        "acomplete() returns what complete() returns",
+        (),
+        c.cases_c2,
+        c.check_c2,
+        1.0,
+    ),
+    Property(
+        "C3",
+        "acomplete_does_not_block_the_loop",
+        "acomplete() never blocks the event loop",
+        (),
+        c.cases_c3,
+        c.check_c3,
+        0.08,
+    ),
     Property(
         "C4",
+        "any_history_reaches_the_backend_intact",
         "any well-formed history is accepted and reaches the backend intact",
         (),
         c.cases_c4,
         c.check_c4,
+        1.0,
     ),
-    Property("S1", "each snapshot joins all deltas so far", ("streaming",), s.cases_s1, s.check_s1),
+    Property(
+        "S1",
+        "snapshots_join_all_deltas",
+        "each snapshot joins all deltas so far",
+        ("streaming",),
+        s.cases_s1,
+        s.check_s1,
+        1.0,
+    ),
     Property(
         "S2",
+        "one_text_end_equal_to_complete",
         "one TextEndEvent at most; full_text = last snapshot = complete().content",
         ("streaming",),
         s.cases_s2,
         s.check_s2,
+        1.0,
     ),
     Property(
         "S3",
+        "one_terminal_event_last",
         "exactly one terminal event, and nothing after it",
         ("streaming",),
         s.cases_s3,
         s.check_s3,
+        1.0,
     ),
     Property(
         "S4",
+        "finish_usage_equals_complete",
         "FinishEvent tokens and stop_reason equal complete()'s",
         ("streaming",),
         s.cases_s4,
         s.check_s4,
+        1.0,
     ),
     Property(
         "S5",
+        "tool_call_events_equal_complete",
         "ToolCallEvents equal complete().tool_uses, in order",
         ("streaming", "tools"),
         s.cases_s5,
         s.check_s5,
+        1.0,
     ),
     Property(
-        "S6", "a retry inside a stream never repeats text", ("streaming",), s.cases_s6, s.check_s6
+        "S6",
+        "no_repeated_text_after_a_retry",
+        "a retry inside a stream never repeats text",
+        ("streaming",),
+        s.cases_s6,
+        s.check_s6,
+        1.0,
     ),
     Property(
         "S7",
+        "abandoned_stream_releases_the_backend",
         "an abandoned stream releases the backend",
         ("streaming",),
         s.cases_s7,
@@ -111,62 +156,84 @@ _ALL = [
     ),
     Property(
         "J1",
+        "json_mode_reaches_the_backend",
         "JSON mode reaches the backend; JSON comes back unchanged",
         ("json_mode",),
         j.cases_j1,
         j.check_j1,
+        1.0,
     ),
     Property(
         "J2",
+        "json_schema_intact_and_validated",
         "a json_schema reaches the backend intact; invalid content raises",
         ("json_schema",),
         j.cases_j2,
         j.check_j2,
+        1.0,
     ),
     Property(
         "J3",
+        "non_json_is_reported_unless_marked",
         "non-JSON under JSON mode is an error unless marked invalid",
         ("json_mode",),
         j.cases_j3,
         j.check_j3,
+        1.0,
     ),
     Property(
         "R1",
+        "attempts_are_min_k_m_plus_one",
         "k transient failures, max_retries=m: min(k, m) + 1 attempts",
         ("retries",),
         r.cases_r1,
         r.check_r1,
+        1.0,
     ),
     Property(
         "R2",
+        "zero_and_default_max_retries",
         "max_retries=0 is one attempt; None is the documented default",
         ("retries",),
         r.cases_r2,
         r.check_r2,
+        1.0,
     ),
     Property(
-        "R3", "a permanent error: one attempt, a typed error", ("retries",), r.cases_r3, r.check_r3
+        "R3",
+        "permanent_error_is_not_retried",
+        "a permanent error: one attempt, a typed error",
+        ("retries",),
+        r.cases_r3,
+        r.check_r3,
+        1.0,
     ),
     Property(
         "R4",
+        "last_error_surfaces_typed",
         "the last error surfaces typed, or as one StreamErrorEvent",
         ("retries",),
         r.cases_r4,
         r.check_r4,
+        1.0,
     ),
     Property(
         "R5",
+        "waits_honour_retry_after_on_the_clock",
         "waits honour Retry-After, stay under the cap, run on the injected clock",
         ("retries",),
         r.cases_r5,
         r.check_r5,
+        1.0,
     ),
     Property(
         "R6",
+        "failure_kinds_share_the_budget_as_documented",
         "failure kinds share one retry budget only as documented",
         ("retries",),
         r.cases_r6,
         r.check_r6,
+        1.0,
     ),
 ]
 

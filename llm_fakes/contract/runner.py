@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,8 +58,9 @@ def get_profile(name: str | Profile) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise UsageError(
-            f"Unknown conformance profile {name!r}. Profiles are {sorted(PROFILES)!r}; pass "
-            "--profile ci (seeded, bounded) or --profile thorough."
+            f"Unknown conformance profile {name!r}. Profiles are {sorted(PROFILES)!r}: pick "
+            "one with --profile (llm-fakes conformance), or --llm-conformance-profile / the "
+            "llm_fakes_conformance_profile ini key (pytest)."
         ) from None
 
 
@@ -131,8 +132,12 @@ def run_property(
     session: BackendSession,
     profile: str | Profile = "ci",
     max_examples: int | None = None,
+    shrink: bool = True,
 ) -> Verdict:
-    """Run one property against one factory; never raises for a provider's failure."""
+    """Run one property against one factory; never raises for a provider's failure.
+
+    ``shrink=False`` reports the first failing example as found (faster, not minimal).
+    """
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
     missing = [cap for cap in prop.requires if not factory.supports(cap)]
@@ -153,7 +158,19 @@ def run_property(
             if factory.teardown is not None:
                 teardown = factory.teardown
                 backend.add_cleanup(lambda: teardown(provider))
-            prop.check(Context(provider, backend, case, factory))
+            replay = getattr(factory, "replay", None)
+            try:
+                prop.check(Context(provider, backend, case, factory))
+            except ContractViolation as exc:
+                if replay is None:
+                    raise
+                raise ContractViolation(f"while recording: {exc}") from None
+            if replay is not None:
+                try:
+                    replayed = replay(backend, provider)
+                    prop.check(Context(replayed, backend, case, factory))
+                except ContractViolation as exc:
+                    raise ContractViolation(f"on replay: {exc}") from None
         finally:
             backend.close()
 
@@ -167,7 +184,7 @@ def run_property(
         verbosity=Verbosity.quiet,
         report_multiple_bugs=False,
         suppress_health_check=list(HealthCheck),
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        phases=(Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if shrink else ()),
     )(given(prop.cases(factory))(example))
     start = time.perf_counter()
     try:
@@ -193,11 +210,13 @@ def run_conformance(
     *,
     only: str | None = None,
     profile: str | Profile = "ci",
-    max_examples: int | None = None,
+    max_examples: int | Mapping[str, int] | None = None,
+    shrink: bool = True,
     progress: Callable[[Verdict, int, int], None] | None = None,
 ) -> Report:
     """Run the selected properties (``only="C1,S"``; all by default) against every factory.
 
+    ``max_examples`` overrides the profile's count, for every property or per property id.
     ``progress(verdict, done, total)`` is called after each verdict.
     """
     facts: Sequence[ProviderFactory] = [as_factory(f) for f in factories]
@@ -209,11 +228,16 @@ def run_conformance(
     with BackendSession() as session:
         for factory in facts:
             for prop in props:
+                n = max_examples.get(prop.id) if isinstance(max_examples, Mapping) else max_examples
                 verdict = run_property(
-                    prop, factory, session=session, profile=prof, max_examples=max_examples
+                    prop, factory, session=session, profile=prof, max_examples=n, shrink=shrink
                 )
                 report.verdicts.append(verdict)
                 if progress is not None:
                     progress(verdict, len(report.verdicts), total)
+    for factory in facts:
+        close = getattr(factory, "close", None)
+        if close is not None:
+            close()
     report.seconds = time.perf_counter() - start
     return report

@@ -102,35 +102,38 @@ def tool_call_ids() -> st.SearchStrategy[str]:
 
 
 @_cached
-def json_values(*, max_leaves: int = 8) -> st.SearchStrategy[Any]:
-    """JSON values: null, booleans, ints, finite floats, unicode strings, nested lists/objects."""
-    scalars = st.one_of(
+def json_values(*, depth: int = 2) -> st.SearchStrategy[Any]:
+    """JSON values: null, booleans, ints, finite floats, unicode strings, and lists and objects
+    of them nested ``depth`` levels deep.
+
+    (Nesting is spelled out level by level: much cheaper to draw than ``st.recursive``.)
+    """
+    value: st.SearchStrategy[Any] = st.one_of(
         st.none(),
         st.booleans(),
         st.integers(min_value=-(2**53), max_value=2**53),
         st.floats(allow_nan=False, allow_infinity=False),
         texts(max_size=12),
     )
-    return st.recursive(
-        scalars,
-        lambda inner: st.one_of(
-            st.lists(inner, max_size=4),
-            st.dictionaries(texts(max_size=8), inner, max_size=4),
-        ),
-        max_leaves=max_leaves,
-    )
+    for _ in range(depth):
+        value = st.one_of(
+            value,
+            st.lists(value, max_size=3),
+            st.dictionaries(texts(max_size=8), value, max_size=3),
+        )
+    return value
 
 
 @_cached
-def json_objects(*, max_leaves: int = 8) -> st.SearchStrategy[dict[str, Any]]:
+def json_objects(*, depth: int = 2) -> st.SearchStrategy[dict[str, Any]]:
     """JSON objects (what a JSON-mode reply or a tool input is)."""
-    return st.dictionaries(texts(max_size=8), json_values(max_leaves=max_leaves), max_size=4)
+    return st.dictionaries(texts(max_size=8), json_values(depth=depth - 1), max_size=4)
 
 
 @_cached
 def tool_inputs() -> st.SearchStrategy[dict[str, Any]]:
     """Tool-call arguments: nested JSON objects with unicode keys and values."""
-    return json_objects(max_leaves=6)
+    return json_objects(depth=3)
 
 
 _SCHEMA_TYPES = {
@@ -150,20 +153,24 @@ def _unique_names(low: int, high: int) -> st.SearchStrategy[list[str]]:
 
 @_cached
 @st.composite
-def json_schemas_with_instance(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An object JSON schema and one instance that validates against it."""
+def json_schemas_with_instance(
+    draw: st.DrawFn, *, instance: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An object JSON schema and one instance that validates against it (``{}`` when
+    ``instance=False``)."""
     names = draw(_unique_names(0, 4))
     props: dict[str, Any] = {}
-    instance: dict[str, Any] = {}
+    value: dict[str, Any] = {}
     for name in names:
         kind = draw(_SCHEMA_KINDS)
         props[name] = {"type": kind, "description": draw(texts(max_size=10))}
-        instance[name] = draw(_SCHEMA_TYPES[kind])
+        if instance:
+            value[name] = draw(_SCHEMA_TYPES[kind])
     required = [n for n in names if draw(_BOOL)]
     schema: dict[str, Any] = {"type": "object", "properties": props, "required": required}
     if draw(_BOOL):
         schema["additionalProperties"] = False
-    return schema, instance
+    return schema, value
 
 
 @_cached
@@ -175,7 +182,7 @@ def tools(draw: st.DrawFn, *, max_size: int = 3) -> list[Tool]:
         Tool(
             name=name,
             description=draw(texts(max_size=30)),
-            parameters=draw(json_schemas_with_instance())[0],
+            parameters=draw(json_schemas_with_instance(instance=False))[0],
         )
         for name in names
     ]
@@ -246,6 +253,27 @@ def message_histories(
     return history
 
 
+_PLAIN_TOOLS = [
+    [
+        Tool(
+            "search", "Search the web.", {"type": "object", "properties": {"q": {"type": "string"}}}
+        )
+    ],
+    [
+        Tool("get_weather", "Weather by city.", {"type": "object", "properties": {}}),
+        Tool(
+            "add",
+            "Add two numbers.",
+            {
+                "type": "object",
+                "required": ["a", "b"],
+                "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+            },
+        ),
+    ],
+]
+
+
 @_cached
 def call_requests(*, tool_calls: bool = True, rich: bool = True) -> st.SearchStrategy[CallRequest]:
     """Requests: a history, a system prompt, tools (or ``None``) and ``max_tokens``.
@@ -263,11 +291,14 @@ def call_requests(*, tool_calls: bool = True, rich: bool = True) -> st.SearchStr
             max_size=2,
         )
         system = st.sampled_from(["", "Be brief."])
+    offered: st.SearchStrategy[list[Tool] | None] = st.none()
+    if tool_calls:
+        offered = st.none() | (tools() if rich else st.sampled_from(_PLAIN_TOOLS))
     return st.builds(
         CallRequest,
         messages=history,
         system=system,
-        tools=st.none() | tools() if tool_calls else st.none(),
+        tools=offered,
         max_tokens=st.integers(1, 8192) if rich else st.sampled_from([256, 1024]),
     )
 
@@ -335,7 +366,7 @@ def replies(
     value: Any = None
     is_json = json and draw(_ints(0, 3)) == 0
     if is_json:
-        value = draw(json_objects(max_leaves=5))
+        value = draw(json_objects())
     text = "" if is_json else draw(texts(min_size=0 if calls else 1, max_size=60))
     kwargs: dict[str, Any] = {}
     if reasoning and draw(_ints(0, 3)) == 0:

@@ -1,0 +1,37 @@
+"""pytest support for :class:`~llm_fakes.contract.suite.ProviderContract`: the profile option
+and the session-wide backend (its loopback servers start once and stop at the end).
+
+Registered by the kit's pytest plugin; cheap to import (the suite loads on first use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("llm-fakes")
+    group.addoption(
+        "--llm-conformance-profile",
+        default=None,
+        choices=["ci", "thorough"],
+        help="hypothesis profile of ProviderContract tests: ci (seeded, bounded; default) or "
+        "thorough (random, twelve times the examples).",
+    )
+    parser.addini(
+        "llm_fakes_conformance_profile",
+        "Profile of ProviderContract tests: ci (default) or thorough.",
+        default="ci",
+    )
+
+
+@pytest.fixture(scope="session")
+def llm_conformance_session() -> Iterator[Any]:
+    """The conformance backend's session: loopback servers shared by every contract test."""
+    from llm_fakes.contract.backend import BackendSession
+
+    with BackendSession() as session:
+        yield session

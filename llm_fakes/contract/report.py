@@ -1,0 +1,150 @@
+"""Render a conformance :class:`~llm_fakes.contract.runner.Report`: text, JSON and HTML.
+
+The text table has one line per property, starting with its id, and one column per backend:
+``pass``, ``FAIL`` or ``not supported``. Each failure follows with its message and minimal
+counter-example. The HTML page is self-contained (inline CSS, no script, no external asset), so
+a CI artefact opens anywhere.
+
+Example:
+    >>> from llm_fakes.contract.runner import Report, Verdict
+    >>> from llm_fakes.contract.properties import select
+    >>> r = Report("ci", ["mine"], select("C1"), [Verdict("C1", "mine", "FAIL", "model is ''")])
+    >>> print(render_text(r).splitlines()[2])
+    C1  complete() returns what the backend produced, LLM…  FAIL
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from llm_fakes.contract.runner import Report, Verdict
+
+__all__ = ["render_html", "render_json", "render_text", "summary"]
+
+_TITLE = 50
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summary(report: Report) -> str:
+    """``"38 pass, 1 FAIL, 1 not supported in 12.3 s"``."""
+    counts = {s: sum(v.status == s for v in report.verdicts) for s in ("pass", "FAIL")}
+    unsupported = sum(v.status == "not supported" for v in report.verdicts)
+    return (
+        f"{counts['pass']} pass, {counts['FAIL']} FAIL, {unsupported} not supported "
+        f"in {report.seconds:.1f} s"
+    )
+
+
+def _failure_text(v: Verdict) -> list[str]:
+    lines = [f"{v.property} FAIL on {v.backend}: " + v.message.splitlines()[0]]
+    lines += [f"    {line}" for line in v.message.splitlines()[1:]]
+    if v.counterexample:
+        lines.append("  minimal counter-example:")
+        lines += [f"    {line}" for line in v.counterexample.splitlines()]
+    return lines
+
+
+def render_text(report: Report) -> str:
+    """The matrix, then every failure with its message and counter-example."""
+    widths = [max(len(b), len("not supported")) for b in report.backends]
+    head = (
+        " " * (4 + _TITLE)
+        + "  "
+        + "  ".join(b.ljust(w) for b, w in zip(report.backends, widths, strict=True))
+    )
+    lines = [
+        f"llm-fakes conformance: profile {report.profile}, {len(report.backends)} backend(s), "
+        f"{len(report.properties)} properties",
+        head.rstrip(),
+    ]
+    for prop in report.properties:
+        cells = [
+            report.verdict(prop.id, b).status.ljust(w)
+            for b, w in zip(report.backends, widths, strict=True)
+        ]
+        row = f"{prop.id:<4}{_short(prop.title, _TITLE):<{_TITLE}}  " + "  ".join(cells)
+        lines.append(row.rstrip())
+    for v in report.failures:
+        lines.append("")
+        lines.extend(_failure_text(v))
+    lines += ["", summary(report)]
+    return "\n".join(lines)
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    """The report as plain data (what ``--json`` prints)."""
+    return {
+        "ok": report.ok,
+        "profile": report.profile,
+        "seconds": round(report.seconds, 3),
+        "backends": report.backends,
+        "properties": [
+            {"id": p.id, "title": p.title, "requires": list(p.requires)} for p in report.properties
+        ],
+        "results": [
+            {
+                "property": v.property,
+                "backend": v.backend,
+                "verdict": v.status,
+                "message": v.message,
+                "counterexample": v.counterexample,
+                "examples": v.examples,
+                "seconds": round(v.seconds, 3),
+            }
+            for v in report.verdicts
+        ],
+    }
+
+
+def render_json(report: Report) -> str:
+    """The report as JSON."""
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False)
+
+
+_CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+th{background:#f4f4f4}td.pass{background:#d9f2d9}td.FAIL{background:#f8d0d0;font-weight:bold}
+td.unsupported{background:#eee;color:#777}pre{background:#f7f7f7;padding:.8em;overflow:auto}
+.failure{margin-top:1.5em}code{font-size:13px}
+"""
+
+
+def render_html(report: Report) -> str:
+    """One self-contained page: the matrix coloured by verdict, failures beneath."""
+    e = html.escape
+    rows = []
+    for prop in report.properties:
+        cells = []
+        for b in report.backends:
+            v = report.verdict(prop.id, b)
+            cls = "unsupported" if v.status == "not supported" else v.status
+            cell = e(v.status)
+            if v.status == "FAIL":
+                cell = f'<a href="#{e(prop.id)}-{e(b)}">FAIL</a>'
+            title = e(v.message or f"{v.examples} examples", quote=True)
+            cells.append(f'<td class="{cls}" title="{title}">{cell}</td>')
+        rows.append(f"<tr><th>{e(prop.id)}</th><td>{e(prop.title)}</td>{''.join(cells)}</tr>")
+    failures = []
+    for v in report.failures:
+        failures.append(
+            f'<div class="failure" id="{e(v.property)}-{e(v.backend)}">'
+            f"<h3>{e(v.property)} FAIL on {e(v.backend)}</h3>"
+            f"<pre>{e(v.message)}</pre>"
+            f"<p>Minimal counter-example:</p><pre>{e(v.counterexample)}</pre></div>"
+        )
+    head = "".join(f"<th>{e(b)}</th>" for b in report.backends)
+    verdict = "all properties hold" if report.ok else f"{len(report.failures)} failure(s)"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>llm-fakes conformance: {e(verdict)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>llm-fakes conformance</h1><p>Profile <code>{e(report.profile)}</code>: "
+        f"{e(summary(report))}.</p>"
+        f"<table><tr><th>id</th><th>property</th>{head}</tr>{''.join(rows)}</table>"
+        f"{''.join(failures)}</body></html>\n"
+    )
