@@ -72,7 +72,7 @@ def _key(key: Any) -> str:
 
 
 def _literal_ok(text: str) -> bool:
-    if "\n" not in text or text[0] in " \t\n" or text.endswith("\n\n"):
+    if "\n" not in text or text[0] in " \t\n":
         return False
     return not _NOT_IN_LITERAL.search(text)
 
@@ -104,8 +104,12 @@ def _scalar(value: Any) -> str:
 
 
 def _literal(text: str, indent: int, out: list[str]) -> str:
+    """Write ``text`` as a literal block's lines; return the block's indicator."""
     pad = " " * indent
-    out.extend(pad + line if line else "" for line in text.rstrip("\n").split("\n"))
+    body = text[:-1] if text.endswith("\n") else text
+    out.extend(pad + line if line else "" for line in body.split("\n"))
+    if text.endswith("\n\n"):
+        return "|+"  # keep: the trailing empty lines are part of the text (an SSE body's end)
     return "|" if text.endswith("\n") else "|-"
 
 
@@ -254,13 +258,14 @@ class _Reader:
             else:
                 break
             i += 1
-        while parts and parts[-1] == "":
-            parts.pop()
-            i -= 1
-        if not parts or parts[0][:1] in (" ", "\t"):
+        if style != "|+":  # clip and strip drop the trailing empty lines
+            while parts and parts[-1] == "":
+                parts.pop()
+                i -= 1
+        if not parts or parts[0][:1] in ("", " ", "\t"):
             raise NotCanonical("literal indentation")
         text = "\n".join(parts)
-        return (text + "\n" if style == "|" else text), i
+        return (text if style == "|-" else text + "\n"), i
 
     def nested(self, i: int, indent: int, seq_at: int) -> tuple[Any, int]:
         """The block value starting on line ``i``: a mapping at ``indent``, or a sequence."""
@@ -281,7 +286,7 @@ class _Reader:
         if rest[0] != " " or len(rest) < 2:
             raise NotCanonical("after colon")
         token = rest[1:]
-        if token == "|" or token == "|-":
+        if token == "|" or token == "|-" or token == "|+":
             return self.literal(i, indent, token)
         return _parse_scalar(token), i
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,36 @@ def test_the_round_trip_file_is_written_by_the_fast_path(tmp_path: Path) -> None
     assert _yaml.fast_loads(path.read_text())["interactions"][0]["response"]["tool_uses"] == [
         {"id": "i", "name": "n", "input": {}}
     ]
+
+
+REAL = Path(__file__).parent.parent / "http" / "real_sessions"
+REAL_CASES = [
+    (path.stem, i)
+    for path in sorted(REAL.glob("*.json"))
+    for i in range(len(json.loads(path.read_text())["interactions"]))
+]
+
+
+@pytest.mark.parametrize(("name", "index"), REAL_CASES)
+def test_real_api_traffic_round_trips_and_stays_readable(
+    tmp_path: Path, name: str, index: int
+) -> None:
+    """Requests and raw payloads as the real OpenAI and Anthropic APIs sent them."""
+    recorded = json.loads((REAL / f"{name}.json").read_text())["interactions"][index]
+    sent = recorded["request"]
+    streamed = recorded["content_type"].startswith("text/event-stream")
+    raw = recorded["body"] if streamed else json.loads(recorded["body"])
+    response = LLMResponse(content="(parsed elsewhere)", model=sent["model"], raw_response=raw)
+    request = {
+        "messages": sent["messages"],
+        "system": sent["system"] if isinstance(sent.get("system"), str) else "",
+        "tools": sent.get("tools"),
+        "max_tokens": sent.get("max_tokens") or 1024,
+    }
+    path = tmp_path / "real.yaml"
+    with CassetteProvider(path, inner=Recorder(lambda r: response), mode="once") as llm:
+        llm.complete(**request)
+    assert CassetteProvider(path).complete(**request) == response
+    if streamed:  # an SSE body is stored as a literal block, one wire line per line
+        first_line = recorded["body"].splitlines()[0]
+        assert f"    raw_response: |+\n      {first_line}\n" in path.read_text()
