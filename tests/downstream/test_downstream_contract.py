@@ -64,17 +64,7 @@ class Stuttering(Routed):
 
 TESTS = """
 from llm_fakes.contract import ProviderFactory, run_conformance
-from routed import Routed, Stuttering
-
-
-def test_the_routed_provider_honours_every_property():
-    report = run_conformance(
-        [ProviderFactory(lambda backend: Routed(backend.scripted), name="routed")],
-        max_examples=3,
-    )
-    assert len(report.verdicts) == 20
-    for verdict in report.verdicts:
-        assert verdict.status == "pass", f"{verdict.property}: {verdict.message}"
+from routed import Stuttering
 
 
 def test_the_suite_catches_the_stuttering_provider():
@@ -85,11 +75,36 @@ def test_the_suite_catches_the_stuttering_provider():
 """
 
 
-def test_with_the_ini_line_the_suite_drives_a_framework_provider(
+def test_with_the_ini_line_the_suite_catches_a_broken_framework_provider(
     pytester: pytest.Pytester,
 ) -> None:
     write_project(pytester, routed=PROVIDER, test_conformance=TESTS)
-    pytester.runpytest().assert_outcomes(passed=2)
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+PYTEST_FRONT_END = """
+import pytest
+
+from llm_fakes.contract import ProviderContract, ProviderFactory
+from routed import Routed
+
+
+class TestRouted(ProviderContract):
+    max_examples = 2
+
+    @pytest.fixture
+    def provider_factory(self):
+        return ProviderFactory(lambda backend: Routed(backend.scripted), name="routed")
+"""
+
+
+def test_the_pytest_front_end_runs_each_property_as_a_test_of_the_framework_provider(
+    pytester: pytest.Pytester,
+) -> None:
+    write_project(pytester, routed=PROVIDER, test_routed_contract=PYTEST_FRONT_END)
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=20)
+    result.stdout.fnmatch_lines(["*::TestRouted::test_S5_* PASSED*"])
 
 
 CONTROL = """
