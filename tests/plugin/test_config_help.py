@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,16 @@ def test_the_guard_options_explain_their_values(
         ]
     )
     result.stdout.fnmatch_lines(["  --llm-allow-hosts=HOSTS", "*Hosts the network guard lets*"])
+
+
+def test_the_readme_configuration_table_lists_every_option_and_ini_key(
+    pytester: pytest.Pytester, make_ini: Callable[[str], None]
+) -> None:
+    text = pytester.runpytest("--help").stdout.str()
+    options = set(re.findall(r"^  (--llm-[a-z-]+)", text, re.M))
+    ini_keys = set(re.findall(r"^  (llm_fakes_[a-z_]+) \(", text, re.M))
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("\n## Configuration\n") :]
+    table = table[: table.index("\n## ", 1)]
+    assert set(re.findall(r"`(--llm-[a-z-]+)`", table)) == options
+    assert set(re.findall(r"`(llm_fakes_[a-z_]+)`", table)) == ini_keys
