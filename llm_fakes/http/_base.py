@@ -24,6 +24,7 @@ import json
 import os
 import ssl
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -115,6 +116,7 @@ class HTTPProvider(LLMProvider):
         self.clock: Clock = clock or RealClock()
         self._types_spec = types
         self._owned_client: httpx.Client | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ hooks for subclasses
@@ -172,9 +174,10 @@ class HTTPProvider(LLMProvider):
     def close(self) -> None:
         """Close the ``httpx.Client`` the provider made (an injected one is left open)."""
         with self._lock:
-            client, self._owned_client = self._owned_client, None
-        if client is not None:
-            client.close()
+            self._owned_client = None
+            finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer()  # closes the client, once
 
     async def aclose(self) -> None:
         """Async twin of :meth:`close` (async clients are per call, nothing else to close)."""
@@ -225,9 +228,13 @@ class HTTPProvider(LLMProvider):
                         "Pass a transport that is also an httpx.BaseTransport, or "
                         "http_client=httpx.Client(...)."
                     )
-                self._owned_client = httpx.Client(
+                client = httpx.Client(
                     transport=transport, timeout=self.timeout, verify=_ssl_context()
                 )
+                # A provider dropped without close() still closes its pooled sockets, instead
+                # of leaving them to a ResourceWarning at garbage collection.
+                self._finalizer = weakref.finalize(self, client.close)
+                self._owned_client = client
             return self._owned_client
 
     @contextlib.asynccontextmanager

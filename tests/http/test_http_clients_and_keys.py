@@ -178,3 +178,17 @@ def test_any_error_status_carries_retry_after_for_the_retry_policy() -> None:
     overloaded = error_from_status(503, {}, "The engine is currently overloaded")
     assert type(overloaded).__name__ == "OverloadedError"
     assert error_from_status(408, {}, "slow").retryable is True
+
+
+def test_a_provider_dropped_without_close_closes_its_sockets() -> None:
+    import gc
+    import warnings
+
+    fake = FakeOpenAI(["kept alive"])
+    with fake.serve() as url, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        provider = OpenAIProvider("gpt-4o", api_key="k", base_url=url)
+        assert provider.complete(USER).content == "kept alive"  # a pooled keep-alive socket
+        del provider
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
