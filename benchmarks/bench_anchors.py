@@ -1,0 +1,195 @@
+"""The anchors a user would otherwise pick, measured beside the kit's own numbers.
+
+Functions only (``benchmarks/run.py`` calls them and prints the one table); each returns seconds
+(or a dict of them), median over rounds, measured in the same process and run as the kit's side:
+
+* LangChain's ``FakeListChatModel.invoke`` and ``GenericFakeChatModel.stream`` on the texts
+  ``bench_scripted.py`` uses for ``ScriptedProvider``;
+* respx (a route per recorded interaction, matched by JSON body) on the interactions
+  ``bench_cassettes.py`` writes for the cassette and vcrpy runs;
+* saving a cassette of N interactions, ours against vcrpy's serializer and writer;
+* ``import llm_fakes`` in a fresh interpreter, and ``pytest --collect-only`` of an empty suite
+  with the plugin against ``-p no:llm_fakes``.
+
+Run ``python benchmarks/run.py`` for the table.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+
+def median_time(run: Callable[[], Any], rounds: int, *, cpu: bool = False) -> float:
+    """Median seconds of ``run()`` over ``rounds`` (CPU time with ``cpu``), after one warm-up."""
+    clock = time.process_time if cpu else time.perf_counter
+    run()
+    samples = []
+    for _ in range(rounds):
+        gc.collect()
+        start = clock()
+        run()
+        samples.append(clock() - start)
+    return statistics.median(samples)
+
+
+# --------------------------------------------------------------------------- LangChain
+
+
+def langchain_invoke(text: str, calls: int, rounds: int) -> float:
+    """Seconds per ``FakeListChatModel.invoke`` returning ``text``."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    model = FakeListChatModel(responses=[text])
+    ask = [("system", "You are a helpful assistant."), ("user", "What is the weather?")]
+
+    def batch() -> None:
+        for _ in range(calls):
+            model.invoke(ask)
+
+    return median_time(batch, rounds) / calls
+
+
+def langchain_stream(text: str, calls: int, rounds: int) -> tuple[float, int]:
+    """(seconds per ``GenericFakeChatModel.stream`` of ``text``, chunks per stream)."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    ask = [("user", "Tell me a long story.")]
+    chunks = sum(1 for _ in GenericFakeChatModel(messages=iter([AIMessage(text)])).stream(ask))
+
+    def batch() -> None:
+        model = GenericFakeChatModel(messages=iter([AIMessage(text)] * calls))
+        for _ in range(calls):
+            for _chunk in model.stream(ask):
+                pass
+
+    return median_time(batch, rounds) / calls, chunks
+
+
+# --------------------------------------------------------------------------- respx
+
+
+def respx_per_call(n: int, samples: int, rounds: int) -> float:
+    """CPU seconds per httpx POST answered by a respx router of ``n`` body-matched routes."""
+    import httpx
+    import respx
+    from bench_cassettes import URL, answer, vcr_body
+
+    rng = random.Random(7)
+    headers = {"content-type": "application/json", "accept": "application/json"}
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        for i in range(n):
+            reply = {"choices": [{"message": {"role": "assistant", "content": answer(i)}}]}
+            router.post(URL, json=json.loads(vcr_body(i))).mock(
+                return_value=httpx.Response(200, json=reply)
+            )
+        client.post(URL, content=vcr_body(0).encode(), headers=headers).json()  # warm up
+        per_round = []
+        for _ in range(rounds):
+            bodies = [vcr_body(rng.randrange(n)).encode() for _ in range(samples)]
+            gc.collect()
+            start = time.process_time()
+            for body in bodies:
+                client.post(URL, content=body, headers=headers).json()
+            per_round.append((time.process_time() - start) / samples)
+    return statistics.median(per_round)
+
+
+# --------------------------------------------------------------------------- load and save
+
+
+def load_and_save(folder: Path, n: int, rounds: int) -> dict[str, float]:
+    """CPU seconds to load (ready to replay) and to save ``n`` interactions: ours and vcrpy's."""
+    from bench_cassettes import write_ours, write_vcr
+    from vcr.cassette import Cassette
+
+    from llm_fakes import CassetteProvider
+    from llm_fakes.cassettes import storage
+
+    ours, theirs = folder / f"ours{n}.yaml", folder / f"vcr{n}.yaml"
+    if not ours.exists():
+        write_ours(ours, n)
+    if not theirs.exists():
+        write_vcr(theirs, n)
+    doc = storage.load(ours)
+    header = {"provider": doc["header"]["provider"], "model": doc["header"]["model"]}
+    loaded = Cassette.load(path=str(theirs), record_mode="none")
+
+    def save_ours() -> None:
+        target = folder / f"save-ours{n}.yaml"
+        target.unlink(missing_ok=True)
+        storage.save(target, doc["interactions"], header=header, replace=True)
+
+    def save_vcr() -> None:
+        target = folder / f"save-vcr{n}.yaml"
+        target.unlink(missing_ok=True)
+        loaded._path = str(target)
+        loaded.dirty = True
+        loaded._save(force=True)
+
+    r = max(1, rounds)
+    return {
+        "load_ours": median_time(lambda: CassetteProvider(ours), r, cpu=True),
+        "load_vcr": median_time(
+            lambda: Cassette.load(path=str(theirs), record_mode="none"), r, cpu=True
+        ),
+        "save_ours": median_time(save_ours, r, cpu=True),
+        "save_vcr": median_time(save_vcr, r, cpu=True),
+    }
+
+
+# --------------------------------------------------------------------------- import and plugin
+
+
+def _run_python(*args: str, cwd: Path | None = None) -> Callable[[], Any]:
+    def run() -> None:
+        out = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True)
+        if out.returncode not in (0, 5):  # 5: pytest collected no tests (an empty suite)
+            raise RuntimeError(f"{args!r} failed ({out.returncode}): {out.stderr[-300:]!r}")
+
+    return run
+
+
+def import_cost(rounds: int) -> dict[str, float]:
+    """Wall seconds of a fresh interpreter: bare, ``import llm_fakes``, ``import pytest``."""
+    return {
+        "bare": median_time(_run_python("-c", "pass"), rounds),
+        "llm_fakes": median_time(_run_python("-c", "import llm_fakes"), rounds),
+    }
+
+
+def collect_cost(rounds: int) -> dict[str, float]:
+    """Wall seconds of ``pytest --collect-only`` on an empty suite, with the plugin and without."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pytest.ini").write_text(
+            "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        )
+        # langsmith (pulled in by the LangChain anchor) ships a pytest plugin that takes seconds
+        # to import: off on both sides, as in this project's own configuration.
+        base = ("-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider")
+        base += ("-p", "no:langsmith_plugin")
+        with_plugin = _run_python(*base, cwd=root)
+        without = _run_python(*base, "-p", "no:llm_fakes", cwd=root)
+        with_plugin()
+        without()
+        ons, offs = [], []
+        for _ in range(rounds):  # interleaved, so load drifting during the run hits both alike
+            for samples, run in ((offs, without), (ons, with_plugin)):
+                start = time.perf_counter()
+                run()
+                samples.append(time.perf_counter() - start)
+    return {"with": statistics.median(ons), "without": statistics.median(offs)}
