@@ -197,7 +197,13 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
     def _resolve(self, call: ScriptedCall, started: float) -> Rendered:
         """Consume one turn for ``complete``/``acomplete``: a rendered reply, or raise."""
-        turn, source = self._take(call)
+        with self._lock:  # _take, inlined on the hot path
+            picked = self._script.next(call)
+        if picked is None:
+            raise ScriptExhausted(
+                exhausted_message(self._script, call.request, self.calls, call.index)
+            )
+        turn, source = picked
         log = call.attempt_log
         if isinstance(turn, Fail):
             error = turn.error()
@@ -256,9 +262,8 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             if self.per_call:
                 clock.sleep(self.per_call)
             rendered = self._resolve(call, started)
-            delay = self._reply_delay(rendered)
-            if delay:
-                clock.sleep(delay)
+            if self.time_to_first_token or self.per_chunk:
+                clock.sleep(self._reply_delay(rendered))
             return rendered
 
         try:
@@ -304,9 +309,8 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             if self.per_call:
                 await clock.asleep(self.per_call)
             rendered = self._resolve(call, started)
-            delay = self._reply_delay(rendered)
-            if delay:
-                await clock.asleep(delay)
+            if self.time_to_first_token or self.per_chunk:
+                await clock.asleep(self._reply_delay(rendered))
             return rendered
 
         try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json as _json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from functools import cached_property
 from typing import Any, Literal
 
 from llm_fakes.errors import (
@@ -107,12 +106,16 @@ class Reply:
                     f"{self.content!r}. Give chunks that concatenate to exactly the text."
                 )
 
-    @cached_property
+    @property
     def content(self) -> str:
-        """The reply text as the caller will see it (computed once: a turn may be replayed)."""
-        if self.json is not _UNSET:
-            return _json.dumps(self.json, ensure_ascii=False)
-        return self.text or ""
+        """The reply text as the caller will see it."""
+        if self.json is _UNSET:
+            return self.text or ""
+        # Serialised once per turn (a cycled or rule turn is replayed); kept out of the fields.
+        cached: str | None = self.__dict__.get("_json_text")
+        if cached is None:
+            cached = self.__dict__["_json_text"] = _json.dumps(self.json, ensure_ascii=False)
+        return cached
 
     @property
     def is_json(self) -> bool:
