@@ -12,9 +12,11 @@ pytest-recording's ``vcr_config`` fixture) that:
   before matching too, so a scrubbed recording still matches;
 * **matches on the canonical JSON body** (``json_body``: key order and whitespace do not matter)
   besides method, scheme, host, port, path and query. The matcher never builds a diff;
-* **records SSE readably and replays it intact**: compressed responses are stored decompressed,
-  and the ``llm_yaml`` serializer writes multi-line bodies (an event stream) as YAML literal
-  blocks, one SSE line per line, byte-exact on load.
+* **records SSE readably and replays it intact**: compressed responses are stored decompressed
+  (vcrpy decodes gzip and deflate; the preset also decodes zstd and br, which httpx asks for
+  when their libraries are installed and vcrpy would store as binary), and the ``llm_yaml``
+  serializer writes multi-line bodies (an event stream) as YAML literal blocks, one SSE line per
+  line, byte-exact on load.
 
 User settings add to these, never replace them: ``filter_headers=[...]`` extends the list, and a
 ``before_record_request`` / ``before_record_response`` of yours runs after the scrubbers.
@@ -121,8 +123,35 @@ def scrub_request(request: Any) -> Any:
     return request
 
 
+def _decode_body(response: dict[str, Any]) -> None:
+    """Decode what vcrpy's ``decode_compressed_response`` leaves encoded (it knows gzip and
+    deflate; httpx also asks for zstd, and br when brotli is installed), with httpx's decoders."""
+    headers = response.get("headers") or {}
+    key = next((k for k in headers if k.lower() == "content-encoding"), None)
+    body = (response.get("body") or {}).get("string")
+    if key is None or not isinstance(body, bytes):
+        return
+    values = headers[key] if isinstance(headers[key], list) else [headers[key]]
+    encodings = [e.strip() for v in values for e in str(v).split(",") if e.strip()]
+    try:
+        from httpx._decoders import SUPPORTED_DECODERS
+    except ImportError:  # pragma: no cover - a future httpx
+        return
+    if not all(e in SUPPORTED_DECODERS for e in encodings):
+        return
+    for encoding in reversed(encodings):
+        decoder = SUPPORTED_DECODERS[encoding]()
+        body = decoder.decode(body) + decoder.flush()
+    response["body"]["string"] = body
+    del headers[key]
+    for name in [k for k in headers if k.lower() == "content-length"]:
+        headers[name] = [str(len(body))]
+
+
 def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """vcrpy ``before_record_response``: drop cookie and organisation headers, scrub the body."""
+    """vcrpy ``before_record_response``: decode any body encoding left, drop cookie and
+    organisation headers, scrub the body."""
+    _decode_body(response)
     headers = response.get("headers") or {}
     for name in list(headers):
         if name.lower() in RESPONSE_HEADERS_DROPPED:

@@ -123,3 +123,36 @@ def test_user_settings_add_to_the_defaults() -> None:
     out = config["before_record_request"](Request("POST", "https://x", b'{"token": "t"}', {}))
     assert out.body == b'{"token": "REDACTED"}'
     assert calls == [b'{"token": "REDACTED"}']  # the default scrubber ran first
+
+
+def test_a_zstd_compressed_stream_is_stored_decoded_and_replays(tmp_path: Path) -> None:
+    import zstandard
+
+    from llm_fakes import OpenAIProvider
+
+    sse = (
+        'data: {"choices": [{"index": 0, "delta": {"content": "Packed "}}]}\n\n'
+        'data: {"choices": [{"index": 0, "delta": {"content": "tight."}, '
+        '"finish_reason": "stop"}]}\n\n'
+        "data: [DONE]\n\n"
+    )
+    packed = zstandard.ZstdCompressor().compress(sse.encode())
+
+    def server(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream", "content-encoding": "zstd"}
+        return httpx.Response(200, headers=headers, content=packed)
+
+    def gone(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("replay must not reach the server")
+
+    cassette = str(tmp_path / "zstd.yaml")
+    with make_vcr().use_cassette(cassette):
+        live = OpenAIProvider("m", api_key=SECRET, transport=httpx.MockTransport(server))
+        recorded = list(live.iter_stream(USER))
+    assert "".join(e.content for e in recorded if e.type == "text_delta") == "Packed tight."
+    stored = yaml.safe_load(Path(cassette).read_text())["interactions"][0]["response"]
+    assert stored["body"]["string"] == sse
+    assert "content-encoding" not in stored["headers"]
+    with make_vcr(record_mode="none").use_cassette(cassette):
+        replayer = OpenAIProvider("m", api_key=SECRET, transport=httpx.MockTransport(gone))
+        assert list(replayer.iter_stream(USER)) == recorded
