@@ -170,4 +170,5 @@ def load_factory(spec: str) -> ProviderFactory:
             f"{spec!r} is {value!r}, not a callable(backend) -> provider. "
             "Point at a function or a ProviderFactory."
         )
-    return as_factory(value, name=None if isinstance(value, ProviderFactory) else spec)
+    named = isinstance(value, ProviderFactory) and value.named
+    return as_factory(value, name=None if named else spec)

@@ -133,7 +133,7 @@ def json_objects(*, depth: int = 2) -> st.SearchStrategy[dict[str, Any]]:
 @_cached
 def tool_inputs() -> st.SearchStrategy[dict[str, Any]]:
     """Tool-call arguments: nested JSON objects with unicode keys and values."""
-    return json_objects(depth=3)
+    return json_objects(depth=2)
 
 
 _SCHEMA_TYPES = {
@@ -188,17 +188,16 @@ def tools(draw: st.DrawFn, *, max_size: int = 3) -> list[Tool]:
     ]
 
 
+@_cached
 @st.composite
-def _assistant_with_tools(draw: st.DrawFn, ids: set[str]) -> list[dict[str, Any]]:
-    n = draw(_ints(1, 3))
+def _tool_exchange(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An assistant message with 1-3 tool calls, then one ``tool`` message per call."""
     calls = []
-    for _ in range(n):
-        call_id = f"{draw(tool_call_ids())}_{len(ids)}"
-        ids.add(call_id)
+    for _ in range(draw(_ints(1, 3))):
         args = json.dumps(draw(tool_inputs()), ensure_ascii=draw(_BOOL))
         calls.append(
             {
-                "id": call_id,
+                "id": draw(tool_call_ids()),
                 "type": "function",
                 "function": {"name": draw(tool_names()), "arguments": args},
             }
@@ -212,6 +211,21 @@ def _assistant_with_tools(draw: st.DrawFn, ids: set[str]) -> list[dict[str, Any]
             content = "ERROR: " + content
         out.append({"role": "tool", "tool_call_id": call["id"], "content": content})
     return out
+
+
+def _unique_ids(exchange: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
+    """The exchange with ids made unique in the history (suffixed ``_<n>``)."""
+    calls = exchange[0]["tool_calls"]
+    renamed = {c["id"] + str(i): f"{c['id']}_{start + i}" for i, c in enumerate(calls)}
+    head = {
+        **exchange[0],
+        "tool_calls": [{**c, "id": renamed[c["id"] + str(i)]} for i, c in enumerate(calls)],
+    }
+    results = [
+        {**m, "tool_call_id": renamed[m["tool_call_id"] + str(i)]}
+        for i, m in enumerate(exchange[1:])
+    ]
+    return [head, *results]
 
 
 def _with_extra_keys(draw: st.DrawFn, message: dict[str, Any]) -> dict[str, Any]:
@@ -238,11 +252,13 @@ def message_histories(
         ...     assert {m["role"] for m in history} <= {"user", "assistant"}
         >>> test_roles()
     """
-    ids: set[str] = set()
+    n_calls = 0
     history: list[dict[str, Any]] = [{"role": "user", "content": draw(texts())}]
     for _ in range(draw(_ints(0, max_turns))):
         if tool_calls and draw(_BOOL):
-            history.extend(draw(_assistant_with_tools(ids)))
+            exchange = _unique_ids(draw(_tool_exchange()), n_calls)
+            n_calls += len(exchange) - 1
+            history.extend(exchange)
             if draw(_BOOL):
                 history.append({"role": "user", "content": draw(texts())})
         else:
