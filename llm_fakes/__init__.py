@@ -25,6 +25,7 @@ from llm_fakes.errors import (
     CassetteFormatError,
     CassetteMiss,
     CassetteWriteError,
+    ContractViolation,
     EmptyResponseError,
     JSONModeError,
     LLMFakesError,
@@ -65,6 +66,8 @@ from llm_fakes.typeset import TypeSet
 if TYPE_CHECKING:
     from llm_fakes.cassettes.provider import CassetteProvider as CassetteProvider
     from llm_fakes.cassettes.provider import RecordMode as RecordMode
+    from llm_fakes.contract.factory import ProviderFactory as ProviderFactory
+    from llm_fakes.contract.suite import ProviderContract as ProviderContract
     from llm_fakes.guard import block_network as block_network
     from llm_fakes.http.anthropic import AnthropicProvider as AnthropicProvider
     from llm_fakes.http.fake_anthropic import FakeAnthropic as FakeAnthropic
@@ -78,6 +81,8 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "CassetteProvider": "llm_fakes.cassettes.provider",
     "RecordMode": "llm_fakes.cassettes.provider",
+    "ProviderContract": "llm_fakes.contract.suite",
+    "ProviderFactory": "llm_fakes.contract.factory",
     "AnthropicProvider": "llm_fakes.http.anthropic",
     "FakeAnthropic": "llm_fakes.http.fake_anthropic",
     "FakeOpenAI": "llm_fakes.http.fake_openai",
@@ -97,6 +102,7 @@ __all__ = [
     "CassetteMiss",
     "CassetteWriteError",
     "Clock",
+    "ContractViolation",
     "EmptyResponseError",
     "Fail",
     "FinishEvent",
