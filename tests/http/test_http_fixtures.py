@@ -11,30 +11,28 @@ def test_the_fixtures_serve_a_script_and_check_it_at_teardown(pytester: pytest.P
     pytester.makefile(".ini", pytest=INI)
     pytester.makepyfile(
         """
-        import anthropic
-        import openai
+        import httpx
 
-        from llm_fakes import Fail, OpenAIProvider
+        from llm_fakes import AnthropicProvider, Fail, OpenAIProvider
+
+        HI = [{"role": "user", "content": "Hi"}]
 
 
-        def test_openai_sdk(llm_openai_server):
+        def test_openai(llm_openai_server):
             llm_openai_server.extend([Fail.rate_limit(retry_after=0.001), "Hi!"])
-            client = openai.OpenAI(api_key="sk-test", base_url=llm_openai_server.base_url)
-            reply = client.chat.completions.create(
-                model="gpt-4o", messages=[{"role": "user", "content": "Hi"}]
-            )
-            client.close()
-            assert reply.choices[0].message.content == "Hi!"
+            with OpenAIProvider("gpt-4o", api_key="k", base_url=llm_openai_server.base_url) as p:
+                assert p.complete(HI).content == "Hi!"
+            assert [r.status for r in llm_openai_server.requests] == [429, 200]
 
 
-        def test_anthropic_sdk(llm_anthropic_server):
+        def test_anthropic_over_plain_http(llm_anthropic_server):
             llm_anthropic_server.extend(["Hello"])
-            client = anthropic.Anthropic(api_key="k", base_url=llm_anthropic_server.base_url)
-            msg = client.messages.create(
-                model="claude-fake-1", max_tokens=9, messages=[{"role": "user", "content": "Hi"}]
+            reply = httpx.post(
+                llm_anthropic_server.base_url + "/v1/messages",
+                headers={"anthropic-version": "2023-06-01"},
+                json={"model": "m", "max_tokens": 9, "messages": HI},
             )
-            client.close()
-            assert msg.content[0].text == "Hello"
+            assert reply.json()["content"] == [{"type": "text", "text": "Hello"}]
 
 
         def test_an_unused_turn_fails_at_teardown(llm_openai_server):
@@ -55,16 +53,22 @@ def test_the_fixtures_serve_a_script_and_check_it_at_teardown(pytester: pytest.P
             "*AssertionError: the test's own failure*",
         ]
     )
-    assert "fixture 'llm_openai_server'" not in result.stdout.str()
-
-
-def test_the_fixtures_are_listed_with_a_docstring(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".ini", pytest=INI)
-    result = pytester.runpytest("--fixtures")
-    result.stdout.fnmatch_lines(
-        [
-            "llm_openai_server*",
-            "*A FakeOpenAI serving on 127.0.0.1: .extend(*) its script, use its .base_url.",
-            "llm_anthropic_server*",
-        ]
+    # The failed test reports its own failure only, not the unused turn on top.
+    assert "ERROR at teardown of test_a_failing_test_is_not_reported_twice" not in (
+        result.stdout.str()
     )
+
+
+def test_the_fixtures_have_one_line_docstrings() -> None:
+    from llm_fakes.http import fixtures
+
+    docs = {
+        name: " ".join((getattr(fixtures, name).__doc__ or "").split())
+        for name in ("llm_openai_server", "llm_anthropic_server")
+    }
+    assert docs == {
+        "llm_openai_server": "A FakeOpenAI serving on 127.0.0.1: .extend([...]) its script, "
+        "use its .base_url.",
+        "llm_anthropic_server": "A FakeAnthropic serving on 127.0.0.1: .extend([...]) its "
+        "script, use its .base_url.",
+    }
