@@ -161,3 +161,32 @@ def test_r2_none_uses_the_default_budget_in_every_path(failures: list[Fail], def
 @given(text=st.text(max_size=80))
 def test_the_fast_word_split_gives_the_same_chunks_as_the_regex(text: str) -> None:
     assert chunk_text(text, "words") == _WORDS.findall(text)
+
+
+@given(
+    before=st.lists(transient.filter(lambda f: f.kind != "mid_stream"), max_size=3),
+    reply=replies(),
+    after_chunk=st.integers(0, 8),
+    recoverable=st.booleans(),
+    chunking=chunkings,
+)
+def test_s3_s6_a_failing_stream_ends_once_and_never_repeats_text(
+    before: list[Fail], reply: Reply, after_chunk: int, recoverable: bool, chunking: Chunking
+) -> None:
+    failure = Fail.mid_stream(reply, after_chunk=after_chunk, recoverable=recoverable)
+    fake = ScriptedProvider([*before, failure, "retried"], chunking=chunking)
+    events = asyncio.run(stream_events(fake))
+    types = [e.type for e in events]
+    terminal = [t for t in types if t in ("finish", "error")]
+    assert len(terminal) == 1 and types[-1] == terminal[0]  # S3
+    deltas = [e for e in events if e.type == "text_delta"]
+    snapshot = ""
+    for delta in deltas:  # S1 holds on a partial stream too
+        snapshot += delta.content
+        assert delta.snapshot == snapshot
+    if types[-1] == "finish":  # retried: only possible while nothing had been sent (S6)
+        assert snapshot == "retried"
+    else:  # partial output (never repeated), or the budget ran out before any output
+        assert reply.content.startswith(snapshot)
+        assert events[-1].recoverable is fake.calls[0].error.retryable
+        assert fake.calls[0].attempts <= fake.default_max_retries + 1
