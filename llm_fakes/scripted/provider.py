@@ -16,7 +16,10 @@ is a view of that outcome, so SPEC C1–C2 and S1–S5 hold by construction.
 * **Latency** runs on the clock (a :class:`~llm_fakes.clock.VirtualClock` unless given):
   ``per_call`` before each attempt, ``time_to_first_token`` before the first event, ``per_chunk``
   before each later text or reasoning delta. ``complete`` waits the same total in one sleep.
-  With zero latency (the default) no path ever sleeps or yields to the loop.
+  With zero latency (the default) only retry waits sleep; a call that needs no retry neither
+  sleeps nor yields to the loop. Async waits work under asyncio and trio.
+* **The call log** (:attr:`calls`) records every call; ``stream`` logs the events it sent and
+  whether the caller closed it early (S7: nothing is left running when it does).
 
 Example:
     >>> from llm_fakes import Fail, Reply, ScriptedProvider, ToolCall

@@ -251,3 +251,27 @@ def test_a_file_that_is_neither_list_nor_mapping_is_refused(tmp_path: Path) -> N
 
 def test_an_empty_file_is_an_empty_script(tmp_path: Path) -> None:
     assert load_script(write(tmp_path, "s.yaml", "turns:\n")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model: ''\nturns: []\n", "model must be a non-empty str, got ''"),
+        (
+            "chunking: sentences\n",
+            "chunking must be 'words', 'chars' or an int > 0, got 'sentences'",
+        ),
+        (
+            "on_exhausted: loop\n",
+            "on_exhausted must be one of ['raise', 'cycle', 'repeat_last'], got 'loop'",
+        ),
+    ],
+)
+def test_bad_provider_settings_name_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "s.yaml", text)
+    with pytest.raises(ScriptError) as info:
+        load_script(path)
+    assert (
+        str(info.value)
+        == f"Script file {str(path)!r}, top-level settings: {message}. Fix that value."
+    )
