@@ -146,7 +146,8 @@ def load_save(args: argparse.Namespace) -> None:
     import bench_anchors
 
     for n in (1000, 10000):
-        t = bench_anchors.load_and_save(Path(args.tmp), n, 2 if args.quick else 5)
+        rounds = (2 if args.quick else 5) if n <= 1000 else (1 if args.quick else 3)
+        t = bench_anchors.load_and_save(Path(args.tmp), n, rounds)
         ratio = t["load_vcr"] / t["load_ours"]
         ROWS.append(Row(f"cassette load, {n:,}", _ms(t["load_ours"]),
                         f"vcrpy Cassette.load {_ms(t['load_vcr'])}", f"{ratio:.1f}x faster",
@@ -166,7 +167,7 @@ def load_save(args: argparse.Namespace) -> None:
 def import_plugin(args: argparse.Namespace) -> None:
     import bench_anchors
 
-    rounds = 5 if args.quick else 15
+    rounds = 3 if args.quick else 7
     t = bench_anchors.import_cost(rounds)
     ROWS.append(Row("import llm_fakes (fresh interpreter)", _ms(t["llm_fakes"]),
                     f"bare interpreter {_ms(t['bare'])}",
