@@ -8,6 +8,12 @@ from collections.abc import Callable
 import pytest
 
 
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An inner session without the hypothesis and langsmith plugins: pytester drops modules an
+    inner session imports, so each one would import them again (seconds each)."""
+    return pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:langsmith_plugin", *args)
+
+
 def error_text(result: pytest.RunResult) -> str:
     """The ``E`` lines of a run's failure report, without their prefix."""
     return "\n".join(re.sub(r"^E {7}", "", ln) for ln in result.stdout.lines if ln[:2] == "E ")
@@ -54,13 +60,13 @@ def test_record_once_then_replay_with_no_real_provider(
 ) -> None:
     pytester.makeconftest(REAL)
     pytester.makepyfile(test_chat=CHAT)
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=2)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
     root = pytester.path / "cassettes" / "test_chat"
     assert sorted(p.name for p in root.iterdir()) == ["TestMore.test_reply.yaml", "test_reply.yaml"]
     assert (pytester.path / "real_calls.log").read_text() == "What is 2+2?\nb\n"
 
     pytester.makeconftest(NO_REAL)
-    pytester.runpytest().assert_outcomes(passed=2)
+    run(pytester).assert_outcomes(passed=2)
     assert (pytester.path / "real_calls.log").read_text() == "What is 2+2?\nb\n"
 
 
@@ -69,9 +75,9 @@ def test_a_miss_while_replaying_fails_the_test_with_the_diff(
 ) -> None:
     pytester.makeconftest(REAL)
     pytester.makepyfile(test_chat=CHAT)
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=2)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
     pytester.makepyfile(test_chat=CHAT.replace("2+2", "2+3"))
-    result = pytester.runpytest()
+    result = run(pytester)
     result.assert_outcomes(passed=1, failed=1)
     assert (
         "llm_fakes.errors.CassetteMiss: No recorded interaction matches "
@@ -88,7 +94,7 @@ def test_recording_without_overriding_llm_real_provider_says_how(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makepyfile(test_chat=CHAT)
-    result = pytester.runpytest("--llm-record-mode=once", "-k", "not TestMore")
+    result = run(pytester, "--llm-record-mode=once", "-k", "not TestMore")
     result.assert_outcomes(failed=1)
     assert (
         "llm_fakes.errors.UsageError: A cassette has to record (the record mode is not "
@@ -108,7 +114,7 @@ def test_the_cassette_folder_is_configurable_in_the_ini_file(
     make_ini("llm_fakes_cassette_dir = tests/recorded\n")
     pytester.makeconftest(REAL)
     pytester.makepyfile(test_chat=CHAT)
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=2)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
     assert (pytester.path / "tests" / "recorded" / "test_chat" / "test_reply.yaml").is_file()
     assert not (pytester.path / "cassettes").exists()
 
@@ -126,7 +132,7 @@ def test_parametrized_tests_get_one_cassette_each(
             assert llm_cassette.complete([{"role": "user", "content": q}]).content == "real: " + q
         """
     )
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=2)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
     names = sorted(p.name for p in (pytester.path / "cassettes" / "test_param").iterdir())
     assert names == ["test_ask[a b].yaml".replace(" ", "_"), "test_ask[c_d].yaml"]
 
@@ -135,7 +141,7 @@ def test_fixtures_are_documented(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makepyfile("def test_it():\n    pass\n")
-    result = pytester.runpytest("--fixtures")
+    result = run(pytester, "--fixtures")
     result.stdout.fnmatch_lines(
         [
             "llm_real_provider -- *",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from test_cassette_fixture import REAL, error_text
+from test_cassette_fixture import REAL, error_text, run
 
 
 def test_a_named_cassette_is_shared_by_the_tests_that_name_it(
@@ -29,14 +29,14 @@ def test_a_named_cassette_is_shared_by_the_tests_that_name_it(
             llm_cassette.complete([{"role": "user", "content": "c"}])
         """
     )
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=3)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=3)
     from llm_fakes.cassettes import storage
 
     common = storage.load(pytester.path / "cassettes" / "test_shared" / "common.yaml")
     contents = [i["request"]["messages"][0]["content"] for i in common["interactions"]]
     assert contents == ["a", "b"]
     assert (pytester.path / "cassettes" / "other_module" / "deep.yaml").is_file()
-    pytester.runpytest().assert_outcomes(passed=3)
+    run(pytester).assert_outcomes(passed=3)
 
 
 def test_match_on_fewer_fields_from_the_marker(
@@ -52,9 +52,9 @@ def test_match_on_fewer_fields_from_the_marker(
             assert r.content == "real: a"
         """
     pytester.makepyfile(test_match=test.replace("SYSTEM", "'It is 09:30.'"))
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=1)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=1)
     pytester.makepyfile(test_match=test.replace("SYSTEM", "'It is 17:45.'"))
-    pytester.runpytest().assert_outcomes(passed=1)
+    run(pytester).assert_outcomes(passed=1)
 
 
 def test_an_unknown_marker_option_is_a_usage_error_listing_the_options(
@@ -69,7 +69,7 @@ def test_an_unknown_marker_option_is_a_usage_error_listing_the_options(
             pass
         """
     )
-    result = pytester.runpytest()
+    result = run(pytester)
     result.assert_outcomes(errors=1)
     assert (
         "llm_fakes.errors.UsageError: Unknown cassette option(s) ['match'] for "
@@ -97,6 +97,6 @@ def llm_config():
             llm_cassette.complete([{"role": "user", "content": "Alice asks"}])
         """
     )
-    pytester.runpytest().assert_outcomes(passed=1)
+    run(pytester).assert_outcomes(passed=1)
     text = (pytester.path / "cassettes" / "test_cfg" / "test_it.yaml").read_text()
     assert "Alice" not in text and "<redacted> asks" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from test_cassette_fixture import CHAT, REAL
+from test_cassette_fixture import CHAT, REAL, run
 
 MODE = """
 def test_mode(llm_cassette):
@@ -39,7 +39,7 @@ def test_record_mode_precedence_command_line_then_ini_then_marker(
 ) -> None:
     make_ini(ini)
     pytester.makepyfile(test_m="import pytest\n" + marker + MODE)
-    result = pytester.runpytest("-s", *args)
+    result = run(pytester, "-s", *args)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*MODE {expected}*"])
 
@@ -48,7 +48,7 @@ def test_an_unknown_record_mode_is_rejected_with_the_choices(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makepyfile(test_m=MODE)
-    result = pytester.runpytest("--llm-record-mode=sometimes")
+    result = run(pytester, "--llm-record-mode=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--llm-record-mode: invalid choice: 'sometimes'*"])
 
@@ -58,8 +58,8 @@ def test_new_episodes_from_the_command_line_adds_to_a_cassette(
 ) -> None:
     pytester.makeconftest(REAL)
     pytester.makepyfile(test_chat=CHAT)
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=2)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
     pytester.makepyfile(test_chat=CHAT.replace("2+2", "3+3"))
-    pytester.runpytest("--llm-record-mode=new_episodes").assert_outcomes(passed=2)
+    run(pytester, "--llm-record-mode=new_episodes").assert_outcomes(passed=2)
     assert (pytester.path / "real_calls.log").read_text() == "What is 2+2?\nb\nWhat is 3+3?\n"
-    pytester.runpytest().assert_outcomes(passed=2)
+    run(pytester).assert_outcomes(passed=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from test_cassette_fixture import REAL, error_text
+from test_cassette_fixture import REAL, error_text, run
 
 TWO_THEN_ONE = """
 import os
@@ -22,7 +22,7 @@ def recorded(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None
     pytester.makeconftest(REAL)
     pytester.makepyfile(test_s=TWO_THEN_ONE)
     monkeypatch.setenv("RECORDING", "1")
-    pytester.runpytest("--llm-record-mode=once").assert_outcomes(passed=1)
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=1)
     monkeypatch.delenv("RECORDING")
 
 
@@ -30,7 +30,7 @@ def test_strict_mode_fails_a_test_that_left_interactions_unplayed(
     pytester: pytest.Pytester, make_ini: Callable[[str], None], recorded: None
 ) -> None:
     make_ini("llm_fakes_strict_cassettes = on\n")
-    result = pytester.runpytest()
+    result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     assert (
         "llm_fakes.errors.UnusedInteractionsError: Cassette cassettes/test_s/test_it.yaml has 1 "
@@ -43,13 +43,13 @@ def test_strict_mode_fails_a_test_that_left_interactions_unplayed(
 def test_strict_mode_is_off_by_default_and_settable_per_test(
     pytester: pytest.Pytester, make_ini: Callable[[str], None], recorded: None
 ) -> None:
-    pytester.runpytest().assert_outcomes(passed=1)
-    pytester.runpytest("--llm-strict-cassettes=on").assert_outcomes(passed=1, errors=1)
+    run(pytester).assert_outcomes(passed=1)
+    run(pytester, "--llm-strict-cassettes=on").assert_outcomes(passed=1, errors=1)
     pytester.makepyfile(
         test_s="import pytest\n\npytestmark = pytest.mark.llm_cassette(strict=True)\n"
         + TWO_THEN_ONE
     )
-    pytester.runpytest().assert_outcomes(passed=1, errors=1)
+    run(pytester).assert_outcomes(passed=1, errors=1)
 
 
 def test_strict_mode_stays_quiet_when_the_test_itself_failed(
@@ -57,6 +57,6 @@ def test_strict_mode_stays_quiet_when_the_test_itself_failed(
 ) -> None:
     make_ini("llm_fakes_strict_cassettes = on\n")
     pytester.makepyfile(test_s=TWO_THEN_ONE + "    assert False, 'the real failure'\n")
-    result = pytester.runpytest()
+    result = run(pytester)
     result.assert_outcomes(failed=1)
     assert "UnusedInteractionsError" not in result.stdout.str()

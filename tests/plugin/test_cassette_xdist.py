@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from test_cassette_fixture import REAL
+from test_cassette_fixture import REAL, run
 
 SHARED = """
 import pytest
@@ -43,6 +43,6 @@ def test_two_workers_recording_one_cassette_keep_both_sets(
     result.stdout.fnmatch_lines(["*2 workers*"])
     assert asked() == [f"q{n}" for n in range(8)]
     # A later run re-records: it replaces the cassette rather than doubling it.
-    pytester.runpytest("--llm-record-mode=all").assert_outcomes(passed=8)
+    run(pytester, "--llm-record-mode=all").assert_outcomes(passed=8)
     assert asked() == [f"q{n}" for n in range(8)]
-    pytester.runpytest().assert_outcomes(passed=8)
+    run(pytester).assert_outcomes(passed=8)
