@@ -191,7 +191,7 @@ def load_times(ours: Path, theirs: Path, rounds: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9, help="rounds per measurement")
+    parser.add_argument("--rounds", type=int, default=21, help="rounds per measurement")
     parser.add_argument("--vcr-samples", type=int, default=10, help="vcrpy calls per round")
     parser.add_argument("--vcr-10k", action="store_true", help="also time vcrpy at 10,000")
     args = parser.parse_args()
