@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from llm_fakes import LLMProvider, LLMResponse, ProviderError, RetryPolicy
+from llm_fakes import LLMProvider, LLMResponse, OpenAIProvider, ProviderError, RetryPolicy
 from llm_fakes.clock import Clock
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.errors import JSONModeError
@@ -26,6 +26,7 @@ class Wrapper(LLMProvider):
     """An honest provider over another one: its own retries on its own (injected) clock."""
 
     __test__ = False
+    door = "scripted"
 
     def __init__(self, inner: Any, clock: Clock) -> None:
         self.inner = inner
@@ -243,6 +244,19 @@ class LeaksProducerTask(Wrapper):
             yield event
 
 
+class HoldsInnerStream(Wrapper):
+    """S7, over a real socket: keeps every inner stream it opened, so an abandoned one is never
+    closed and its HTTP response stays open (wraps ``OpenAIProvider`` on the loopback server)."""
+
+    door = "openai@loopback"
+
+    async def stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        inner = self.inner.stream(*args, **kwargs)
+        self.__dict__.setdefault("held", []).append(inner)
+        async for event in inner:
+            yield event
+
+
 # ----------------------------------------------------------------------------- J1–J3
 
 
@@ -384,8 +398,19 @@ class PerKindBudget(Wrapper):
 
 
 def factory(cls: type[Wrapper]) -> ProviderFactory:
-    """The factory the suite is given for ``cls``."""
-    return ProviderFactory(lambda backend: cls(backend.scripted, backend.clock), name=cls.__name__)
+    """The factory the suite is given for ``cls``: over the scripted fake, or over an
+    ``OpenAIProvider`` talking to the loopback server (``door = "openai@loopback"``)."""
+
+    def build(backend: Any) -> Wrapper:
+        if cls.door == "scripted":
+            return cls(backend.scripted, backend.clock)
+        inner = OpenAIProvider(
+            "m", api_key="sk-test", base_url=backend.openai_base_url, clock=backend.clock
+        )
+        backend.add_cleanup(inner.close)
+        return cls(inner, backend.clock)
+
+    return ProviderFactory(build, name=cls.__name__)
 
 
 #: Each mutant, the property it breaks, and every property allowed to fail with it (the target
@@ -402,6 +427,7 @@ MUTANTS: dict[type[Wrapper], tuple[str, set[str]]] = {
     LosesStreamToolCalls: ("S5", {"S5"}),
     RepeatsTextAfterRetry: ("S6", {"S6"}),
     LeaksProducerTask: ("S7", {"S7"}),
+    HoldsInnerStream: ("S7", {"S7"}),
     DropsResponseFormat: ("J1", {"J1", "J2", "J3"}),  # no JSON request reaches the backend
     MangledSchema: ("J2", {"J2"}),
     SwallowsJSONErrors: ("J3", {"J2", "J3"}),  # the schema error is swallowed too

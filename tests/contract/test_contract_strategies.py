@@ -19,7 +19,7 @@ from llm_fakes.contract import strategies as gen
 
 
 @functools.cache
-def sample(name: str, n: int = 120) -> list[Any]:
+def sample(name: str, n: int = 40) -> list[Any]:
     """``n`` values of ``gen.<name>()``, the same on every run."""
     strategy: st.SearchStrategy[Any] = getattr(gen, name)()
     out: list[Any] = []

@@ -11,7 +11,7 @@ import pytest
 from llm_fakes.contract import ProviderContract, ProviderFactory
 
 class TestScripted(ProviderContract):
-    max_examples = 3
+    max_examples = 1
 
     @pytest.fixture
     def provider_factory(self):
@@ -19,7 +19,8 @@ class TestScripted(ProviderContract):
                                capabilities=["tools", "streaming", "json_mode", "json_schema"])
 """
 
-BROKEN = """
+OTHERS = {
+    "test_broken": """
 import pytest
 from contract_mutants import EmptyModel, factory
 from llm_fakes.contract import ProviderContract
@@ -30,88 +31,8 @@ class TestBroken(ProviderContract):
     @pytest.fixture
     def provider_factory(self):
         return factory(EmptyModel)
-"""
-
-
-def test_every_property_is_its_own_test_named_after_its_id(inner: pytest.Pytester) -> None:
-    inner.makepyfile(test_mine=HONEST)
-    result = inner.runpytest("--collect-only", "-q")
-    ids = [line for line in result.outlines if "::" in line]
-    assert ids == [f"test_mine.py::TestScripted::test_{p.id}_{p.name}" for p in PROPERTIES.values()]
-
-
-def test_supported_properties_pass_and_unsupported_ones_are_skipped_as_not_supported(
-    inner: pytest.Pytester,
-) -> None:
-    inner.makepyfile(test_mine=HONEST)
-    result = inner.runpytest("-rs", "-k", "C1 or C4 or S5 or J2 or R1 or R3")
-    result.assert_outcomes(passed=4, skipped=2)
-    result.stdout.fnmatch_lines(
-        [
-            "SKIPPED [[]1[]] *: not supported: R1 needs retries",
-            "SKIPPED [[]1[]] *: not supported: R3 needs retries",
-        ]
-    )
-
-
-def test_a_failing_property_fails_its_own_test_with_the_minimal_counterexample(
-    inner: pytest.Pytester,
-) -> None:
-    inner.makepyfile(test_broken=BROKEN)
-    result = inner.runpytest("-k", "C1 or C2")
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*TestBroken.test_C1_complete_returns_the_backend_reply*",
-            "C1 (complete() returns what the backend produced, LLMResponse-shaped) FAILS for "
-            "EmptyModel:",
-            "model is '', not a non-empty str. complete() returned LLMResponse(*",
-            "Minimal counter-example (* examples run):",
-            "script: [[]Reply(*)[]]",
-            "request: messages=[[]*",
-        ]
-    )
-    assert "Traceback" not in result.stdout.str()
-
-
-def test_a_subclass_without_a_factory_is_told_how_to_provide_one(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
-        test_empty="from llm_fakes.contract import ProviderContract\n"
-        "class TestNothing(ProviderContract):\n    pass\n"
-    )
-    result = inner.runpytest("-k", "C1")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*UsageError: TestNothing subclasses ProviderContract but does not provide the "
-            "provider_factory fixture. Add to the class:",
-        ]
-    )
-
-
-def test_the_profile_comes_from_the_ini_key_or_the_option(inner: pytest.Pytester) -> None:
-    inner.makepyfile(test_mine=HONEST.replace("    max_examples = 3\n", ""))
-    inner.makefile(
-        ".ini",
-        pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n"
-        "llm_fakes_conformance_profile = nightly\n",
-    )
-    result = inner.runpytest("-k", "C2")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*UsageError: Unknown conformance profile 'nightly'. Profiles are [[]'ci', "
-            "'thorough'[]]: pick one with --profile (llm-fakes conformance), or "
-            "--llm-conformance-profile / the llm_fakes_conformance_profile ini key (pytest)."
-        ]
-    )
-    result = inner.runpytest("-k", "C2", "--llm-conformance-profile=ci")
-    result.assert_outcomes(passed=1)
-
-
-def test_the_plain_callable_factory_supports_everything(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
-        test_plain="""
+""",
+    "test_plain": """
 import pytest
 from llm_fakes.contract import ProviderContract
 
@@ -121,7 +42,93 @@ class TestPlain(ProviderContract):
     @pytest.fixture
     def provider_factory(self):
         return lambda backend: backend.scripted
-"""
+""",
+    "test_empty": """
+from llm_fakes.contract import ProviderContract
+
+class TestNothing(ProviderContract):
+    pass
+""",
+}
+
+
+def test_each_property_is_its_own_test_passing_or_skipped_as_not_supported(
+    inner: pytest.Pytester,
+) -> None:
+    inner.makepyfile(test_mine=HONEST)
+    result = inner.runpytest("-v", "-rs")
+    result.assert_outcomes(passed=14, skipped=6)
+    ran = [line.split()[0] for line in result.outlines if line.startswith("test_mine.py::")]
+    assert ran == [f"test_mine.py::TestScripted::test_{p.id}_{p.name}" for p in PROPERTIES.values()]
+    result.stdout.fnmatch_lines(
+        [f"SKIPPED [[]1[]] *: not supported: R{i} needs retries" for i in range(1, 7)]
     )
-    result = inner.runpytest("-k", "R2 or J3 or S6")
-    result.assert_outcomes(passed=3)
+
+
+def test_a_failure_names_its_property_and_shows_the_minimal_counterexample(
+    inner: pytest.Pytester,
+) -> None:
+    inner.makepyfile(**OTHERS)
+    reprec = inner.inline_run("-k", "C1 or C2 or S6 or J3 or R2")
+    outcomes = {
+        r.nodeid.split("::", 1)[1]: r.outcome
+        for r in reprec.getreports("pytest_runtest_logreport")
+        if r.when == "call" or r.outcome != "passed"
+    }
+    assert outcomes == {
+        "TestBroken::test_C1_complete_returns_the_backend_reply": "failed",
+        "TestBroken::test_C2_acomplete_equals_complete": "passed",
+        "TestBroken::test_S6_no_repeated_text_after_a_retry": "passed",
+        "TestBroken::test_J3_non_json_is_reported_unless_marked": "passed",
+        "TestBroken::test_R2_zero_and_default_max_retries": "passed",
+        # A plain callable supports everything.
+        "TestPlain::test_C1_complete_returns_the_backend_reply": "passed",
+        "TestPlain::test_C2_acomplete_equals_complete": "passed",
+        "TestPlain::test_S6_no_repeated_text_after_a_retry": "passed",
+        "TestPlain::test_J3_non_json_is_reported_unless_marked": "passed",
+        "TestPlain::test_R2_zero_and_default_max_retries": "passed",
+        # No factory: every test errors at setup, saying how to provide one.
+        "TestNothing::test_C1_complete_returns_the_backend_reply": "failed",
+        "TestNothing::test_C2_acomplete_equals_complete": "failed",
+        "TestNothing::test_S6_no_repeated_text_after_a_retry": "failed",
+        "TestNothing::test_J3_non_json_is_reported_unless_marked": "failed",
+        "TestNothing::test_R2_zero_and_default_max_retries": "failed",
+    }
+    (broken,) = [
+        r
+        for r in reprec.getreports("pytest_runtest_logreport")
+        if r.nodeid.endswith("TestBroken::test_C1_complete_returns_the_backend_reply")
+        and r.when == "call"
+    ]
+    text = str(broken.longrepr)
+    assert text.startswith(
+        "C1 (complete() returns what the backend produced, LLMResponse-shaped) FAILS for "
+        "EmptyModel:\nmodel is '', not a non-empty str. complete() returned LLMResponse("
+    )
+    assert "\n\nMinimal counter-example (" in text and "\nscript: [Reply(" in text
+    assert "Traceback" not in text
+    (empty,) = [
+        r
+        for r in reprec.getreports("pytest_runtest_logreport")
+        if r.nodeid.endswith("TestNothing::test_C1_complete_returns_the_backend_reply")
+        and r.when == "setup"
+    ]
+    assert (
+        "UsageError: TestNothing subclasses ProviderContract but does not provide the "
+        "provider_factory fixture. Add to the class:" in str(empty.longrepr)
+    )
+
+
+def test_the_profile_comes_from_the_ini_key(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_mine=HONEST.replace("    max_examples = 1\n", ""))
+    ini = inner.path / "pytest.ini"
+    ini.write_text(ini.read_text().rstrip("\n") + "\nllm_fakes_conformance_profile = nightly\n")
+    result = inner.runpytest("-k", "C2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*UsageError: Unknown conformance profile 'nightly'. Profiles are [[]'ci', "
+            "'thorough'[]]: pick one with --profile (llm-fakes conformance), or "
+            "--llm-conformance-profile / the llm_fakes_conformance_profile ini key (pytest)."
+        ]
+    )
