@@ -49,7 +49,7 @@ def check_j1(ctx: Context) -> None:
     if not seen.json_mode:
         raise fail(
             f"{call} reached the backend ({seen.door} door) as a plain request, not a JSON-mode "
-            f"one: the wire body was {seen.raw!r}"
+            f"one; it received {seen.raw!r}"
         )
     want = ctx.reply(0).content
     if r.content != want:
@@ -91,7 +91,7 @@ def check_j2(ctx: Context) -> None:
         raise fail(
             f"complete(response_format=<json_schema>) reached the backend ({seen.door} door) "
             f"with schema {seen.json_schema!r} (JSON mode {seen.json_format!r}); it sent "
-            f"{schema!r}. The wire body was {seen.raw!r}"
+            f"{schema!r}. It received {seen.raw!r}"
         )
     want = ctx.reply(0).content
     if r.content != want:

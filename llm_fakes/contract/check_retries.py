@@ -80,7 +80,9 @@ def _attempts_problem(ctx: Context, call: str, script: str, want: int) -> str | 
 
 
 def _describe(fails: list[Fail]) -> str:
-    return f"fails {len(fails)} time(s) ({', '.join(repr(f) for f in fails) or 'never'})"
+    if not fails:
+        return "does not fail"
+    return f"fails {len(fails)} time(s) ({', '.join(repr(f) for f in fails)})"
 
 
 # --------------------------------------------------------------------------- R1
@@ -106,7 +108,7 @@ def _check_budget(
 ) -> None:
     method = ctx.case.params.get("method", "complete")
     call = f"{method}(max_retries={m!r})"
-    script = f"{_describe(fails)} then succeeds"
+    script = f"{_describe(fails)}, then succeeds,"
     result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
     problem = _attempts_problem(ctx, call, script, want_attempts)
     if problem:
@@ -196,10 +198,11 @@ def check_r3(ctx: Context) -> None:
     assert isinstance(permanent, Fail)
     call = f"{p['method']}(max_retries={p['max_retries']})"
     _, error = outcome(lambda: call_method(ctx, p["method"], max_retries=p["max_retries"]))
+    before = [t for t in script[:-2] if isinstance(t, Fail)]
     problem = _attempts_problem(
         ctx,
         call,
-        f"{_describe([t for t in script[:-2] if isinstance(t, Fail)])} then answers {permanent!r}",
+        f"{_describe(before) + ', then ' if before else ''}answers {permanent!r},",
         len(script) - 1,
     )
     if problem:
@@ -295,7 +298,7 @@ def check_r5(ctx: Context) -> None:
     spent = time.perf_counter() - start
     if error is not None:
         raise fail(
-            f"{call} against a backend that {_describe(fails)} then succeeds raised {error!r}"
+            f"{call} against a backend that {_describe(fails)}, then succeeds, raised {error!r}"
         )
     sleeps = list(getattr(ctx.backend.clock, "sleeps", []))
     if len(sleeps) != len(fails):
