@@ -102,7 +102,12 @@ def _execute(block: Block) -> None:
 
 
 def _run_as_tests(block: Block, pytester: pytest.Pytester) -> None:
-    pytester.makefile(".ini", pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makefile(
+        ".ini",
+        # langsmith's pytest plugin (installed with langchain-core) is slow to import.
+        pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        "addopts = -p no:langsmith_plugin\n",
+    )
     if block.conftest is not None:
         pytester.makeconftest(block.conftest)
     test_file = pytester.path / f"test_readme_line_{block.line}.py"

@@ -10,7 +10,10 @@ from __future__ import annotations
 import pytest
 
 #: pytest-asyncio warns without this (and filterwarnings=error would end the inner session).
-BASE_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+# langsmith's pytest plugin (installed with langchain-core) is slow to import, in every session.
+BASE_INI = (
+    "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:langsmith_plugin\n"
+)
 #: The one line a framework project adds.
 TYPES_LINE = "llm_fakes_types = framework.llm.provider framework.llm.stream_events\n"
 

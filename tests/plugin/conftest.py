@@ -8,7 +8,11 @@ import pytest
 
 # pytest-asyncio warns when this is unset, and our filterwarnings=error turns that into an
 # internal error of the inner session; every inner session therefore sets it.
-BASE_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+# langsmith (installed with langchain-core, for the benchmarks) loads a slow pytest plugin that
+# an inner session would re-import every time; no test here needs it.
+BASE_INI = (
+    "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:langsmith_plugin\n"
+)
 
 
 @pytest.fixture
