@@ -192,14 +192,20 @@ class Redactor:
         """
         if self._opaque:
             return True
-        hit = "sk-" in json_text or "Bearer" in json_text
+        # One lowered copy for every anchor: lowering only adds candidates ("SK-"), and the
+        # regex confirms.
+        lowered = json_text.lower()
+        hit = (
+            "sk-" in lowered
+            or "bearer" in lowered
+            or "auth" in lowered
+            or "key" in lowered
+            or "cookie" in lowered
+        )
         for anchor in self._anchors:
             hit = hit or anchor in json_text
-        if not hit:
-            lowered = json_text.lower()
-            hit = "auth" in lowered or "key" in lowered or "cookie" in lowered
-            for anchor in self._key_anchors:
-                hit = hit or anchor in lowered
+        for anchor in self._key_anchors:
+            hit = hit or anchor in lowered
         return hit and self._json_check.search(json_text) is not None
 
 
