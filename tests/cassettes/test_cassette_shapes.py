@@ -275,3 +275,28 @@ def test_replays_are_built_from_the_projects_own_classes(tmp_path: Path) -> None
     assert replayed.raw_response["tool_uses"][0].input == {"a": 1}
     events = asyncio.run(collect(CassetteProvider(path, types=types).stream(ask("q"))))
     assert type(events[-1]) is FrameworkFinish
+
+
+def test_a_scripted_providers_session_records_and_replays_through_every_path(
+    tmp_path: Path,
+) -> None:
+    from llm_fakes import Reply, ScriptedProvider, ToolCall
+
+    path = tmp_path / "scripted.yaml"
+    script = [
+        Reply(
+            text="Let me check the weather.",
+            reasoning="Need a tool.",
+            chunks=["Let me ", "check the weather."],
+            tool_calls=[ToolCall("weather", {"city": "Paris"})],
+        ),
+        "It is sunny.",
+    ]
+    ask_weather = ask("Weather in Paris?")
+    with CassetteProvider(path, inner=ScriptedProvider(script), mode="once") as llm:
+        live_events = asyncio.run(collect(llm.stream(ask_weather)))
+        live_answer = llm.complete(ask("Thanks!"), max_tokens=4096)
+    replay = CassetteProvider(path)
+    assert asyncio.run(collect(replay.stream(ask_weather))) == live_events
+    assert [e.type for e in live_events][:2] == ["reasoning_start", "reasoning_delta"]
+    assert replay.complete(ask("Thanks!"), max_tokens=4096) == live_answer

@@ -156,3 +156,32 @@ def test_fixtures_are_documented(
             "teardown.",
         ]
     )
+
+
+def test_replays_use_the_projects_own_classes_from_the_ini(
+    pytester: pytest.Pytester, make_ini: Callable[[str], None]
+) -> None:
+    make_ini("llm_fakes_types = framework.llm.provider framework.llm.stream_events\n")
+    pytester.makeconftest(REAL)
+    pytester.makepyfile(
+        test_types="""
+        import asyncio
+        from framework.llm.provider import LLMResponse
+        from framework.llm.stream_events import FinishEvent
+
+        ASK = [{"role": "user", "content": "hi"}]
+
+        def test_it(llm_cassette):
+            reply = llm_cassette.complete(ASK, max_tokens=4096)
+            if llm_cassette.mode.value == "none":  # replayed: built by the kit, in our classes
+                assert type(reply) is LLMResponse
+                llm_cassette.rewind()
+                events = asyncio.run(_events(llm_cassette))
+                assert type(events[-1]) is FinishEvent
+
+        async def _events(llm):
+            return [e async for e in llm.stream(ASK)]
+        """
+    )
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=1)
+    run(pytester).assert_outcomes(passed=1)
