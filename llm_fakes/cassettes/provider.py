@@ -60,7 +60,12 @@ __all__ = ["CassetteProvider", "RecordMode"]
 
 
 class RecordMode(StrEnum):
-    """When a :class:`CassetteProvider` records (see the module docs)."""
+    """When a :class:`CassetteProvider` records (see the module docs).
+
+    Example:
+        >>> RecordMode("new_episodes") is RecordMode.NEW_EPISODES, str(RecordMode.ALL)
+        (True, 'all')
+    """
 
     NONE = "none"
     ONCE = "once"
