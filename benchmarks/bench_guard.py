@@ -8,7 +8,8 @@ Prints medians and ratios for:
    disabled (``-p no:llm_fakes.guard_plugin``): the per-test cost of resolving the policy;
 3. an httpx request over a kept-alive loopback connection with the guard active against none
    (a pooled connection is never re-checked, so the ratio should be 1.0), and opening a new
-   connection (the only moment the guard runs).
+   connection (the only moment the guard runs);
+4. the guard's own work per test, in-process: resolving the policy, pushing and popping it.
 
 Run:
     python benchmarks/bench_guard.py
@@ -137,6 +138,41 @@ def bench_requests(requests: int, rounds: int) -> None:
     print(f"   ratio                                {guarded_new / plain_new:8.3f}")
 
 
+class _Config:
+    """The two methods the policy resolution reads, as a session with no settings answers."""
+
+    def getoption(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def getini(self, name: str) -> Any:
+        return ""
+
+
+class _Item:
+    def get_closest_marker(self, name: str) -> Any:
+        return None
+
+
+def bench_per_test_work(rounds: int) -> None:
+    from llm_fakes import guard
+    from llm_fakes.guard_plugin import _policy
+
+    config, item = _Config(), _Item()
+    session = guard.GuardPolicy()
+    guard.activate(session)  # as during a session: the patches are in place
+
+    def one_test() -> None:
+        policy = _policy(config, item, {})  # type: ignore[arg-type]
+        guard.activate(policy)
+        guard.deactivate(policy)
+
+    n = 20_000
+    per = statistics.median(_median_seconds(one_test, n) for _ in range(rounds))
+    guard.deactivate(session)
+    print("4. the guard's own work per test, in-process (resolve the policy, push, pop)")
+    print(f"   per test                             {per * 1e6:8.2f} µs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -146,6 +182,7 @@ def main() -> None:
     bench_import(args.rounds)
     bench_session(args.tests, args.rounds)
     bench_requests(args.requests, args.rounds)
+    bench_per_test_work(args.rounds)
 
 
 if __name__ == "__main__":
