@@ -39,7 +39,7 @@ from llm_fakes.errors import (
 )
 
 CATEGORY = "HTTP faults"
-REPEATS = 3
+REPEATS = 2
 TIMEOUT = 0.1
 KEY = "sk-hardening-5ecret-0123456789"
 ASK = [{"role": "user", "content": "Tell me a story"}]

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 import bench_load
 
 CLIENTS = 100
-REQUESTS = 400
+REQUESTS = 200
 
 
 def test_concurrent_streaming_clients_all_finish_and_leak_nothing() -> None:
