@@ -26,6 +26,7 @@ from llm_fakes.contract.builtins import builtin_factories
 from llm_fakes.contract.runner import run_conformance
 
 BUDGET = 30.0
+FAILURES: list[str] = []
 
 
 def bench_backends(rounds: int, loopback: bool) -> bool:
@@ -51,6 +52,7 @@ def bench_backends(rounds: int, loopback: bool) -> bool:
         )
         for v in report.failures:
             print(f"    {v.property} FAIL: {v.message.splitlines()[0][:150]}")
+            FAILURES.append(f"{factory.name} {v.property}")
         ok = ok and median < BUDGET
     return ok
 
@@ -85,6 +87,8 @@ def main() -> None:
     if args.mutants:
         ok = bench_mutants() and ok
     print("\nall goals met" if ok else "\nSOME GOALS MISSED")
+    if FAILURES:
+        print(f"properties failing on built-in backends: {', '.join(FAILURES)}")
 
 
 if __name__ == "__main__":

@@ -219,6 +219,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     route: Callable[[], Any]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client resetting its connection (an abandoned stream, a closed pool) is normal
+        here; anything else is a bug worth the traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         t = threading.Thread(
             target=self.process_request_thread,

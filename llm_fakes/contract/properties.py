@@ -2,8 +2,8 @@
 
 Each :class:`Property` knows what it needs from the provider (capabilities), how to generate
 its examples (a hypothesis strategy of :class:`~llm_fakes.contract.cases.Case`), and how to check
-one example. ``weight`` scales the profile's example count: the timing checks (C3, S7) wait in
-real time, so they run few examples; the rest run the profile's full count.
+one example. ``most`` caps the example count: the timing checks (C3, S7) have a handful of fixed
+cases and wait in real time, so they run two; the rest run the profile's full count.
 
 Example:
     >>> [p.id for p in PROPERTIES.values()][:4]
@@ -42,7 +42,7 @@ class Property:
         requires: Capabilities the provider must declare for it to apply.
         cases: ``cases(factory)`` -> a strategy of examples.
         check: ``check(context)`` raises :class:`~llm_fakes.errors.ContractViolation`.
-        weight: Fraction of the profile's example count to run.
+        most: At most this many examples, whatever the profile (``None``: no cap).
     """
 
     id: str
@@ -51,7 +51,7 @@ class Property:
     requires: tuple[str, ...]
     cases: Callable[[ProviderFactory], st.SearchStrategy[Case]]
     check: Callable[[Context], None]
-    weight: float = 1.0
+    most: int | None = None
 
 
 _ALL = [
@@ -62,7 +62,6 @@ _ALL = [
         (),
         c.cases_c1,
         c.check_c1,
-        1.0,
     ),
     Property(
         "C2",
@@ -71,7 +70,6 @@ _ALL = [
         (),
         c.cases_c2,
         c.check_c2,
-        1.0,
     ),
     Property(
         "C3",
@@ -80,7 +78,7 @@ _ALL = [
         (),
         c.cases_c3,
         c.check_c3,
-        0.08,
+        2,
     ),
     Property(
         "C4",
@@ -89,7 +87,6 @@ _ALL = [
         (),
         c.cases_c4,
         c.check_c4,
-        1.0,
     ),
     Property(
         "S1",
@@ -98,7 +95,6 @@ _ALL = [
         ("streaming",),
         s.cases_s1,
         s.check_s1,
-        1.0,
     ),
     Property(
         "S2",
@@ -107,7 +103,6 @@ _ALL = [
         ("streaming",),
         s.cases_s2,
         s.check_s2,
-        1.0,
     ),
     Property(
         "S3",
@@ -116,7 +111,6 @@ _ALL = [
         ("streaming",),
         s.cases_s3,
         s.check_s3,
-        1.0,
     ),
     Property(
         "S4",
@@ -125,7 +119,6 @@ _ALL = [
         ("streaming",),
         s.cases_s4,
         s.check_s4,
-        1.0,
     ),
     Property(
         "S5",
@@ -134,7 +127,6 @@ _ALL = [
         ("streaming", "tools"),
         s.cases_s5,
         s.check_s5,
-        1.0,
     ),
     Property(
         "S6",
@@ -143,7 +135,6 @@ _ALL = [
         ("streaming",),
         s.cases_s6,
         s.check_s6,
-        1.0,
     ),
     Property(
         "S7",
@@ -152,7 +143,7 @@ _ALL = [
         ("streaming",),
         s.cases_s7,
         s.check_s7,
-        0.08,
+        2,
     ),
     Property(
         "J1",
@@ -161,7 +152,6 @@ _ALL = [
         ("json_mode",),
         j.cases_j1,
         j.check_j1,
-        1.0,
     ),
     Property(
         "J2",
@@ -170,7 +160,6 @@ _ALL = [
         ("json_schema",),
         j.cases_j2,
         j.check_j2,
-        1.0,
     ),
     Property(
         "J3",
@@ -179,7 +168,6 @@ _ALL = [
         ("json_mode",),
         j.cases_j3,
         j.check_j3,
-        1.0,
     ),
     Property(
         "R1",
@@ -188,7 +176,6 @@ _ALL = [
         ("retries",),
         r.cases_r1,
         r.check_r1,
-        1.0,
     ),
     Property(
         "R2",
@@ -197,7 +184,6 @@ _ALL = [
         ("retries",),
         r.cases_r2,
         r.check_r2,
-        1.0,
     ),
     Property(
         "R3",
@@ -206,7 +192,6 @@ _ALL = [
         ("retries",),
         r.cases_r3,
         r.check_r3,
-        1.0,
     ),
     Property(
         "R4",
@@ -215,7 +200,6 @@ _ALL = [
         ("retries",),
         r.cases_r4,
         r.check_r4,
-        1.0,
     ),
     Property(
         "R5",
@@ -224,7 +208,6 @@ _ALL = [
         ("retries",),
         r.cases_r5,
         r.check_r5,
-        1.0,
     ),
     Property(
         "R6",
@@ -233,7 +216,6 @@ _ALL = [
         ("retries",),
         r.cases_r6,
         r.check_r6,
-        1.0,
     ),
 ]
 

@@ -146,7 +146,7 @@ def run_property(
             prop.id, factory.name, "not supported", message=f"needs {', '.join(missing)}"
         )
     prof = get_profile(profile)
-    n = max_examples if max_examples is not None else max(2, round(prof.max_examples * prop.weight))
+    n = min(prof.max_examples if max_examples is None else max_examples, prop.most or 10**9)
     state: dict[str, Any] = {"case": None, "runs": 0}
 
     def example(case: Case) -> None:

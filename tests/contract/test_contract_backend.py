@@ -196,3 +196,18 @@ def test_a_missing_http_fake_is_a_clear_error(
         "(module 'llm_fakes.http' has no attribute 'NoSuchFake'). Wire the provider to "
         "backend.scripted instead."
     )
+
+
+def test_a_client_resetting_its_connection_is_not_reported_as_a_server_error(
+    session: BackendSession, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    url = urlsplit(ConformanceBackend(["x"], session=session).openai_base_url)
+    conn = socket.create_connection((url.hostname, url.port))
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()  # an RST while the server waits for a request line
+    time.sleep(0.2)
+    assert capfd.readouterr().err == ""

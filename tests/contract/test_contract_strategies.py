@@ -70,7 +70,7 @@ def test_histories_reach_every_awkward_case() -> None:
 
 
 def test_replies_always_answer_and_their_chunks_join_to_their_text() -> None:
-    for reply in sample("replies"):
+    for reply in sample("replies", 150):
         assert reply.content or reply.tool_calls
         if reply.chunks is not None:
             assert "".join(reply.chunks) == reply.content
@@ -79,7 +79,7 @@ def test_replies_always_answer_and_their_chunks_join_to_their_text() -> None:
 
 
 def test_replies_cover_json_tool_calls_reasoning_and_empty_chunks() -> None:
-    replies = sample("replies")
+    replies = sample("replies", 150)
     assert any(r.is_json for r in replies)
     assert any(r.tool_calls and not r.content for r in replies)
     assert any(len(r.tool_calls) == 3 for r in replies)
@@ -108,7 +108,7 @@ def test_byte_splits_always_make_progress() -> None:
 
 
 def test_failure_sequences_are_transient_failures_then_an_ending() -> None:
-    seqs = sample("failure_sequences")
+    seqs = sample("failure_sequences", 120)
     for *fails, end in seqs:
         assert all(isinstance(f, Fail) and f.retryable for f in fails)
         assert isinstance(end, Reply) or (isinstance(end, Fail) and not end.retryable)
