@@ -76,11 +76,16 @@ class ProviderFactory:
                 f"ProviderFactory takes a callable(backend) -> provider, got {build!r}. "
                 "Pass a function or a class whose constructor takes the backend."
             )
+        if isinstance(capabilities, str):
+            raise UsageError(
+                f"capabilities= takes a list of names, got the string {capabilities!r} for "
+                f"{build!r}. Write capabilities=[{capabilities!r}]."
+            )
         caps = frozenset(CAPABILITIES if capabilities is None else capabilities)
         unknown = sorted(caps - set(CAPABILITIES))
-        if isinstance(capabilities, str) or unknown:
+        if unknown:
             raise UsageError(
-                f"Unknown capability {unknown or capabilities!r} for {build!r}. "
+                f"Unknown capability {unknown!r} for {build!r}. "
                 f"Capabilities are {sorted(CAPABILITIES)!r}; pass a list of them, "
                 "e.g. capabilities=['tools', 'streaming']."
             )

@@ -1,0 +1,96 @@
+"""Declaring a provider under test: ProviderFactory, capabilities, teardown, module:attribute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_fakes.contract.factory import ProviderFactory, as_factory, load_factory
+from llm_fakes.contract.runner import run_conformance
+from llm_fakes.errors import UsageError
+
+
+def scripted(backend: Any) -> Any:
+    return backend.scripted
+
+
+def test_an_unknown_capability_is_refused_with_the_list_of_known_ones() -> None:
+    with pytest.raises(UsageError) as err:
+        ProviderFactory(scripted, capabilities=["tools", "vision"])
+    assert str(err.value) == (
+        "Unknown capability ['vision'] for "
+        f"{scripted!r}. Capabilities are ['json_mode', 'json_schema', 'retries', 'streaming', "
+        "'tools']; pass a list of them, e.g. capabilities=['tools', 'streaming']."
+    )
+
+
+def test_a_single_string_is_not_taken_for_a_list_of_letters() -> None:
+    with pytest.raises(UsageError) as err:
+        ProviderFactory(scripted, capabilities="tools")
+    assert str(err.value) == (
+        f"capabilities= takes a list of names, got the string 'tools' for {scripted!r}. "
+        "Write capabilities=['tools']."
+    )
+
+
+def test_a_factory_must_be_callable() -> None:
+    with pytest.raises(UsageError) as err:
+        ProviderFactory("backend.scripted")  # type: ignore[arg-type]
+    assert str(err.value) == (
+        "ProviderFactory takes a callable(backend) -> provider, got 'backend.scripted'. "
+        "Pass a function or a class whose constructor takes the backend."
+    )
+
+
+def test_a_plain_callable_may_carry_its_capabilities() -> None:
+    def build(backend: Any) -> Any:
+        return backend.scripted
+
+    build.capabilities = ["streaming"]  # type: ignore[attr-defined]
+    factory = as_factory(build)
+    assert (factory.name, sorted(factory.capabilities)) == ("build", ["streaming"])
+    report = run_conformance([factory], only="S1,S5,R1", max_examples=2)
+    assert [v.status for v in report.verdicts] == ["pass", "not supported", "not supported"]
+    assert [v.message for v in report.verdicts[1:]] == ["needs tools", "needs retries"]
+
+
+def test_teardown_runs_once_per_example_with_the_provider_it_built() -> None:
+    built: list[Any] = []
+    torn: list[Any] = []
+
+    def build(backend: Any) -> Any:
+        built.append(backend.scripted)
+        return backend.scripted
+
+    factory = ProviderFactory(build, teardown=torn.append)
+    run_conformance([factory], only="C2", max_examples=3)
+    assert len(built) == 3 and torn == built
+
+
+def test_a_module_that_cannot_be_imported_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError) as err:
+        load_factory("no_such_module_here:factory")
+    assert str(err.value) == (
+        "Cannot import module 'no_such_module_here' for the factory "
+        "'no_such_module_here:factory': No module named 'no_such_module_here'. Run from the "
+        "directory that holds it, or install it."
+    )
+
+
+def test_an_attribute_that_is_not_callable_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "settings_mod.py").write_text("factory = 42\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UsageError) as err:
+        load_factory("settings_mod:factory")
+    assert str(err.value) == (
+        "'settings_mod:factory' is 42, not a callable(backend) -> provider. Point at a function "
+        "or a ProviderFactory."
+    )
