@@ -11,7 +11,9 @@ registers an import hook that patches them the moment httpcore is first imported
 connection is checked once, when it is opened, not per request.
 
 Loopback hosts (``localhost``, ``127.0.0.0/8``, ``::1``) are always allowed, so a fake server a
-test starts keeps working.
+test starts keeps working. Not covered: clients that do not go through httpcore (``requests``,
+``aiohttp``, the SDKs' optional aiohttp backends); behind an HTTP proxy the host named is the
+proxy's, since that is where the connection goes.
 
 Example:
     >>> with block_network(allow_hosts=["*.internal"]) as policy:
