@@ -59,9 +59,9 @@ def test_record_once_then_replay_with_no_real_provider(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makeconftest(REAL)
-    pytester.makepyfile(test_chat=CHAT)
+    pytester.makepyfile(test_cas_chat=CHAT)
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
-    root = pytester.path / "cassettes" / "test_chat"
+    root = pytester.path / "cassettes" / "test_cas_chat"
     assert sorted(p.name for p in root.iterdir()) == ["TestMore.test_reply.yaml", "test_reply.yaml"]
     assert (pytester.path / "real_calls.log").read_text() == "What is 2+2?\nb\n"
 
@@ -74,14 +74,14 @@ def test_a_miss_while_replaying_fails_the_test_with_the_diff(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makeconftest(REAL)
-    pytester.makepyfile(test_chat=CHAT)
+    pytester.makepyfile(test_cas_chat=CHAT)
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
-    pytester.makepyfile(test_chat=CHAT.replace("2+2", "2+3"))
+    pytester.makepyfile(test_cas_chat=CHAT.replace("2+2", "2+3"))
     result = run(pytester)
     result.assert_outcomes(passed=1, failed=1)
     assert (
         "llm_fakes.errors.CassetteMiss: No recorded interaction matches "
-        "complete(model='real-1', 1 message) in cassettes/test_chat/test_reply.yaml.\n"
+        "complete(model='real-1', 1 message) in cassettes/test_cas_chat/test_reply.yaml.\n"
         "Closest recorded request (#0) differs in messages[0].content:\n"
         "- 'What is 2+2?'\n"
         "+ 'What is 2+3?'\n"
@@ -93,7 +93,7 @@ def test_a_miss_while_replaying_fails_the_test_with_the_diff(
 def test_recording_without_overriding_llm_real_provider_says_how(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
-    pytester.makepyfile(test_chat=CHAT)
+    pytester.makepyfile(test_cas_chat=CHAT)
     result = run(pytester, "--llm-record-mode=once", "-k", "not TestMore")
     result.assert_outcomes(failed=1)
     assert (
@@ -113,9 +113,9 @@ def test_the_cassette_folder_is_configurable_in_the_ini_file(
 ) -> None:
     make_ini("llm_fakes_cassette_dir = tests/recorded\n")
     pytester.makeconftest(REAL)
-    pytester.makepyfile(test_chat=CHAT)
+    pytester.makepyfile(test_cas_chat=CHAT)
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
-    assert (pytester.path / "tests" / "recorded" / "test_chat" / "test_reply.yaml").is_file()
+    assert (pytester.path / "tests" / "recorded" / "test_cas_chat" / "test_reply.yaml").is_file()
     assert not (pytester.path / "cassettes").exists()
 
 
@@ -124,7 +124,7 @@ def test_parametrized_tests_get_one_cassette_each(
 ) -> None:
     pytester.makeconftest(REAL)
     pytester.makepyfile(
-        test_param="""
+        test_cas_param="""
         import pytest
 
         @pytest.mark.parametrize("q", ["a b", "c/d"])
@@ -133,7 +133,7 @@ def test_parametrized_tests_get_one_cassette_each(
         """
     )
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
-    names = sorted(p.name for p in (pytester.path / "cassettes" / "test_param").iterdir())
+    names = sorted(p.name for p in (pytester.path / "cassettes" / "test_cas_param").iterdir())
     assert names == ["test_ask[a b].yaml".replace(" ", "_"), "test_ask[c_d].yaml"]
 
 
@@ -164,7 +164,7 @@ def test_replays_use_the_projects_own_classes_from_the_ini(
     make_ini("llm_fakes_types = framework.llm.provider framework.llm.stream_events\n")
     pytester.makeconftest(REAL)
     pytester.makepyfile(
-        test_types="""
+        test_cas_types="""
         import asyncio
         from framework.llm.provider import LLMResponse
         from framework.llm.stream_events import FinishEvent

@@ -13,7 +13,7 @@ def test_a_named_cassette_is_shared_by_the_tests_that_name_it(
 ) -> None:
     pytester.makeconftest(REAL)
     pytester.makepyfile(
-        test_shared="""
+        test_cas_shared="""
         import pytest
 
         @pytest.mark.llm_cassette("common")
@@ -32,7 +32,7 @@ def test_a_named_cassette_is_shared_by_the_tests_that_name_it(
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=3)
     from llm_fakes.cassettes import storage
 
-    common = storage.load(pytester.path / "cassettes" / "test_shared" / "common.yaml")
+    common = storage.load(pytester.path / "cassettes" / "test_cas_shared" / "common.yaml")
     contents = [i["request"]["messages"][0]["content"] for i in common["interactions"]]
     assert contents == ["a", "b"]
     assert (pytester.path / "cassettes" / "other_module" / "deep.yaml").is_file()
@@ -51,9 +51,9 @@ def test_match_on_fewer_fields_from_the_marker(
             r = llm_cassette.complete([{"role": "user", "content": "a"}], system=SYSTEM)
             assert r.content == "real: a"
         """
-    pytester.makepyfile(test_match=test.replace("SYSTEM", "'It is 09:30.'"))
+    pytester.makepyfile(test_cas_match=test.replace("SYSTEM", "'It is 09:30.'"))
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=1)
-    pytester.makepyfile(test_match=test.replace("SYSTEM", "'It is 17:45.'"))
+    pytester.makepyfile(test_cas_match=test.replace("SYSTEM", "'It is 17:45.'"))
     run(pytester).assert_outcomes(passed=1)
 
 
@@ -61,7 +61,7 @@ def test_an_unknown_marker_option_is_a_usage_error_listing_the_options(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makepyfile(
-        test_bad="""
+        test_cas_bad="""
         import pytest
 
         @pytest.mark.llm_cassette(match=["messages"])
@@ -73,7 +73,7 @@ def test_an_unknown_marker_option_is_a_usage_error_listing_the_options(
     result.assert_outcomes(errors=1)
     assert (
         "llm_fakes.errors.UsageError: Unknown cassette option(s) ['match'] for "
-        "test_bad.py::test_it. The options are ['allow_playback_repeats', 'before_record', "
+        "test_cas_bad.py::test_it. The options are ['allow_playback_repeats', 'before_record', "
         "'before_record_request', 'clock', 'filter_keys', 'filters', 'match_on', 'name', "
         "'normalize', 'realtime', 'record_mode', 'strict', 'types']; fix the "
         "@pytest.mark.llm_cassette marker or llm_config['cassette']."
@@ -92,11 +92,11 @@ def llm_config():
 """
     )
     pytester.makepyfile(
-        test_cfg="""
+        test_cas_cfg="""
         def test_it(llm_cassette):
             llm_cassette.complete([{"role": "user", "content": "Alice asks"}])
         """
     )
     run(pytester).assert_outcomes(passed=1)
-    text = (pytester.path / "cassettes" / "test_cfg" / "test_it.yaml").read_text()
+    text = (pytester.path / "cassettes" / "test_cas_cfg" / "test_it.yaml").read_text()
     assert "Alice" not in text and "<redacted> asks" in text

@@ -38,7 +38,7 @@ def test_record_mode_precedence_command_line_then_ini_then_marker(
     expected: str,
 ) -> None:
     make_ini(ini)
-    pytester.makepyfile(test_m="import pytest\n" + marker + MODE)
+    pytester.makepyfile(test_cas_m="import pytest\n" + marker + MODE)
     result = run(pytester, "-s", *args)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*MODE {expected}*"])
@@ -47,7 +47,7 @@ def test_record_mode_precedence_command_line_then_ini_then_marker(
 def test_an_unknown_record_mode_is_rejected_with_the_choices(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
-    pytester.makepyfile(test_m=MODE)
+    pytester.makepyfile(test_cas_m=MODE)
     result = run(pytester, "--llm-record-mode=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--llm-record-mode: invalid choice: 'sometimes'*"])
@@ -57,9 +57,9 @@ def test_new_episodes_from_the_command_line_adds_to_a_cassette(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     pytester.makeconftest(REAL)
-    pytester.makepyfile(test_chat=CHAT)
+    pytester.makepyfile(test_cas_chat=CHAT)
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
-    pytester.makepyfile(test_chat=CHAT.replace("2+2", "3+3"))
+    pytester.makepyfile(test_cas_chat=CHAT.replace("2+2", "3+3"))
     run(pytester, "--llm-record-mode=new_episodes").assert_outcomes(passed=2)
     assert (pytester.path / "real_calls.log").read_text() == "What is 2+2?\nb\nWhat is 3+3?\n"
     run(pytester).assert_outcomes(passed=2)

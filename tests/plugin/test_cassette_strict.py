@@ -20,7 +20,7 @@ def test_it(llm_cassette):
 @pytest.fixture
 def recorded(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makeconftest(REAL)
-    pytester.makepyfile(test_s=TWO_THEN_ONE)
+    pytester.makepyfile(test_cas_s=TWO_THEN_ONE)
     monkeypatch.setenv("RECORDING", "1")
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=1)
     monkeypatch.delenv("RECORDING")
@@ -33,8 +33,8 @@ def test_strict_mode_fails_a_test_that_left_interactions_unplayed(
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     assert (
-        "llm_fakes.errors.UnusedInteractionsError: Cassette cassettes/test_s/test_it.yaml has 1 "
-        "recorded interaction(s) that were never played: #1 complete(1 message, last 'b'). "
+        "llm_fakes.errors.UnusedInteractionsError: Cassette cassettes/test_cas_s/test_it.yaml "
+        "has 1 recorded interaction(s) that were never played: #1 complete(1 message, last 'b'). "
         "Remove them by re-recording with --llm-record-mode=all, or turn strict mode off "
         "(llm_fakes_strict_cassettes = off)."
     ) in error_text(result)
@@ -46,7 +46,7 @@ def test_strict_mode_is_off_by_default_and_settable_per_test(
     run(pytester).assert_outcomes(passed=1)
     run(pytester, "--llm-strict-cassettes=on").assert_outcomes(passed=1, errors=1)
     pytester.makepyfile(
-        test_s="import pytest\n\npytestmark = pytest.mark.llm_cassette(strict=True)\n"
+        test_cas_s="import pytest\n\npytestmark = pytest.mark.llm_cassette(strict=True)\n"
         + TWO_THEN_ONE
     )
     run(pytester).assert_outcomes(passed=1, errors=1)
@@ -56,7 +56,7 @@ def test_strict_mode_stays_quiet_when_the_test_itself_failed(
     pytester: pytest.Pytester, make_ini: Callable[[str], None], recorded: None
 ) -> None:
     make_ini("llm_fakes_strict_cassettes = on\n")
-    pytester.makepyfile(test_s=TWO_THEN_ONE + "    assert False, 'the real failure'\n")
+    pytester.makepyfile(test_cas_s=TWO_THEN_ONE + "    assert False, 'the real failure'\n")
     result = run(pytester)
     result.assert_outcomes(failed=1)
     assert "UnusedInteractionsError" not in result.stdout.str()

@@ -30,8 +30,8 @@ def test_two_workers_recording_one_cassette_keep_both_sets(
     from llm_fakes.cassettes import storage
 
     pytester.makeconftest(REAL)
-    pytester.makepyfile(test_x=SHARED)
-    path = pytester.path / "cassettes" / "test_x" / "shared.yaml"
+    pytester.makepyfile(test_cas_x=SHARED)
+    path = pytester.path / "cassettes" / "test_cas_x" / "shared.yaml"
 
     def asked() -> list[str]:
         doc = storage.load(path)  # validates
