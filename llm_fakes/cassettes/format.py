@@ -52,7 +52,7 @@ from __future__ import annotations
 from typing import Any
 
 from llm_fakes._version import __version__
-from llm_fakes.errors import CassetteFormatError, ProviderError
+from llm_fakes.errors import CassetteFormatError, LLMFakesError, ProviderError
 
 __all__ = [
     "CALLS",
@@ -78,19 +78,21 @@ REQUEST_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _provider_error_classes() -> dict[str, type[ProviderError]]:
+def _provider_error_classes() -> dict[str, type[LLMFakesError]]:
     from llm_fakes import errors
 
-    out: dict[str, type[ProviderError]] = {}
+    out: dict[str, type[LLMFakesError]] = {}
     for name in dir(errors):
         obj = getattr(errors, name)
         if isinstance(obj, type) and issubclass(obj, ProviderError):
             out[name] = obj
+    # A scripted inner provider's JSON-mode error is what that call did: it replays as such.
+    out["JSONModeError"] = errors.JSONModeError
     return out
 
 
-#: Error classes a cassette may name: the kit's provider errors, by class name.
-ERROR_CLASSES: dict[str, type[ProviderError]] = _provider_error_classes()
+#: Error classes a cassette may name: the kit's provider errors (and JSONModeError), by name.
+ERROR_CLASSES: dict[str, type[LLMFakesError]] = _provider_error_classes()
 
 
 def new_document(*, provider: str, model: str, recorded_at: str) -> dict[str, Any]:

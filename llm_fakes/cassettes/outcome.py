@@ -21,7 +21,13 @@ from typing import Any
 
 from llm_fakes.cassettes.format import ERROR_CLASSES, REQUEST_DEFAULTS
 from llm_fakes.cassettes.matching import _default
-from llm_fakes.errors import CassetteError, ProviderError, RateLimitError
+from llm_fakes.errors import (
+    CassetteError,
+    JSONModeError,
+    LLMFakesError,
+    ProviderError,
+    RateLimitError,
+)
 from llm_fakes.events import EVENT_CLASSES
 from llm_fakes.scripted.render import chunk_text
 from llm_fakes.types import LLMResponse, ToolUse
@@ -128,8 +134,10 @@ def response_from_record(record: dict[str, Any], types: TypeSet | None = None) -
     )
 
 
-def error_record(error: ProviderError) -> dict[str, Any]:
+def error_record(error: ProviderError | JSONModeError) -> dict[str, Any]:
     """A provider error as cassette data: class name, status, message, retryable, retry_after."""
+    if isinstance(error, JSONModeError):
+        return {"class": "JSONModeError", "message": str(error), "status": None, "retryable": False}
     cls: type[Any] = type(error)
     while cls.__name__ not in ERROR_CLASSES or ERROR_CLASSES[cls.__name__] is not cls:
         cls = cls.__mro__[1]  # a subclass from elsewhere is recorded as its nearest kit class
@@ -145,9 +153,11 @@ def error_record(error: ProviderError) -> dict[str, Any]:
     return out
 
 
-def error_from_record(record: dict[str, Any]) -> ProviderError:
+def error_from_record(record: dict[str, Any]) -> LLMFakesError:
     """The typed error an ``error`` record describes."""
     cls = ERROR_CLASSES[record["class"]]
+    if not issubclass(cls, ProviderError):
+        return cls(record["message"])
     kwargs: dict[str, Any] = {"status": record.get("status"), "retryable": record.get("retryable")}
     if issubclass(cls, RateLimitError):
         kwargs["retry_after"] = record.get("retry_after")
@@ -303,7 +313,8 @@ def replay_events(interaction: dict[str, Any], types: TypeSet) -> list[tuple[flo
     if interaction["call"] != "stream":
         if "error" in interaction:
             exc = error_from_record(interaction["error"])
-            event = types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+            retryable = bool(getattr(exc, "retryable", False))
+            event = types.event("StreamErrorEvent", error=str(exc), recoverable=retryable)
             return [(None, event)]
         return [(None, e) for e in events_from_response_record(interaction["response"], types)]
     records = interaction.get("events", [])

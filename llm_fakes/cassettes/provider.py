@@ -48,6 +48,7 @@ from llm_fakes.cassettes.tape import Entry, Tape
 from llm_fakes.clock import Clock, RealClock
 from llm_fakes.errors import (
     CassetteMiss,
+    JSONModeError,
     ProviderError,
     UnusedInteractionsError,
     UsageError,
@@ -284,7 +285,7 @@ class CassetteProvider(LLMProvider):
                 json_mode=json_mode,
                 max_retries=max_retries,
             )
-        except ProviderError as exc:
+        except (ProviderError, JSONModeError) as exc:
             self._record("complete", request, error=outcome.error_record(exc))
             raise
         self._record("complete", request, response=outcome.response_record(response))
@@ -318,7 +319,7 @@ class CassetteProvider(LLMProvider):
                 json_mode=json_mode,
                 max_retries=max_retries,
             )
-        except ProviderError as exc:
+        except (ProviderError, JSONModeError) as exc:
             self._record("acomplete", request, error=outcome.error_record(exc))
             raise
         self._record("acomplete", request, response=outcome.response_record(response))

@@ -8,10 +8,6 @@ import pytest
 from llm_fakes.contract import builtins
 from llm_fakes.contract.runner import run_conformance
 
-#: Known failures, each with its own strict xfail test below (so fixing one is noticed).
-KNOWN = {("CassetteProvider", "J2"), ("CassetteProvider", "J3")}
-
-
 def test_every_builtin_passes_every_property() -> None:
     # One example per property here: a smoke test. `llm-fakes conformance` (and
     # benchmarks/bench_conformance.py) run the ci profile.
@@ -27,16 +23,10 @@ def test_every_builtin_passes_every_property() -> None:
     ]
     report = run_conformance(factories, max_examples=1)
     failing = [(v.backend, v.property, v.message) for v in report.failures]
-    assert [f for f in failing if f[:2] not in KNOWN] == []
+    assert failing == []
     assert len(report.verdicts) == 20 * len(factories)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A JSONModeError the scripted fake raises while recording is not recorded, so the "
-    "replay plays the next interaction in its place (the cassettes module records ProviderError "
-    "outcomes only).",
-)
 @pytest.mark.parametrize("prop", ["J2", "J3"])
 def test_a_replayed_cassette_reports_bad_json_as_the_recording_did(prop: str) -> None:
     factory = builtins.cassette_factory()
