@@ -8,6 +8,7 @@ import pytest
 from llm_fakes.contract import builtins
 from llm_fakes.contract.runner import run_conformance
 
+
 def test_every_builtin_passes_every_property() -> None:
     # One example per property here: a smoke test. `llm-fakes conformance` (and
     # benchmarks/bench_conformance.py) run the ci profile.
