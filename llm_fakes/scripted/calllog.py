@@ -62,7 +62,7 @@ class ScriptedCall:
         max_retries: The ``max_retries`` passed (``None`` for ``stream``, which takes none).
         attempt_log: One :class:`Attempt` per attempt, retries included.
         started_at: Clock time at the start of the call.
-        elapsed: Clock time the call took: latency, retry waits, stream chunk delays.
+        ended_at: Clock time at its end (``None`` while it runs).
         result: What ``complete``/``acomplete`` returned (``None`` for a stream or an error).
         events_sent: How many events ``stream`` yielded.
         error: The error the call ended with (raised, or sent as a ``StreamErrorEvent``).
@@ -74,7 +74,7 @@ class ScriptedCall:
         "_stream",
         "attempt_log",
         "closed_early",
-        "elapsed",
+        "ended_at",
         "error",
         "events_sent",
         "index",
@@ -114,7 +114,7 @@ class ScriptedCall:
         self.json_mode = json_mode
         self.max_retries = max_retries
         self.attempt_log: list[Attempt] = []
-        self.elapsed = 0.0
+        self.ended_at: float | None = None
         self.result: Any = None
         self.error: BaseException | None = None
         self.closed_early = False
@@ -154,6 +154,14 @@ class ScriptedCall:
         if tail is not None:
             out.append(tail)
         return out[: self.events_sent]
+
+    @property
+    def elapsed(self) -> float:
+        """Clock time the call took (latency, retry waits, stream chunk delays), rounded to
+        the nanosecond so virtual sums read as written (``1.7``, not ``1.7000000000000002``)."""
+        if self.ended_at is None:
+            return 0.0
+        return round(self.ended_at - self.started_at, 9)
 
     @property
     def attempts(self) -> int:

@@ -251,12 +251,12 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         call = self._open(
             "complete",
             messages,
-            system=system,
-            tools=tools,
-            max_tokens=max_tokens,
-            response_format=response_format,
-            json_mode=json_mode,
-            max_retries=max_retries,
+            system,
+            tools,
+            max_tokens,
+            response_format,
+            json_mode,
+            max_retries,
         )
         clock = self.clock
 
@@ -278,7 +278,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             call.error = exc
             raise
         finally:
-            call.elapsed = round(clock.now() - call.started_at, 9)
+            call.ended_at = clock.now()
         return result  # type: ignore[no-any-return]
 
     async def acomplete(
@@ -298,12 +298,12 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         call = self._open(
             "acomplete",
             messages,
-            system=system,
-            tools=tools,
-            max_tokens=max_tokens,
-            response_format=response_format,
-            json_mode=json_mode,
-            max_retries=max_retries,
+            system,
+            tools,
+            max_tokens,
+            response_format,
+            json_mode,
+            max_retries,
         )
         clock = AnyLoopClock(self.clock)
 
@@ -325,7 +325,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             call.error = exc
             raise
         finally:
-            call.elapsed = round(clock.now() - call.started_at, 9)
+            call.ended_at = clock.now()
         return result  # type: ignore[no-any-return]
 
     async def _stream_attempt(self, call: ScriptedCall) -> _Plan:
@@ -403,4 +403,4 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             raise
         finally:
             call.events_sent = sent
-            call.elapsed = round(clock.now() - call.started_at, 9)
+            call.ended_at = clock.now()
