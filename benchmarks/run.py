@@ -123,13 +123,12 @@ def replay(args: argparse.Namespace) -> None:
             samples = {10: 40, 1000: 10, 10000: 1}[n] // (4 if args.quick else 1) or 1
             rounds = {10: 9, 1000: 3, 10000: 1}[n] if not args.quick else 1
             vcr = vcr_per_call(folder / f"vcr{n}.yaml", n, samples, rounds)
-        if n < 10000 or not args.quick:
-            samples = {10: 40, 1000: 10, 10000: 2}[n] // (4 if args.quick else 1) or 1
-            respx = bench_anchors.respx_per_call(n, samples, 1 if args.quick or n > 1000 else 3)
-        anchor = ", ".join(
-            [f"vcrpy {_ms(vcr)}" if vcr else "vcrpy skipped (minutes per call; --vcr-10k)"]
-            + ([f"respx {_ms(respx)}"] if respx else [])
-        )
+        if n < 10000:  # respx registers routes in quadratic time: 10,000 would take an hour
+            samples = {10: 40, 1000: 10}[n] // (4 if args.quick else 1) or 1
+            respx = bench_anchors.respx_per_call(n, samples, 1 if args.quick or n > 10 else 3)
+        vcr_text = f"vcrpy {_ms(vcr)}" if vcr else "vcrpy skipped (minutes per call; --vcr-10k)"
+        respx_text = f"respx {_ms(respx)}" if respx else "respx skipped (routes: an hour to add)"
+        anchor = f"{vcr_text}, {respx_text}"
         ratio = (
             ", ".join(
                 ([f"{vcr / ours[n]:,.0f}x vcrpy"] if vcr else [])
@@ -251,11 +250,12 @@ def load(args: argparse.Namespace) -> None:
     )
     s = bench_load.sequential(requests)
     grew = s["rss_growth_kib"]
-    ok = s["errors"] == 0 and s["fds_leaked"] <= 0 and grew <= s["request_log_kib"] * 4 + 2048
+    ok = s["errors"] == 0 and s["fds_leaked"] <= 0 and grew < 1024
+    assert s["requests_logged"] == requests  # the fake saw every one
     ROWS.append(Row(f"{requests:,} sequential requests (loopback)",
-                    f"{s['errors']} errors, {s['req_per_s']:.0f} req/s, RSS +{grew} KiB "
-                    f"(request log {s['request_log_kib']} KiB), {s['fds_leaked']} fds leaked",
-                    "-", "-", "0 errors, 0 leaked, RSS ~ log", _yes(ok)))  # fmt: skip
+                    f"{s['errors']} errors, {s['req_per_s']:.0f} req/s, RSS +{grew} KiB, "
+                    f"{s['fds_leaked']} fds leaked", "-", "-",
+                    "0 errors, 0 leaked, RSS +< 1 MiB", _yes(ok)))  # fmt: skip
 
 
 SECTIONS = [scripted, replay, load_save, import_plugin, conformance, server, load]

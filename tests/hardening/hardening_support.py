@@ -1,4 +1,4 @@
-"""Shared by the hardening tests: the tally of inputs tried, hang guards, fd and RSS probes.
+"""Shared by the hardening tests: the tally of inputs tried, a hang guard, a socket probe.
 
 Every fuzz and fault test records what it tried in :data:`TALLY` (by category and by outcome);
 ``conftest.py`` prints the totals at the end of the session, so the counts are in the test output
@@ -62,26 +62,11 @@ def no_hang(seconds: float, what: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def open_fds() -> int:
-    """How many file descriptors this process has open."""
-    return len(os.listdir("/proc/self/fd"))
-
-
-def open_sockets() -> int:
-    """How many of this process's file descriptors are sockets."""
-    n = 0
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
-                n += 1
-    return n
-
-
 def sockets_to(port: int) -> int:
     """How many of this process's sockets are TCP connections to ``port`` on loopback.
 
-    Counts the client side only (a server in this same process has its own sockets, which
-    ``open_sockets`` would count too): sockets whose *remote* port is ``port``.
+    Counts the client side only (a server in this same process has its own sockets, which a
+    plain count of open sockets would include): sockets whose *remote* port is ``port``.
     """
     ours = set()
     for fd in os.listdir("/proc/self/fd"):
@@ -98,11 +83,3 @@ def sockets_to(port: int) -> int:
                 if remote_port == port and fields[9] in ours:
                     n += 1
     return n
-
-
-def rss_kib() -> int:
-    """The resident set size of this process, in KiB (from /proc/self/status)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
