@@ -182,7 +182,7 @@ def import_plugin(args: argparse.Namespace) -> None:
     c = bench_anchors.collect_cost(rounds)
     added = c["with"] / c["without"] - 1
     ROWS.append(Row("pytest --collect-only, empty suite", _ms(c["with"]),
-                    f"-p no:llm_fakes {_ms(c['without'])}", f"+{added:.1%}", "< 10% added",
+                    f"-p no:llm_fakes {_ms(c['without'])}", f"{added:+.1%}", "< 10% added",
                     _yes(added < 0.10)))  # fmt: skip
 
 
