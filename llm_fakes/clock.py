@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol, runtime_checkable
 
@@ -71,6 +70,8 @@ class VirtualClock:
         self._now += seconds
 
     async def asleep(self, seconds: float) -> None:
+        import asyncio  # deferred: importing asyncio costs ~60 ms, paid by every pytest session
+
         self.sleep(seconds)
         await asyncio.sleep(0)
 
@@ -89,4 +90,6 @@ class RealClock:
             time.sleep(seconds)
 
     async def asleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(max(0.0, seconds))

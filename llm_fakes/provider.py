@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from functools import partial
@@ -74,6 +73,8 @@ class LLMProvider(ABC):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """Async ``complete``; by default runs ``complete`` in the loop's executor."""
+        import asyncio  # deferred: keeps `import llm_fakes` (and the pytest plugin) cheap
+
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             None,

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["vcr", "hypothesis", "syrupy", "httpx", "yaml", "pydantic", "jsonschema"]
+HEAVY = ["vcr", "hypothesis", "syrupy", "httpx", "yaml", "pydantic", "jsonschema", "asyncio"]
 
 
 def test_importing_the_package_and_plugin_pulls_in_no_heavy_dependency() -> None:
