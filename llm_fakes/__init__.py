@@ -59,6 +59,7 @@ from llm_fakes.events import (
 )
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy
+from llm_fakes.scripted.flaws import JSON_FLAWS
 from llm_fakes.scripted.turns import Fail, Reply, ToolCall
 from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
 from llm_fakes.typeset import TypeSet
@@ -107,6 +108,7 @@ __all__ = [
     "Fail",
     "FinishEvent",
     "JSONModeError",
+    "JSON_FLAWS",
     "LLMFakesError",
     "LLMProvider",
     "LLMResponse",
