@@ -9,12 +9,11 @@ replies through; the same arguments give the same text; and script files can say
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
+from near_json_support import dig_out, parses_and_validates
 
 from llm_fakes import (
     JSON_FLAWS,
@@ -41,23 +40,6 @@ SCHEMA: dict[str, Any] = {
 }
 SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "weather", "schema": SCHEMA}}
 INTACT = ("fenced", "prose_before", "prose_after")
-
-
-def parses_and_validates(text: str, schema: dict[str, Any]) -> bool:
-    """What a strict client does: ``json.loads``, then validation against the schema."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return False
-    return jsonschema.Draft202012Validator(schema).is_valid(value)
-
-
-def dig_out(text: str) -> Any:
-    """A typical repair step: strip a fence, then take the first ``{`` to the last ``}``."""
-    fenced = re.search(r"```[a-zA-Z]*\n(.*?)\n```", text, re.DOTALL)
-    if fenced:
-        text = fenced.group(1)
-    return json.loads(text[text.index("{") : text.rindex("}") + 1])
 
 
 def test_json_flaws_lists_every_flaw_the_issue_names() -> None:

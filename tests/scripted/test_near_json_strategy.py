@@ -4,8 +4,6 @@ for length through the scripted fake; and shrinking towards the simplest case.""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 import jsonschema
@@ -13,6 +11,7 @@ import pydantic
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from near_json_support import dig_out, parses_and_validates
 
 from llm_fakes import Reply, ScriptedProvider, UsageError
 from llm_fakes.contract.strategies import json_objects, near_json
@@ -43,21 +42,6 @@ class Weather(pydantic.BaseModel):
     city: str
     temp_c: float
     wind: int | None = None
-
-
-def parses_and_validates(text: str, schema: dict[str, Any]) -> bool:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return False
-    return jsonschema.Draft202012Validator(schema).is_valid(value)
-
-
-def dig_out(text: str) -> Any:
-    fenced = re.search(r"```[a-zA-Z]*\n(.*?)\n```", text, re.DOTALL)
-    if fenced:
-        text = fenced.group(1)
-    return json.loads(text[text.index("{") : text.rindex("}") + 1])
 
 
 @MANY
