@@ -5,7 +5,8 @@ instructor's ``response_model``) keep to a small part of JSON Schema: ``type`` (
 ``properties`` / ``required`` / ``additionalProperties``, ``items`` with ``minItems`` /
 ``maxItems`` / ``uniqueItems``, ``enum``, ``const``, ``anyOf`` / ``oneOf``, ``$ref`` into
 ``$defs``, string ``minLength`` / ``maxLength`` / ``pattern``, and number bounds. Annotations
-(``title``, ``description``, ``default``, ``format``, ``examples``...) are ignored. A keyword
+(``title``, ``description``, ``default``, ``examples``...) are ignored, and so is ``format``
+but for ``date-time``, ``date``, ``time`` and ``uuid``, drawn as such. A keyword
 outside that subset is a clear :class:`~llm_fakes.errors.UsageError`, never a value that does not
 validate. Every strategy shrinks towards the simplest value: optional fields left out, empty
 lists, empty strings, 0.
@@ -14,6 +15,7 @@ lists, empty strings, 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -132,6 +134,8 @@ def _strategy(s: Any, root: dict[str, Any], where: str) -> st.SearchStrategy[Any
         high = int(s.get("maxItems", low + 3))
         return st.lists(items, min_size=low, max_size=high, unique=bool(s.get("uniqueItems")))
     if kind == "string":
+        if s.get("format") in _FORMATS:
+            return _FORMATS[s["format"]]()
         if "pattern" in s:
             return st.from_regex(s["pattern"], fullmatch=True)
         low = int(s.get("minLength", 0))
@@ -143,6 +147,22 @@ def _strategy(s: Any, root: dict[str, Any], where: str) -> st.SearchStrategy[Any
     if kind == "null":
         return st.none()
     raise _unsupported(where, f"the type {kind!r}")
+
+
+def _formats() -> dict[str, Callable[[], st.SearchStrategy[Any]]]:
+    from datetime import UTC
+
+    return {
+        "date-time": lambda: st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
+        "date": lambda: st.dates().map(lambda d: d.isoformat()),
+        "time": lambda: st.times().map(lambda t: t.isoformat()),
+        "uuid": lambda: st.uuids().map(str),
+    }
+
+
+#: String formats drawn as such (pydantic's datetime, date, time and UUID fields); any other
+#: format is drawn as plain text, which JSON Schema validation (formats unchecked) accepts.
+_FORMATS = _formats()
 
 
 def _resolve(ref: Any, root: dict[str, Any], where: str) -> Any:

@@ -27,6 +27,10 @@ shape, :func:`implied_schema`: every key required, each with its value's JSON ty
 A flaw with several variants (which fence, which sentence, where to cut, which field) takes
 ``variant``, counted from 0 and wrapping around; the same arguments give the same text.
 
+"Validation" is JSON Schema's. pydantic's default (lax) mode accepts some of what it rejects:
+a number sent as a string (``"21"`` for a ``float``) is coerced, and an extra field is ignored
+unless the model says ``extra="forbid"``; a strict model (``strict=True``) rejects them all.
+
 Example:
     >>> flawed_json({"city": "Paris"}, "fenced")
     ('```json\\n{"city": "Paris"}\\n```', None)

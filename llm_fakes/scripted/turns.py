@@ -129,7 +129,7 @@ class Reply:
         value: Any,
         flaw: str,
         *,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type | None = None,
         variant: int = 0,
     ) -> Reply:
         """A reply whose text is ``value`` as JSON with one flaw, marked ``invalid_json=True``.
@@ -140,6 +140,7 @@ class Reply:
         field; a field whose type it fixes; an extra field, when it says
         ``additionalProperties: false``), or without ``schema`` any field of ``value``. A flaw
         with several variants (which fence, where to cut, which field) takes ``variant``.
+        ``schema`` is a JSON schema or a pydantic model class (its ``model_json_schema()``).
 
         Raises:
             ScriptError: The flaw is unknown or does not apply to ``value`` (the message lists
@@ -153,6 +154,13 @@ class Reply:
         """
         from llm_fakes.scripted.flaws import flawed_json
 
+        if isinstance(schema, type) and hasattr(schema, "model_json_schema"):
+            schema = schema.model_json_schema()
+        if schema is not None and not isinstance(schema, dict):
+            raise ScriptError(
+                f"Reply.near_json: schema must be a JSON schema (a dict) or a pydantic model "
+                f"class, got {schema!r}. Pass Model.model_json_schema() or the class itself."
+            )
         text, stop = flawed_json(value, flaw, schema=schema, variant=variant)
         return cls(text=text, stop_reason=stop, invalid_json=True)
 

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 from near_json_support import dig_out, parses_and_validates
 
@@ -129,6 +130,21 @@ def test_wrong_type_skips_a_field_whose_schema_accepts_the_wrong_value() -> None
     ]
     for text in texts:
         assert not parses_and_validates(text, schema)
+
+
+def test_a_pydantic_model_class_is_taken_as_its_schema() -> None:
+    class Weather(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="forbid")
+        city: str
+        temp_c: float
+
+    value = {"city": "Oslo", "temp_c": 21.0}
+    for flaw in ("missing_field", "wrong_type", "extra_field"):
+        assert Reply.near_json(value, flaw, schema=Weather) == Reply.near_json(
+            value, flaw, schema=Weather.model_json_schema()
+        )
+    with pytest.raises(ScriptError, match=r"schema must be a JSON schema \(a dict\) or a pydantic"):
+        Reply.near_json(value, "fenced", schema="Weather")  # type: ignore[arg-type]
 
 
 def test_the_same_arguments_give_the_same_reply() -> None:

@@ -4,6 +4,8 @@ for length through the scripted fake; and shrinking towards the simplest case.""
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from typing import Any
 
 import jsonschema
@@ -85,6 +87,27 @@ def test_without_a_schema_the_value_own_shape_is_what_the_flaw_breaks(
 def test_a_pydantic_model_class_gives_its_schema(reply: Reply) -> None:
     with pytest.raises(pydantic.ValidationError):
         Weather.model_validate_json(reply.content)
+
+
+class Place(pydantic.BaseModel):
+    name: str
+    country: str | None = None
+
+
+class Trip(pydantic.BaseModel):
+    id: uuid.UUID
+    starts: datetime.datetime
+    on: datetime.date
+    stops: list[Place]
+    guide: Place | None = None
+    seats: int = pydantic.Field(ge=1, le=9)
+
+
+@MANY
+@given(near_json(Trip, flaws=INTACT))
+def test_values_drawn_for_a_richer_model_validate_with_it(reply: Reply) -> None:
+    # Nested models ($ref), optional fields (anyOf null), formats, lists and bounds.
+    assert isinstance(Trip.model_validate(dig_out(reply.content)), Trip)
 
 
 def test_it_shrinks_towards_the_simplest_case() -> None:
