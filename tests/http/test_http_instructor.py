@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import openai
 import pydantic
 import pytest
@@ -39,7 +38,7 @@ ASK = [{"role": "user", "content": "Weather in Oslo?"}]
 def instructor_client(fake: FakeOpenAI, form: str) -> Iterator[Any]:
     with contextlib.ExitStack() as stack:
         if form == "transport":
-            http = httpx.Client(transport=fake.transport())
+            http = openai.DefaultHttpxClient(transport=fake.transport())
             sdk = openai.OpenAI(api_key="sk-test", http_client=http)
         else:
             sdk = openai.OpenAI(api_key="sk-test", base_url=stack.enter_context(fake.serve()))

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
-import httpx
-import httpx2
 import openai
 import pytest
 from http_support import USER, Build, collect
@@ -39,7 +37,7 @@ def openai_client(fake: FakeOpenAI, form: str) -> Iterator[openai.OpenAI]:
     with contextlib.ExitStack() as stack:
         if form == "transport":
             client = openai.OpenAI(
-                api_key="sk-test", http_client=httpx.Client(transport=fake.transport())
+                api_key="sk-test", http_client=openai.DefaultHttpxClient(transport=fake.transport())
             )
         else:
             client = openai.OpenAI(api_key="sk-test", base_url=stack.enter_context(fake.serve()))
@@ -52,7 +50,8 @@ def anthropic_client(fake: FakeAnthropic, form: str) -> Iterator[anthropic.Anthr
     with contextlib.ExitStack() as stack:
         if form == "transport":
             client = anthropic.Anthropic(
-                api_key="sk-ant-test", http_client=httpx2.Client(transport=fake.transport())
+                api_key="sk-ant-test",
+                http_client=anthropic.DefaultHttpxClient(transport=fake.transport()),
             )
         else:
             url = stack.enter_context(fake.serve())

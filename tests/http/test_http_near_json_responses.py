@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import httpx
 import openai
 import pytest
 from http_support import USER, collect
@@ -38,7 +37,7 @@ TEXT = {"format": {"type": "json_schema", "name": "weather", "schema": SCHEMA}}
 def openai_client(fake: FakeOpenAI, form: str) -> Iterator[openai.OpenAI]:
     with contextlib.ExitStack() as stack:
         if form == "transport":
-            http = httpx.Client(transport=fake.transport())
+            http = openai.DefaultHttpxClient(transport=fake.transport())
             client = openai.OpenAI(api_key="sk-test", http_client=http)
         else:
             client = openai.OpenAI(api_key="sk-test", base_url=stack.enter_context(fake.serve()))
