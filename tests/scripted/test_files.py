@@ -117,6 +117,11 @@ def test_from_file_plays_the_turns_rules_and_settings(tmp_path: Path) -> None:
             "Add 'tool_calls[0].name' to the entry.",
         ),
         (
+            "turns:\n  - {tool_calls: [{name: lookup, inputs: {city: Paris}}]}\n",
+            "entry turns[0], field 'tool_calls[0].inputs': unknown field. Known fields of a "
+            "tool call: ['name', 'input', 'id']. Rename or remove 'tool_calls[0].inputs'.",
+        ),
+        (
             "turns:\n  - {fail: rate_limt}\n",
             "entry turns[0], field 'fail': unknown failure 'rate_limt'. Use one of "
             "['rate_limit', 'overloaded', 'server_error', 'empty', 'timeout', 'connection', "
