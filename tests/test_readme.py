@@ -283,3 +283,33 @@ def test_a_block_run_elsewhere_must_name_a_test_that_quotes_it() -> None:
         "here."
     )
     _check_delegate(Block(9, "# README.md block\n", "Demo", None, None, "tests/test_readme.py"))
+
+
+# ---------------------------------------------------------------- what a new user reads first
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_the_readme_says_what_a_project_installs_before_the_tour() -> None:
+    text = README.read_text(encoding="utf-8")
+    install = _section(text, "Install it in your project")
+    assert text.index(install) < text.index("\n## A short tour\n")
+    assert "python -m pip install llm-fakes\n" in install
+    for plugin, marker in (
+        ("pytest-asyncio", "@pytest.mark.asyncio"),
+        ("anyio", "@pytest.mark.anyio"),
+    ):
+        assert f"python -m pip install {plugin} " in install
+        assert marker in install
+
+
+def test_the_readme_shows_streams_signature_beside_completes() -> None:
+    tour = _section(README.read_text(encoding="utf-8"), "A short tour")
+    block = next(b for b in parse_blocks(tour) if "class Signatures:" in b.source)
+    assert 'async def stream(self, messages, system="", tools=None,' in block.source
+    for missing in ("json_mode", "response_format", "max_retries"):
+        assert f"`{missing}`" in tour  # named in the prose as what stream() does not take
