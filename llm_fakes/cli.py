@@ -21,7 +21,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
     "serve": ("Serve a scripted fake OpenAI or Anthropic API.", "llm_fakes.http.serve:register"),
     "conformance": (
-        "Check providers against the contract (SPEC C1-R6): pass / FAIL / not supported.",
+        "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
+        "docs/contract.md): pass / FAIL / not supported.",
         "llm_fakes.contract.cli:register",
     ),
 }
