@@ -70,7 +70,7 @@ def parse(text: str, path: Path) -> dict[str, Any]:
         data = _yaml.loads(text)
     except yaml.YAMLError as exc:
         raise CassetteFormatError(
-            f"Cassette {display(path)} is not valid YAML{_yaml_position(exc)}. Fix it by hand, "
+            f"Cassette {display(path)} is not valid YAML{_yaml.error_position(exc)}. Fix it by hand, "
             "or re-record it with --llm-record-mode=all."
         ) from None
     except RecursionError:
@@ -79,28 +79,6 @@ def parse(text: str, path: Path) -> dict[str, Any]:
         return validate_document(data, display(path))
     except RecursionError:  # a deep value the reader accepted, met while validating it
         raise _too_deep(path) from None
-
-
-def _at(mark: Any) -> str:
-    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-
-
-def _yaml_position(exc: Any) -> str:
-    """Where a YAML error is, for a person: the start of a value left open, else where it stopped.
-
-    PyYAML notices an unclosed quote or bracket only where it runs out of text (often the end of
-    the file); its ``context_mark`` says where that value started, which is the line to fix.
-    """
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None) or ""
-    stopped = _at(getattr(exc, "problem_mark", None))
-    started = getattr(exc, "context_mark", None)
-    if started and context.startswith(("while scanning a quoted", "while parsing a flow")):
-        return (
-            f"{_at(started)}, where a value that is never closed starts: {problem}{stopped} "
-            f"({context})"
-        )
-    return f"{stopped}: {problem}{f' ({context})' if context else ''}"
 
 
 def _too_deep(path: Path) -> CassetteFormatError:

@@ -175,11 +175,13 @@ def _parse(p: Path, suffix: str, text: str) -> Any:
             ) from None
     import yaml
 
+    from llm_fakes.cassettes._yaml import error_position
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScriptError(
-            f"Script file {str(p)!r} is not valid YAML: {exc}\nFix the YAML at the line shown."
+            f"Script file {str(p)!r} is not valid YAML{error_position(exc)}. Fix the YAML there."
         ) from None
 
 
