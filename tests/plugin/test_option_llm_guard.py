@@ -208,9 +208,10 @@ def test_an_unknown_value_is_refused_with_the_choices(
 ) -> None:
     pytester.makepyfile("def test_it():\n    pass\n")
     result = pytester.runpytest("--llm-guard=maybe")
-    result.stderr.fnmatch_lines(
-        ["*argument --llm-guard: invalid choice: 'maybe' (choose from 'auto', 'on', 'off')"]
-    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    # argparse words the refusal, and quotes the choices, differently across Python versions.
+    refusal = [line for line in result.stderr.lines if "--llm-guard" in line and "'maybe'" in line]
+    assert len(refusal) == 1 and all(c in refusal[0] for c in ("auto", "on", "off")), refusal
     make_ini("llm_fakes_guard = maybe\n")
     result = pytester.runpytest()
     assert result.ret != 0
