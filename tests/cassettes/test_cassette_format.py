@@ -159,32 +159,33 @@ def test_a_missing_version_is_reported(cassette: Path) -> None:
 FIX = ". Fix it by hand, or re-record it with --llm-record-mode=all."
 
 
-def test_an_unclosed_quote_points_at_the_line_where_the_value_starts(cassette: Path) -> None:
-    # PyYAML notices at the end of the file (line 17); the value is broken on line 12.
-    message = broken(cassette, GOOD.replace("content: hi", 'content: "hi'))
-    assert re.fullmatch(
-        wording(
-            "Cassette c.yaml is not valid YAML at line 12, column 16, where a value that is "
-            "never closed starts: … at line 17, column 1 (…)" + FIX
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # PyYAML notices the open quote at the end of the file (line 17); it opens on line 12.
+        (
+            "content: hi",
+            'content: "hi',
+            "at line 12, column 16, where a value that is never closed starts: … at line 17, "
+            "column 1 (…)",
         ),
-        message,
-    ), message
-
-
-def test_an_unclosed_flow_list_points_at_its_bracket(cassette: Path) -> None:
-    message = broken(cassette, GOOD.replace("    max_tokens: 1024", "    max_tokens: [1024"))
-    assert re.fullmatch(
-        wording(
-            "Cassette c.yaml is not valid YAML at line 13, column 17, where a value that is "
-            "never closed starts: … at line 14, column 11 (…)" + FIX
+        (
+            "    max_tokens: 1024",
+            "    max_tokens: [1024",
+            "at line 13, column 17, where a value that is never closed starts: … at line 14, "
+            "column 11 (…)",
         ),
-        message,
-    ), message
-
-
-def test_other_yaml_errors_point_where_the_parser_stopped(cassette: Path) -> None:
-    message = broken(cassette, GOOD.replace("content: hello", "content: a: b"))
-    assert re.fullmatch(wording("Cassette c.yaml is not valid YAML at line 15, column 15: …" + FIX), message)
+        # Anything else: where the parser stopped.
+        ("content: hello", "content: a: b", "at line 15, column 15: …"),
+    ],
+    ids=["unclosed-quote", "unclosed-bracket", "other"],
+)
+def test_a_yaml_error_points_where_the_broken_value_starts(
+    cassette: Path, before: str, after: str, expected: str
+) -> None:
+    message = broken(cassette, GOOD.replace(before, after))
+    pattern = wording(f"Cassette c.yaml is not valid YAML {expected}{FIX}")
+    assert re.fullmatch(pattern, message), message
 
 
 def test_something_else_entirely_is_reported(cassette: Path) -> None:
