@@ -248,6 +248,7 @@ def llm_cassette(
 ) -> Iterator[CassetteProvider]:
     """A CassetteProvider for this test (cassettes/<module>/<test>.yaml), saved at teardown."""
     from llm_fakes.cassettes.provider import CassetteProvider
+    from llm_fakes.cassettes.tape import describe
 
     mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
     strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
@@ -268,19 +269,14 @@ def llm_cassette(
     key, nodeid = str(path), request.node.nodeid
     alone = config.stash[TALLY].expected(key) == {nodeid}
     unplayed = cassette.unplayed()
-    if alone:
-        described: dict[int, str] = {}
-    else:  # a shared cassette: what no test plays is named at the end, from any user's tape
-        from llm_fakes.cassettes.tape import describe
-
-        described = {i: describe(cassette.interactions[i]) for i in unplayed}
     skipped = set(unplayed)
+    # The whole session's view: a shared cassette is judged (and named) from any user's tape.
     config.stash[TALLY].record(
         key,
         nodeid,
         size=len(cassette.interactions),
         played=(i for i in range(len(cassette.interactions)) if i not in skipped),
-        described=described,
+        described={i: describe(cassette.interactions[i]) for i in unplayed},
         passed=passed,
         recorded=recorded,
     )
