@@ -65,3 +65,9 @@ def test_every_report_format_points_at_the_document() -> None:
 def test_the_readme_links_the_document() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"[{CONTRACT_DOC}]({CONTRACT_DOC})" in readme
+
+
+def test_the_test_names_it_quotes_are_the_suites() -> None:
+    quoted = set(re.findall(r"test_[CSJR]\d_\w+", DOC.read_text(encoding="utf-8")))
+    real = {f"test_{p.id}_{p.name}" for p in PROPERTIES.values()}
+    assert quoted and quoted <= real, quoted - real
