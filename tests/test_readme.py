@@ -323,7 +323,10 @@ def test_the_readme_says_what_a_project_installs_before_the_tour() -> None:
 def test_the_readme_shows_streams_signature_beside_completes() -> None:
     tour = _section(README.read_text(encoding="utf-8"), "A short tour")
     block = next(b for b in parse_blocks(tour) if "class Signatures:" in b.source)
-    assert 'async def stream(self, messages, system="", tools=None,' in block.source
+    assert (
+        '    async def stream(\n        self, messages, system="", tools=None, max_tokens=4096\n'
+        in (block.source)
+    )
     for missing in ("json_mode", "response_format", "max_retries"):
         assert f"`{missing}`" in tour  # named in the prose as what stream() does not take
 
