@@ -287,6 +287,11 @@ def test_a_script_file_says_near_json_with_the_same_arguments(tmp_path: Path) ->
             "'near_json.value' to the entry.",
         ),
         (
+            "{near_json: {value: {a: 1}, flaw: fenced, varient: 1}}",
+            "entry turns[0], field 'near_json.varient': unknown field. Known fields of near_json: "
+            "['value', 'flaw', 'schema', 'variant']. Rename or remove 'near_json.varient'.",
+        ),
+        (
             "{near_json: {value: {a: 1}, flaw: fenced}, text: hi}",
             "entry turns[0]: field 'text' cannot go with 'near_json' (near_json makes the text "
             "and marks it invalid). Remove 'text'.",
