@@ -109,6 +109,7 @@ class EventAssembler:
         self.input_tokens = 0
         self.output_tokens = 0
         self.cached_tokens = 0
+        self.reasoning_tokens = 0
         self.done = False
 
     def text_delta(self, piece: str) -> list[Any]:
@@ -138,6 +139,13 @@ class EventAssembler:
     def call_arguments(self, index: int, piece: str) -> None:
         """A fragment of the JSON arguments of the call at ``index``."""
         self._calls.setdefault(index, _Call()).arguments += piece or ""
+
+    def call_done(self, index: int, arguments: str) -> None:
+        """The call at ``index`` is complete with ``arguments``: they stand in for the fragments
+        when none arrived (a server may send a call whole)."""
+        call = self._calls.setdefault(index, _Call())
+        if not call.arguments:
+            call.arguments = arguments
 
     def tool_uses(self) -> list[ToolUse]:
         """The assembled tool calls, in index order."""

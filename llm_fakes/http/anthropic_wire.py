@@ -309,7 +309,9 @@ class EventDecoder:
                 return st.text_delta(str(delta.get("text") or ""))
             if dtype == "thinking_delta":
                 return st.reasoning_delta(str(delta.get("thinking") or ""))
-            if dtype == "input_json_delta":
+            if dtype == "input_json_delta" and self._blocks.get(index) == "tool_use":
+                # Only tool_use blocks are the caller's calls: server_tool_use and
+                # mcp_tool_use blocks (web search, code execution, MCP) stream input too.
                 st.call_arguments(index, str(delta.get("partial_json") or ""))
         elif kind == "message_delta":
             delta = p.get("delta") or {}
