@@ -229,12 +229,17 @@ class ResponsesEndpoint:
             "total_tokens": r.input_tokens + r.output_tokens,
         }
 
-    def _items(self, r: Rendered, turn: int, status: str) -> list[dict[str, Any]]:
+    def _items(
+        self, r: Rendered, body: dict[str, Any], turn: int, status: str
+    ) -> list[dict[str, Any]]:
         """The output items, complete (as in the final response object)."""
         out: list[dict[str, Any]] = []
         if r.reasoning:
             summary = [{"type": "summary_text", "text": r.reasoning}]
-            out.append({"id": f"rs_llmfakes{turn:04d}", "type": "reasoning", "summary": summary})
+            item = {"id": f"rs_llmfakes{turn:04d}", "type": "reasoning", "summary": summary}
+            if "reasoning.encrypted_content" in (body.get("include") or ()):
+                item["encrypted_content"] = f"bGxtLWZha2Vz{turn:04d}"  # opaque, as the API's
+            out.append(item)
         if r.text or not r.tool_uses:
             part = {"type": "output_text", "text": r.text, "annotations": [], "logprobs": []}
             out.append(
@@ -309,7 +314,7 @@ class ResponsesEndpoint:
 
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
         status = self._status(r)
-        return self._response(r, body, turn, status, self._items(r, turn, status))
+        return self._response(r, body, turn, status, self._items(r, body, turn, status))
 
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
@@ -328,7 +333,7 @@ class ResponsesEndpoint:
         emit("response.created", response=start)
         emit("response.in_progress", response=start)
         status = self._status(r)
-        items = self._items(r, turn, status)
+        items = self._items(r, body, turn, status)
         for index, item in enumerate(items):
             ids = {"item_id": item["id"], "output_index": index}
             kind = item["type"]
