@@ -182,17 +182,16 @@ def test_a_non_recoverable_mid_stream_failure_is_the_documented_error_event(form
 def test_the_async_sdk_streams(form: str) -> None:
     fake = FakeOpenAI(["Async works"])
 
+    async def final(client: openai.AsyncOpenAI) -> str:
+        async with client, client.responses.stream(model="gpt-4o", input="Hi") as stream:
+            return (await stream.get_final_response()).output_text
+
     async def run() -> str:
         if form == "transport":
             http = httpx.AsyncClient(transport=fake.transport())
-            client = openai.AsyncOpenAI(api_key="sk-test", http_client=http)
-            async with client:
-                async with client.responses.stream(model="gpt-4o", input="Hi") as stream:
-                    return (await stream.get_final_response()).output_text
+            return await final(openai.AsyncOpenAI(api_key="sk-test", http_client=http))
         with fake.serve() as url:
-            async with openai.AsyncOpenAI(api_key="sk-test", base_url=url) as client:
-                async with client.responses.stream(model="gpt-4o", input="Hi") as stream:
-                    return (await stream.get_final_response()).output_text
+            return await final(openai.AsyncOpenAI(api_key="sk-test", base_url=url))
 
     assert asyncio.run(run()) == "Async works"
 
