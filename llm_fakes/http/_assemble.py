@@ -110,6 +110,9 @@ class EventAssembler:
         self.output_tokens = 0
         self.cached_tokens = 0
         self.reasoning_tokens = 0
+        self.cache_creation_tokens = 0
+        #: Anthropic thinking blocks as sent (``{"type", "thinking", "signature"}``).
+        self.thinking_blocks: list[dict[str, Any]] = []
         self.done = False
 
     def text_delta(self, piece: str) -> list[Any]:
@@ -176,6 +179,11 @@ class EventAssembler:
                 output_tokens=self.output_tokens,
                 cached_tokens=self.cached_tokens,
                 model=self.model,
+                **ts.extras(
+                    "FinishEvent",
+                    cache_creation_tokens=self.cache_creation_tokens,
+                    thinking_blocks=[dict(b) for b in self.thinking_blocks],
+                ),
             )
         )
         return out

@@ -86,7 +86,7 @@ async def stream_events(
             return
         except ProviderError as exc:
             if yielded or not policy.is_transient(exc) or n >= budget:
-                yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+                yield types.error_event(exc)
                 return
             await p.clock.asleep(policy.delay(exc, n))
             n += 1
@@ -130,7 +130,7 @@ def iter_events(
             return
         except ProviderError as exc:
             if yielded or not policy.is_transient(exc) or n >= budget:
-                yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+                yield types.error_event(exc)
                 return
             p.clock.sleep(policy.delay(exc, n))
             n += 1

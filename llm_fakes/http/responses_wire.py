@@ -269,7 +269,8 @@ def parse_response(data: dict[str, Any], types: TypeSet, model: str) -> Any:
                         input=parse_arguments(item.get("arguments")),
                     )
                 )
-        input_tokens, output_tokens, _, _ = usage_of(data.get("usage"))
+        input_tokens, output_tokens, cached, reasoning = usage_of(data.get("usage"))
+        extras = types.extras("LLMResponse", reasoning_tokens=reasoning, cache_read_tokens=cached)
         return types.response(
             content=text,
             model=str(data.get("model") or model),
@@ -278,6 +279,7 @@ def parse_response(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             stop_reason=stop_reason_of(data, bool(uses)),
             raw_response=data,
             tool_uses=uses,
+            **extras,
         )
     except (AttributeError, TypeError, ValueError) as exc:
         if isinstance(exc, ResponseFormatError):
