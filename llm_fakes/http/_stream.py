@@ -51,7 +51,9 @@ async def _attempt(
 
     decoder = p._decoder(types)
     try:
-        async with client.stream("POST", p.url, content=content, headers=p._headers(True)) as resp:
+        async with client.stream(
+            "POST", p.stream_url, content=content, headers=p._headers(True)
+        ) as resp:
             if resp.status_code >= 400:
                 await resp.aread()
                 raise error_from_response(resp, p._hint_401())
@@ -100,7 +102,7 @@ def _sync_attempt(
     decoder = p._decoder(types)
     client = p._sync_client()
     try:
-        with client.stream("POST", p.url, content=content, headers=p._headers(True)) as resp:
+        with client.stream("POST", p.stream_url, content=content, headers=p._headers(True)) as resp:
             if resp.status_code >= 400:
                 resp.read()
                 raise error_from_response(resp, p._hint_401())
