@@ -25,10 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from llm_fakes.errors import ResponseFormatError
 from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
 
-__all__ = ["EventAssembler", "is_empty_response", "parse_arguments", "tool_spec"]
+__all__ = ["EventAssembler", "event_payload", "is_empty_response", "parse_arguments", "tool_spec"]
 
 
 def tool_spec(tool: Any) -> tuple[str, str, dict[str, Any]]:
@@ -67,6 +68,26 @@ def parse_arguments(arguments: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {"_raw": arguments}
     return value if isinstance(value, dict) else {"_raw": arguments}
+
+
+def event_payload(data: str, number: int, event: str = "") -> dict[str, Any]:
+    """The JSON object of server-sent event #``number``, or the :class:`ResponseFormatError`
+    saying the stream is malformed.
+
+    Example:
+        >>> event_payload('{"type": "ping"}', 1)
+        {'type': 'ping'}
+    """
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        raise ResponseFormatError(
+            f"Stream event #{number} ({event or 'unnamed'}) is not valid JSON: {data[:80]!r}. "
+            "The server sent a malformed event stream."
+        ) from None
+    if not isinstance(payload, dict):
+        raise ResponseFormatError(f"Stream event #{number} is not an object: {payload!r}")
+    return payload
 
 
 def is_empty_response(

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from llm_fakes.errors import ResponseFormatError
-from llm_fakes.http._assemble import EventAssembler, parse_arguments, tool_spec
+from llm_fakes.http._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
 from llm_fakes.http._errors import error_from_event
 from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
@@ -272,15 +272,7 @@ class EventDecoder:
         if self.state.done:
             return []
         self._events += 1
-        try:
-            payload = json.loads(data)
-        except ValueError:
-            raise ResponseFormatError(
-                f"Stream event #{self._events} ({event or 'unnamed'}) is not valid JSON: "
-                f"{data[:80]!r}. The server sent a malformed event stream."
-            ) from None
-        if not isinstance(payload, dict):
-            raise ResponseFormatError(f"Stream event #{self._events} is not an object: {payload!r}")
+        payload = event_payload(data, self._events, event)
         kind = payload.get("type") or event
         if kind == "error":
             raise error_from_event(payload, "the Messages API stream")
