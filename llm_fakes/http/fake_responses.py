@@ -390,6 +390,8 @@ def _summary(text: str) -> dict[str, Any]:
     return {"type": "summary_text", "text": text}
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: ~28 events a stream
+
+
 def _event(name: str, data: dict[str, Any]) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return b"event: " + name.encode() + b"\ndata: " + payload + b"\n\n"
+    return f"event: {name}\ndata: {_encode(data)}\n\n".encode()
