@@ -23,11 +23,11 @@ OpenAI-style messages (``function_call`` items as the assistant's ``tool_calls``
 developer messages) as ``system``, ``text.format`` as a Chat-style ``response_format``.
 
 Example:
-    >>> import openai, httpx
+    >>> import openai
     >>> from llm_fakes import FakeOpenAI
     >>> fake = FakeOpenAI(["Paris."])
     >>> client = openai.OpenAI(api_key="sk-test",
-    ...                        http_client=httpx.Client(transport=fake.transport()))
+    ...                        http_client=openai.DefaultHttpxClient(transport=fake.transport()))
     >>> client.responses.create(model="gpt-4o", input="Capital of France?").output_text
     'Paris.'
     >>> fake.requests[0].messages

@@ -47,7 +47,8 @@ def form(request: pytest.FixtureRequest) -> str:
 def client_on(fake: FakeOpenAI, form: str, **kw: Any) -> Iterator[openai.OpenAI]:
     with contextlib.ExitStack() as stack:
         if form == "transport":
-            http = httpx.Client(transport=fake.transport())
+            # DefaultHttpxClient is httpx2 or httpx, whichever this SDK release runs on.
+            http = openai.DefaultHttpxClient(transport=fake.transport())
             client = openai.OpenAI(api_key="sk-test", http_client=http, **kw)
         else:
             url = stack.enter_context(fake.serve())
@@ -188,7 +189,7 @@ def test_the_async_sdk_streams(form: str) -> None:
 
     async def run() -> str:
         if form == "transport":
-            http = httpx.AsyncClient(transport=fake.transport())
+            http = openai.DefaultAsyncHttpxClient(transport=fake.transport())
             return await final(openai.AsyncOpenAI(api_key="sk-test", http_client=http))
         with fake.serve() as url:
             return await final(openai.AsyncOpenAI(api_key="sk-test", base_url=url))

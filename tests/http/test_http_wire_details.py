@@ -31,7 +31,7 @@ def form(request: pytest.FixtureRequest) -> str:
 def openai_on(fake: FakeOpenAI, form: str) -> Iterator[openai.OpenAI]:
     with contextlib.ExitStack() as stack:
         if form == "transport":
-            http = httpx.Client(transport=fake.transport())
+            http = openai.DefaultHttpxClient(transport=fake.transport())
             client = openai.OpenAI(api_key="sk-test", http_client=http, max_retries=0)
         else:
             url = stack.enter_context(fake.serve())
@@ -44,6 +44,8 @@ def openai_on(fake: FakeOpenAI, form: str) -> Iterator[openai.OpenAI]:
 def anthropic_on(fake: FakeAnthropic, form: str) -> Iterator[anthropic.Anthropic]:
     with contextlib.ExitStack() as stack:
         if form == "transport":
+            # This Anthropic SDK takes httpx2 clients only (main's make_transport lets
+            # anthropic.DefaultHttpxClient work for every release; switch to it after the merge).
             http = httpx2.Client(transport=fake.transport())
             client = anthropic.Anthropic(api_key="sk-ant", http_client=http, max_retries=0)
         else:
