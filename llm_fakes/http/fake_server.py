@@ -25,6 +25,14 @@ Failures go on the wire as the real APIs send them:
 Every request is logged in :attr:`FakeServer.requests` as a :class:`RecordedRequest` (its JSON
 body, headers minus credentials, and a normalised view: seed-style messages, system, tools,
 ``json_mode`` and the JSON schema). Bad requests get a 400 with the API's JSON error body.
+
+**Routes.** :meth:`FakeServer.endpoint` picks the object that validates, reads (``view``) and
+writes (``reply_body``, ``stream_parts``, ``stream_error_part``) one wire format: the fake itself
+for its main route, another object for a second format on the same fake (``FakeOpenAI``'s
+``/v1/responses``). Script, log, failures, JSON checks and both forms are shared, so a new wire
+format is one such object and one ``endpoint`` branch. :meth:`FakeServer.unscripted` answers the
+routes that use no turn (model lists, token counts); :meth:`FakeServer.routes` lists them all for
+the 404 of an unknown path.
 """
 
 from __future__ import annotations
