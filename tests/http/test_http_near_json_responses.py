@@ -13,11 +13,8 @@ import openai
 import pytest
 from http_support import USER, collect
 
-pytest.importorskip(
-    "llm_fakes.http.fake_responses", reason="FakeOpenAI's Responses route arrives with issue 12"
-)
-
 from llm_fakes import JSON_FLAWS, FakeOpenAI, FinishEvent, Reply
+from llm_fakes.http.openai_responses import OpenAIResponsesProvider
 
 VALUE = {"city": "Oslo", "temp_c": 21, "tags": ["dry"]}
 SCHEMA = {
@@ -73,8 +70,6 @@ def test_openai_responses_plain_and_streamed(flaw: str, form: str) -> None:
 
 @pytest.mark.parametrize("flaw", ["truncated", "fenced"])
 def test_the_kits_responses_provider_reports_the_kits_stop_reason(flaw: str) -> None:
-    from llm_fakes.http.openai_responses import OpenAIResponsesProvider
-
     reply = Reply.near_json(VALUE, flaw, schema=SCHEMA)
     fake = FakeOpenAI([reply, reply])
     provider = OpenAIResponsesProvider("gpt-4o", api_key="sk-test", transport=fake.transport())
