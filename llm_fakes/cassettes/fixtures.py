@@ -77,6 +77,7 @@ _PROVIDER_KWARGS = frozenset(
         "types",
         "realtime",
         "clock",
+        "cross_view_defaults",
     }
 )
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()

@@ -27,8 +27,15 @@ import threading
 from typing import Any
 
 from llm_fakes.cassettes.matching import Matcher, miss_report
+from llm_fakes.cassettes.wire_formats import canonical, format_named
 
-__all__ = ["Tape", "describe"]
+__all__ = ["ANY_MAX_TOKENS", "DEFAULT_MAX_TOKENS", "VIEW_DEFAULTS", "Tape", "describe"]
+
+#: Each view's default ``max_tokens`` (the interface's signatures).
+VIEW_DEFAULTS = {"complete": 1024, "acomplete": 1024, "stream": 4096}
+#: What ``max_tokens`` is compared as for the variants (never a value a call can pass).
+DEFAULT_MAX_TOKENS = "<the method's default>"
+ANY_MAX_TOKENS = "<any>"
 
 Interaction = dict[str, Any]
 #: ``(index, interaction)``, plus the positional ``LLMResponse`` fields of a recorded response.
@@ -66,29 +73,112 @@ def describe(interaction: Interaction) -> str:
 
 
 class Tape:
-    """Recorded interactions indexed by request key, played in recorded order."""
+    """Recorded interactions indexed by request key, played in recorded order.
 
-    def __init__(self, interactions: list[Interaction], matcher: Matcher) -> None:
+    Besides its own key, a recording is found through its *variants* (tried only when the
+    request's own key finds nothing unplayed, so the hot path is one lookup still):
+
+    * ``cross_view`` (on by default): a request whose ``max_tokens`` is its method's default
+      (``complete``/``acomplete`` 1024, ``stream`` 4096) matches a recording made through the
+      other view with that view's default;
+    * a recording with no ``max_tokens`` (imported from a wire that had none) matches any;
+    * an imported recording (``wire:``) matches any request with the same canonical form on
+      that wire (:func:`~llm_fakes.cassettes.wire_formats.canonical`).
+    """
+
+    def __init__(
+        self, interactions: list[Interaction], matcher: Matcher, *, cross_view: bool = True
+    ) -> None:
         self.interactions = interactions
         self.matcher = matcher
+        self.cross_view = cross_view and "max_tokens" in matcher.match_on
+        self._wildcards = False
+        self._wires: dict[str, Any] = {}
         slots: dict[str, list[Entry]] = {}
         for i, interaction in enumerate(interactions):
-            key = matcher.key(interaction["request"], stored=True)
-            if key is not None:
-                slots.setdefault(key, []).append(_entry(i, interaction))
+            request = interaction["request"]
+            entry = _entry(i, interaction)
+            keys: list[str | None] = [matcher.key(request, stored=True)]
+            wire = interaction.get("wire")
+            if wire is not None:
+                fmt = self._wire(wire)
+                canon = canonical(fmt, request) if fmt is not None else None
+                if canon is not None:
+                    keys.append(matcher.key(canon, stored=True))
+                    request = canon
+            for variant in self._stored_variants(interaction["call"], request):
+                keys.append(matcher.key(variant, stored=True))
+            for key in dict.fromkeys(keys):
+                if key is not None:
+                    slots.setdefault(key, []).append(entry)
         self._slots = {key: tuple(entries) for key, entries in slots.items()}
         self._used = bytearray(len(interactions))
         self._played = bytearray(len(interactions))
         self._lock = threading.Lock()
 
-    def next(self, request: dict[str, Any], repeat: bool = False) -> Entry | None:
-        """The next unused recording of ``request`` (with ``repeat``, else its last one)."""
+    def _wire(self, name: str) -> Any:
+        if name not in self._wires:
+            self._wires[name] = format_named(name)
+        return self._wires[name]
+
+    def _stored_variants(self, call: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+        if "max_tokens" not in self.matcher.match_on:
+            return []
+        if request.get("max_tokens") is None:
+            self._wildcards = True
+            return [{**request, "max_tokens": ANY_MAX_TOKENS}]
+        if self.cross_view and request["max_tokens"] == VIEW_DEFAULTS.get(call):
+            return [{**request, "max_tokens": DEFAULT_MAX_TOKENS}]
+        return []
+
+    def _keys(self, call: str | None, request: dict[str, Any]) -> list[str]:
+        """The request's own key, then its variants' (see the class docs)."""
+        matcher = self.matcher
+        forms = [request]
+        for fmt in self._wires.values():
+            if fmt is not None:
+                canon = canonical(fmt, request)
+                if canon is not None:
+                    forms.append(canon)
+        out: list[str | None] = []
+        for form in forms:
+            out.append(matcher.key(form) if form is request else matcher.key(form, stored=True))
+            if "max_tokens" not in matcher.match_on:
+                continue
+            if self.cross_view and call is not None and form["max_tokens"] == VIEW_DEFAULTS[call]:
+                out.append(matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS}, stored=True))
+            if self._wildcards:
+                out.append(matcher.key({**form, "max_tokens": ANY_MAX_TOKENS}, stored=True))
+        return [k for k in dict.fromkeys(out) if k is not None]
+
+    def next(
+        self, request: dict[str, Any], repeat: bool = False, call: str | None = None
+    ) -> Entry | None:
+        """The next unused recording of ``request`` (with ``repeat``, else its last one).
+
+        ``call`` (``"complete"``, ``"acomplete"`` or ``"stream"``) enables the cross-view match
+        of default ``max_tokens``.
+        """
         key = self.matcher.key(request)
-        if key is None:
+        entries = self._slots.get(key) if key is not None else None
+        if entries is not None:
+            hit = self._take(entries)
+            if hit is not None:
+                return hit
+        if len(self._slots) == 0:
             return None
-        entries = self._slots.get(key)
-        if entries is None:
-            return None
+        found: tuple[Entry, ...] = entries or ()
+        if self._wires or self._wildcards or self.cross_view:
+            for other in self._keys(call, request)[1:] if key is not None else []:
+                more = self._slots.get(other)
+                if more is not None:
+                    hit = self._take(more)
+                    if hit is not None:
+                        return hit
+                    found = found or more
+        return found[-1] if repeat and found else None
+
+    def _take(self, entries: tuple[Entry, ...]) -> Entry | None:
         used = self._used
         with self._lock:
             for entry in entries:
@@ -96,13 +186,17 @@ class Tape:
                     used[entry[0]] = 1
                     self._played[entry[0]] = 1
                     return entry
-        return entries[-1] if repeat else None
+        return None
 
-    def recordings_of(self, request: dict[str, Any]) -> list[int]:
+    def recordings_of(self, request: dict[str, Any], call: str | None = None) -> list[int]:
         """Indices of the recordings of ``request`` (all used, when :meth:`next` missed)."""
-        key = self.matcher.key(request)
-        entries = self._slots.get(key, ()) if key is not None else ()
-        return [entry[0] for entry in entries]
+        if self.matcher.key(request) is None:
+            return []
+        found: dict[int, None] = {}
+        for key in self._keys(call, request):
+            for entry in self._slots.get(key, ()):
+                found[entry[0]] = None
+        return sorted(found)
 
     def rewind(self) -> None:
         """Make every recording playable again."""
@@ -131,7 +225,7 @@ class Tape:
         n = len(request["messages"])
         shown = f"model={model!r}, " if model else ""
         head = f"No recorded interaction matches {call}({shown}{_count(n)}) in {where}."
-        found = self.recordings_of(request)
+        found = self.recordings_of(request, call)
         if found:
             numbers = ", ".join(f"#{i}" for i in found)
             return (
