@@ -1,8 +1,13 @@
-"""``llm-fakes cassette ls|show|verify PATH...``: look at cassette files from the shell.
+"""``llm-fakes cassette ls|show|verify|import|stale``: cassette files from the shell.
 
 * ``ls``: one line per interaction (call, messages, last message, outcome).
 * ``show PATH [-i N ...]``: the interactions in full, as YAML.
 * ``verify``: validate files; exits 1 and prints the error for each bad one.
+* ``import SRC... --out DIR``: vcrpy cassettes to llm-fakes cassettes
+  (:mod:`~llm_fakes.cassettes.importer`); exits 0 when everything was imported, 1 when something
+  was left out (listed by file and interaction), 2 on a usage error.
+* ``stale [PATHS] [--older-than 90d] [--model M] [--json]``: cassettes by age, model and
+  versions (:mod:`~llm_fakes.cassettes.drift`).
 
 Folders are searched for ``*.yaml`` / ``*.yml`` files.
 
@@ -137,6 +142,40 @@ def _verify(paths: list[str]) -> int:
     return status
 
 
+def _import(sources: list[str], out: str, filter_keys: list[str], fold: bool) -> int:
+    from llm_fakes.cassettes.importer import import_cassettes
+    from llm_fakes.errors import UsageError
+
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, path: Path) -> None:
+        if tty or done == total:
+            end = "\n" if done == total else ""
+            print(f"\rimport: {done}/{total} file(s) read", end=end, file=sys.stderr, flush=True)
+
+    try:
+        report = import_cassettes(
+            sources, out, filter_keys=filter_keys, fold_retries=fold, progress=progress
+        )
+    except UsageError as exc:
+        print(f"llm-fakes cassette import: {exc}", file=sys.stderr)
+        return 2
+    except CassetteError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    for dest, n in report.written:
+        print(f"wrote {dest} ({n} interaction{'' if n == 1 else 's'})")
+    folded = f", {report.folded} retried attempt(s) folded" if report.folded else ""
+    print(
+        f"imported {report.interactions} interaction(s) into {len(report.written)} "
+        f"cassette(s){folded}; {len(report.skipped)} left out",
+        file=sys.stderr,
+    )
+    for skipped in report.skipped:
+        print(f"left out  {skipped}")
+    return 0 if report.ok else 1
+
+
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add the ``cassette`` sub-command's arguments; return its runner."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -150,7 +189,28 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     verify = actions.add_parser("verify", help="Validate cassette files; exit 1 on a bad one.")
     verify.add_argument("paths", nargs="+", metavar="PATH", help="cassette files or folders")
 
+    imp = actions.add_parser(
+        "import",
+        help="Import vcrpy cassettes (Chat Completions, Anthropic Messages) as llm-fakes ones.",
+    )
+    imp.add_argument("sources", nargs="+", metavar="SRC", help="vcrpy cassette files or folders")
+    imp.add_argument("--out", required=True, metavar="DIR", help="folder to write cassettes to")
+    imp.add_argument(
+        "--filter-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="another key whose values are secrets (repeatable)",
+    )
+    imp.add_argument(
+        "--keep-retries",
+        action="store_true",
+        help="keep retried attempts as interactions instead of folding them into the outcome",
+    )
+
     def run(args: argparse.Namespace) -> int:
+        if args.action == "import":
+            return _import(args.sources, args.out, args.filter_key, not args.keep_retries)
         if args.action == "ls":
             return _ls(args.paths)
         if args.action == "show":

@@ -169,7 +169,7 @@ def _exchange(index: int, item: Any) -> Exchange:
     code = status.get("code") if isinstance(status, dict) else status
     if not isinstance(code, int):
         raise Unreadable(f"the response status is {status!r}, not a code")
-    headers = response.get("headers") if isinstance(response.get("headers"), dict) else {}
+    headers: dict[str, Any] = response["headers"] if isinstance(response.get("headers"), dict) else {}
     body = _raw_body(response, response=True) or b""
     body = _decode(body, headers)
     return Exchange(

@@ -90,15 +90,19 @@ def read_body(api: str, body: dict[str, Any], *, stream: bool | None = None) -> 
         KeyError, TypeError, AttributeError: The body is not a request of that API.
 
     Example:
-        >>> read_body("openai", {"model": "m", "messages": [{"role": "system", "content": "S"},
-        ...     {"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}).system
-        'S'
+        >>> body = {"model": "m", "messages": [{"role": "system", "content": "S"},
+        ...         {"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}
+        >>> seen = read_body("openai", body)
+        >>> seen.system, seen.json_mode
+        ('S', True)
     """
     from llm_fakes.types import Tool
 
     r = _viewer(api)(body)
     fmt = json_format_of(r["json_mode"], r["response_format"])
-    tools = [Tool(t["name"], t.get("description", ""), t.get("parameters") or {}) for t in r["tools"]]
+    tools = [
+        Tool(t["name"], t.get("description", ""), t.get("parameters") or {}) for t in r["tools"]
+    ]
     return BackendRequest(
         door=api,
         stream=r["stream"] if stream is None else stream,
