@@ -71,15 +71,35 @@ def load_vcr(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise Unreadable(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
     except (ValueError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Unreadable(f"neither a JSON nor a YAML cassette ({first})") from None
+    if isinstance(data, dict) and "header" in data:
+        raise Unreadable("already an llm-fakes cassette (nothing to import)")
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        if isinstance(data, dict) and "header" in data and "version" in data:
-            raise Unreadable("already an llm-fakes cassette (nothing to import)")
         raise Unreadable("not a vcrpy cassette: no 'interactions' list at the top level")
     return data
+
+
+def _loader() -> Any:
+    """PyYAML's safe loader, plus the harmless Python tags old vcrpy cassettes hold
+    (``!!python/unicode``, ``!!python/str``, ``!!python/tuple``); nothing that runs code."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def text(loader: Any, node: Any) -> Any:
+        return loader.construct_scalar(node)
+
+    def pair(loader: Any, node: Any) -> Any:
+        return tuple(loader.construct_sequence(node))
+
+    for tag in ("python/unicode", "python/str"):
+        Loader.add_constructor(f"tag:yaml.org,2002:{tag}", text)
+    Loader.add_constructor("tag:yaml.org,2002:python/tuple", pair)
+    return Loader
 
 
 def _first(headers: Any) -> dict[str, str]:
