@@ -2,13 +2,22 @@
 
 The public names are :class:`~llm_fakes.cassettes.provider.CassetteProvider` and
 :class:`~llm_fakes.cassettes.provider.RecordMode` (both also importable from ``llm_fakes``), and
-:func:`~llm_fakes.cassettes.matching.regex_normalizer`. Importing this package is cheap; YAML,
+:func:`~llm_fakes.cassettes.matching.regex_normalizer`, and :func:`~llm_fakes.cassettes.importer.import_cassettes`
+(vcrpy cassettes in). Importing this package is cheap; YAML,
 pydantic and filelock are imported when a cassette is first loaded or saved.
 """
 
 from __future__ import annotations
 
+from llm_fakes.cassettes.importer import ImportReport, import_cassettes
 from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, regex_normalizer
 from llm_fakes.cassettes.provider import CassetteProvider, RecordMode
 
-__all__ = ["DEFAULT_MATCH_ON", "CassetteProvider", "RecordMode", "regex_normalizer"]
+__all__ = [
+    "DEFAULT_MATCH_ON",
+    "CassetteProvider",
+    "ImportReport",
+    "RecordMode",
+    "import_cassettes",
+    "regex_normalizer",
+]

@@ -176,6 +176,40 @@ def _import(sources: list[str], out: str, filter_keys: list[str], fold: bool) ->
     return 0 if report.ok else 1
 
 
+def _stale(paths: list[str], older_than: str | None, model: str | None, as_json: bool) -> int:
+    import json
+
+    from llm_fakes.cassettes.drift import parse_age, survey
+    from llm_fakes.errors import UsageError
+
+    try:
+        seconds = parse_age(older_than) if older_than is not None else None
+    except UsageError as exc:
+        print(f"llm-fakes cassette stale: {exc}", file=sys.stderr)
+        return 2
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"llm-fakes cassette stale: no file or folder at {missing[0]!r}.", file=sys.stderr)
+        return 2
+    found, bad = survey(_files(paths), older_than=seconds, model=model)
+    for path, why in bad:
+        print(f"{path}: {why}", file=sys.stderr)
+    if as_json:
+        print(json.dumps([a.as_dict() for a in found], indent=2))
+        return 1 if bad else 0
+    for a in found:
+        answered = f" (answered {a.model_answered})" if a.model_answered not in ("", a.model) else ""
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(a.sdk_versions.items()))
+        print(
+            f"{a.age_days:>7.1f}d  {a.recorded_at}  {a.model or '?'}{answered}  "
+            f"{a.provider or '?'}  kit {a.kit_version}{f', {versions}' if versions else ''}  "
+            f"{a.path}"
+        )
+    what = f"older than {older_than}" if older_than else "in all"
+    print(f"{len(found)} cassette(s) {what}{f' for model {model}' if model else ''}.")
+    return 1 if bad else 0
+
+
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add the ``cassette`` sub-command's arguments; return its runner."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -208,7 +242,23 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="keep retried attempts as interactions instead of folding them into the outcome",
     )
 
+    stale = actions.add_parser(
+        "stale", help="List cassettes by age, model and versions (oldest first)."
+    )
+    stale.add_argument(
+        "paths",
+        nargs="*",
+        default=["cassettes"],
+        metavar="PATH",
+        help="cassette files or folders (default: cassettes)",
+    )
+    stale.add_argument("--older-than", metavar="AGE", help="only older ones: 90d, 2w, 36h, 1y")
+    stale.add_argument("--model", metavar="M", help="only this model (as asked or answered; globs)")
+    stale.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
     def run(args: argparse.Namespace) -> int:
+        if args.action == "stale":
+            return _stale(args.paths, args.older_than, args.model, args.json)
         if args.action == "import":
             return _import(args.sources, args.out, args.filter_key, not args.keep_retries)
         if args.action == "ls":

@@ -13,6 +13,8 @@ the fixture).
   rootdir (default ``cassettes``).
 * ``--llm-strict-cassettes`` / ``llm_fakes_strict_cassettes`` (``on``/``off``): fail a test that
   leaves recorded interactions unplayed (:class:`~llm_fakes.errors.UnusedInteractionsError`).
+* ``--llm-report-unplayed`` (``--llm-remove-unplayed``): at the end, the interactions no test played, per
+  cassette, over the whole session (:mod:`~llm_fakes.cassettes.report_plugin`).
 * ``@pytest.mark.llm_cassette(name=None, *, record_mode=..., strict=..., **options)``: name or
   share a cassette (a name with a ``/`` is relative to the cassette folder, otherwise to this
   module's folder in it) and pass ``CassetteProvider`` keywords (``match_on=``, ``normalize=``,
@@ -187,5 +189,9 @@ def llm_cassette(
     cassette.save()
     reports = request.node.stash.get(_REPORTS, {})
     call = reports.get("call")
+    from llm_fakes.cassettes.report_plugin import registry
+
+    passed = call is not None and call.passed
+    registry(request.config).note(cassette, request.node.nodeid, passed=passed)
     if strict == "on" and call is not None and call.passed:
         cassette.assert_all_played()
