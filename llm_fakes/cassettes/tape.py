@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from llm_fakes.cassettes.matching import Matcher, miss_report
@@ -131,25 +132,28 @@ class Tape:
             return [{**request, "max_tokens": DEFAULT_MAX_TOKENS}]
         return []
 
-    def _keys(self, call: str | None, request: dict[str, Any]) -> list[str]:
-        """The request's own key, then its variants' (see the class docs)."""
+    def _keys(self, call: str | None, request: dict[str, Any]) -> Iterator[str]:
+        """The request's variants' keys (see the class docs), cheapest first, made lazily: a
+        wire's canonical form is built only when the cheaper variants found nothing."""
         matcher = self.matcher
-        forms = [request]
-        for fmt in self._wires.values():
-            if fmt is not None:
-                canon = canonical(fmt, request)
-                if canon is not None:
-                    forms.append(canon)
-        out: list[str | None] = []
-        for form in forms:
-            out.append(matcher.key(form) if form is request else matcher.key(form, stored=True))
-            if "max_tokens" not in matcher.match_on:
-                continue
+        has_max = "max_tokens" in matcher.match_on
+
+        def variants(form: dict[str, Any]) -> Iterator[str | None]:
+            if not has_max:
+                return
             if self.cross_view and call is not None and form["max_tokens"] == VIEW_DEFAULTS[call]:
-                out.append(matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS}, stored=True))
+                yield matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS}, stored=True)
             if self._wildcards:
-                out.append(matcher.key({**form, "max_tokens": ANY_MAX_TOKENS}, stored=True))
-        return [k for k in dict.fromkeys(out) if k is not None]
+                yield matcher.key({**form, "max_tokens": ANY_MAX_TOKENS}, stored=True)
+
+        yield from (k for k in variants(request) if k is not None)
+        for fmt in self._wires.values():
+            canon = canonical(fmt, request) if fmt is not None else None
+            if canon is not None:
+                key = matcher.key(canon, stored=True)
+                if key is not None:
+                    yield key
+                yield from (k for k in variants(canon) if k is not None)
 
     def next(
         self, request: dict[str, Any], repeat: bool = False, call: str | None = None
@@ -165,16 +169,18 @@ class Tape:
             hit = self._take(entries)
             if hit is not None:
                 return hit
+            if repeat:  # its own recordings replay again before any variant is looked at
+                return entries[-1]
         if len(self._slots) == 0:
             return None
         found: tuple[Entry, ...] = entries or ()
         if self._wires or self._wildcards or self.cross_view:
-            for other in self._keys(call, request)[1:] if key is not None else []:
+            for other in self._keys(call, request) if key is not None else ():
                 more = self._slots.get(other)
                 if more is not None:
                     hit = self._take(more)
-                    if hit is not None:
-                        return hit
+                    if hit is not None or repeat:
+                        return hit or more[-1]
                     found = found or more
         return found[-1] if repeat and found else None
 
@@ -190,10 +196,11 @@ class Tape:
 
     def recordings_of(self, request: dict[str, Any], call: str | None = None) -> list[int]:
         """Indices of the recordings of ``request`` (all used, when :meth:`next` missed)."""
-        if self.matcher.key(request) is None:
+        own = self.matcher.key(request)
+        if own is None:
             return []
         found: dict[int, None] = {}
-        for key in self._keys(call, request):
+        for key in [own, *self._keys(call, request)]:
             for entry in self._slots.get(key, ()):
                 found[entry[0]] = None
         return sorted(found)

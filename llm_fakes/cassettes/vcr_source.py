@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -82,12 +83,14 @@ def load_vcr(path: Path) -> dict[str, Any]:
     return data
 
 
+@functools.cache
 def _loader() -> Any:
-    """PyYAML's safe loader, plus the harmless Python tags old vcrpy cassettes hold
-    (``!!python/unicode``, ``!!python/str``, ``!!python/tuple``); nothing that runs code."""
+    """PyYAML's safe loader (the C one when there, as vcrpy uses), plus the harmless Python
+    tags old vcrpy cassettes hold (``!!python/unicode``, ``!!python/str``, ``!!python/tuple``);
+    nothing that runs code."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
         pass
 
     def text(loader: Any, node: Any) -> Any:
