@@ -296,3 +296,55 @@ def test_tool_use_turns_replay_with_the_recorded_ids(tmp_path: Path) -> None:
     )
     assert reply.tool_uses == [ToolUse("toolu_1", "w", {"city": "Oslo"})]
     assert (reply.stop_reason, reply.input_tokens, reply.output_tokens) == ("tool_calls", 5, 6)
+
+
+REAL = Path(__file__).parent.parent / "http" / "real_sessions"
+
+
+def wire_text(body: str, streamed: bool) -> str:
+    """The answer's text read straight off the wire (independently of the kit's parsers)."""
+    if not streamed:
+        data = json.loads(body)
+        if "choices" in data:
+            return data["choices"][0]["message"].get("content") or ""
+        return "".join(b["text"] for b in data["content"] if b["type"] == "text")
+    text = ""
+    for line in body.splitlines():
+        if not line.startswith("data: ") or line == "data: [DONE]":
+            continue
+        event = json.loads(line[6:])
+        for choice in event.get("choices") or ():
+            text += choice.get("delta", {}).get("content") or ""
+        if event.get("type") == "content_block_delta" and event["delta"]["type"] == "text_delta":
+            text += event["delta"]["text"]
+    return text
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in REAL.glob("*.json")))
+def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, name: str) -> None:
+    recorded = json.loads((REAL / f"{name}.json").read_text())
+    anthropic = "test_anthropic" in recorded["source"]
+    items = []
+    for one in recorded["interactions"]:
+        response: dict[str, Any] = {"status": {"code": one["status"], "message": "OK"},
+                                    "headers": {"content-type": [one["content_type"]]}}
+        if one["content_type"].startswith("application/json"):
+            response["parsed_body"] = json.loads(one["body"])
+        else:
+            response["body"] = {"string": one["body"]}
+        items.append({"request": {"method": "POST", "uri": MESSAGES if anthropic else CHAT,
+                                  "headers": {}, "parsed_body": one["request"]},
+                      "response": response})
+    src = write(tmp_path / f"{name}.yaml", *items)
+    report = import_cassettes([src], tmp_path / "out")
+    assert report.ok, report.skipped
+    replay = CassetteProvider(tmp_path / "out" / f"{name}.yaml")
+    for one, stored in zip(recorded["interactions"], replay.interactions, strict=True):
+        streamed = one["content_type"].startswith("text/event-stream")
+        assert stored["call"] == ("stream" if streamed else "complete")
+        request = {k: v for k, v in stored["request"].items() if k != "max_tokens"}
+        tools = [Tool(t["name"], t.get("description", ""), t.get("parameters")) for t in
+                 request.pop("tools", [])]
+        reply = replay.complete(**request, tools=tools or None,
+                                max_tokens=stored["request"].get("max_tokens", 1024))
+        assert reply.content == wire_text(one["body"], streamed)
