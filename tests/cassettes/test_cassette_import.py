@@ -16,7 +16,7 @@ import pytest
 import zstandard
 from vcr.serializers import jsonserializer, yamlserializer
 
-from llm_fakes import CassetteProvider, RateLimitError, Tool, ToolUse
+from llm_fakes import CassetteFormatError, CassetteProvider, RateLimitError, Tool, ToolUse
 from llm_fakes.cassettes import storage
 from llm_fakes.cassettes.importer import import_cassettes
 from llm_fakes.cli import main
@@ -348,3 +348,17 @@ def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, nam
         reply = replay.complete(**request, tools=tools or None,
                                 max_tokens=stored["request"].get("max_tokens", 1024))
         assert reply.content == wire_text(one["body"], streamed)
+
+
+def test_loading_a_vcrpy_cassette_says_to_import_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "http.yaml", exchange(CHAT, ask(), completion()))
+    with pytest.raises(CassetteFormatError) as caught:
+        CassetteProvider("http.yaml")
+    assert str(caught.value).endswith(
+        "Cassette http.yaml is a vcrpy (HTTP-level) cassette, not an llm-fakes one. Import it: "
+        "llm-fakes cassette import http.yaml --out <folder> (then point at the cassette written "
+        "there)."
+    )
