@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from llm_fakes.cassettes.redaction import Filter
-from llm_fakes.errors import CassetteWriteError, UsageError
+from llm_fakes.errors import CassetteFormatError, CassetteWriteError, UsageError
 
 __all__ = ["ImportReport", "Skipped", "import_cassettes", "source_files"]
 
@@ -174,8 +174,19 @@ def _interaction(ex: Any) -> dict[str, Any]:
     outcome = fmt.outcome(
         stream=stream, status=ex.status, headers=ex.headers, body=ex.body, model=model
     )
-    call = "stream" if stream or "events" in outcome else "complete"
+    # A stream request answered with a whole JSON body (a server ignoring "stream") is what a
+    # complete() call gets.
+    call = "stream" if "events" in outcome or (stream and "error" in outcome) else "complete"
     return {"call": call, "request": request, **outcome, "wire": fmt.name, "_model": model}
+
+
+def _check(interaction: dict[str, Any], shown: str) -> None:
+    """Validate one mapped interaction alone, so a bad one is left out, not the whole file."""
+    from llm_fakes.cassettes.format import new_document, validate_document
+
+    doc = new_document(provider="", model="", recorded_at="")
+    doc["interactions"] = [{k: v for k, v in interaction.items() if k != "_model"}]
+    validate_document(doc, shown)
 
 
 def _fold(items: list[tuple[int, dict[str, Any]]]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
@@ -215,10 +226,13 @@ def _convert(
             skipped.append(Skipped(file=shown, index=ex.args[1], reason=str(ex.args[0])))
             continue
         try:
-            items.append((ex.index, _interaction(ex)))
-            good.append(ex)
-        except ValueError as exc:
+            interaction = _interaction(ex)
+            _check(interaction, shown)
+        except (ValueError, CassetteFormatError) as exc:
             skipped.append(Skipped(file=shown, index=ex.index, reason=str(exc)))
+        else:
+            items.append((ex.index, interaction))
+            good.append(ex)
     folded = 0
     if fold:
         items, folded = _fold(items)

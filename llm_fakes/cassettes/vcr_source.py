@@ -72,7 +72,10 @@ def load_vcr(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise Unreadable(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
+        try:
+            data = json.loads(text)
+        except ValueError:  # not JSON: YAML (a superset, mostly), vcrpy's default
+            data = yaml.load(text, _loader())
     except (ValueError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Unreadable(f"neither a JSON nor a YAML cassette ({first})") from None

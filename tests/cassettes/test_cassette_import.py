@@ -362,3 +362,10 @@ def test_loading_a_vcrpy_cassette_says_to_import_it(
         "llm-fakes cassette import http.yaml --out <folder> (then point at the cassette written "
         "there)."
     )
+
+
+def test_a_stream_request_answered_with_a_whole_body_is_a_complete(tmp_path: Path) -> None:
+    src = write(tmp_path / "plain.yaml", exchange(CHAT, ask(stream=True), completion("Whole")))
+    assert import_cassettes([src], tmp_path / "out").ok
+    (stored,) = CassetteProvider(tmp_path / "out" / "plain.yaml").interactions
+    assert stored["call"] == "complete" and stored["response"]["content"] == "Whole"
