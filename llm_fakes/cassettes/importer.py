@@ -154,11 +154,11 @@ def _sdk_versions(exchanges: list[Any]) -> dict[str, str]:
 
 def _interaction(ex: Any) -> dict[str, Any]:
     """One exchange as a cassette interaction (raises ``ValueError`` with the reason if not)."""
-    from llm_fakes.cassettes.wire_formats import WIRE_FORMATS, format_for
+    from llm_fakes.cassettes.wire_formats import format_for, formats
 
     fmt = format_for(ex.path) if ex.method == "POST" else None
     if fmt is None:
-        known = ", ".join(f"POST *{make().path_suffix}" for make in WIRE_FORMATS)
+        known = ", ".join(f"POST *{f.path_suffix}" for f in formats())
         raise ValueError(f"{ex.method} {ex.uri} is not an API the importer reads ({known})")
     body = ex.request_json
     if not isinstance(body, dict):

@@ -8,7 +8,8 @@ kit's own parsers (``parse_completion`` / ``parse_message``, the ``ChunkDecoder`
 seed-level request: what is left of it after a round trip through that API's wire, which is how
 an imported recording is matched (see :func:`canonical`).
 
-Adding an API (the OpenAI Responses API, say) is one more entry in :data:`WIRE_FORMATS`.
+Adding an API is one more entry in :data:`WIRE_FORMATS`; the OpenAI Responses API's is there,
+and active once the kit has ``llm_fakes.http.responses_wire`` (its provider and fake).
 
 Example:
     >>> fmt = format_for("/v1/chat/completions")
@@ -25,7 +26,7 @@ from typing import Any
 
 from llm_fakes.errors import ProviderError
 
-__all__ = ["WIRE_FORMATS", "WireFormat", "canonical", "format_for", "format_named"]
+__all__ = ["WIRE_FORMATS", "WireFormat", "canonical", "format_for", "format_named", "formats"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,23 +223,41 @@ def _anthropic() -> WireFormat:
     )
 
 
-#: The entry builders, in the order URL paths are tried.
-WIRE_FORMATS: tuple[Callable[[], WireFormat], ...] = (_openai, _anthropic)
+def _responses() -> WireFormat | None:
+    """The OpenAI Responses API, when this kit has its provider (``None`` before it does)."""
+    try:
+        from llm_fakes.http import responses_wire  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return WireFormat(
+        name="openai-responses",
+        api="openai-responses",
+        path_suffix="/responses",
+        provider="llm_fakes.http.openai_responses.OpenAIResponsesProvider",
+        build=responses_wire.build_request,
+        parse=responses_wire.parse_response,
+        decoder=responses_wire.EventDecoder,
+    )
+
+
+#: The entry builders, in the order URL paths are tried (one returning ``None`` is left out).
+WIRE_FORMATS: tuple[Callable[[], WireFormat | None], ...] = (_openai, _anthropic, _responses)
 _BUILT: list[WireFormat] = []
 
 
-def _formats() -> list[WireFormat]:
+def formats() -> list[WireFormat]:
+    """The entries this kit has, built once."""
     if not _BUILT:
-        _BUILT.extend(make() for make in WIRE_FORMATS)
+        _BUILT.extend(f for f in (make() for make in WIRE_FORMATS) if f is not None)
     return _BUILT
 
 
 def format_for(path: str) -> WireFormat | None:
     """The wire format of a URL path, or ``None`` for an endpoint no entry knows."""
     clean = path.split("?", 1)[0].rstrip("/")
-    return next((f for f in _formats() if clean.endswith(f.path_suffix)), None)
+    return next((f for f in formats() if clean.endswith(f.path_suffix)), None)
 
 
 def format_named(name: str) -> WireFormat | None:
     """The entry stored as ``wire: name`` in an imported interaction (``None`` if unknown)."""
-    return next((f for f in _formats() if f.name == name), None)
+    return next((f for f in formats() if f.name == name), None)

@@ -125,6 +125,13 @@ def _viewer(api: str) -> Any:
         from llm_fakes.http.fake_anthropic import FakeAnthropic
         from llm_fakes.http.fake_openai import FakeOpenAI
 
-        fakes = {"openai": FakeOpenAI, "anthropic": FakeAnthropic}
-        _VIEWERS[api] = fakes[api]().view
+        if api == "openai-responses":  # the Responses endpoint of FakeOpenAI, where it has one
+            from llm_fakes.http.fake_responses import (  # type: ignore[import-not-found,unused-ignore]
+                ResponsesEndpoint,
+            )
+
+            _VIEWERS[api] = ResponsesEndpoint().view
+        else:
+            fakes = {"openai": FakeOpenAI, "anthropic": FakeAnthropic}
+            _VIEWERS[api] = fakes[api]().view
     return _VIEWERS[api]

@@ -31,8 +31,9 @@ def completion(text: str = "Hello!", model: str = "gpt-4o-2024-08-06") -> dict[s
         "id": "chatcmpl-1",
         "object": "chat.completion",
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                     "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11},
     }
 
@@ -105,13 +106,17 @@ def test_vcrpy_json_and_every_body_spelling_import(tmp_path: Path, spelling: str
     one["response"]["body"] = body if spelling == "base64" else {"string": body}
     src = write(tmp_path / "spelled.json", one, serializer=yamlserializer)
     if spelling != "bytes":  # the JSON serializer cannot hold bytes, as vcrpy says
-        src = write(tmp_path / "spelled.json", {**one, "request": {**one["request"],
-                    "body": json.dumps(ask())}}, serializer=jsonserializer)
+        src = write(
+            tmp_path / "spelled.json",
+            {**one, "request": {**one["request"], "body": json.dumps(ask())}},
+            serializer=jsonserializer,
+        )
     report = import_cassettes([src], tmp_path / "out")
     assert report.ok
-    assert CassetteProvider(tmp_path / "out" / "spelled.yaml").complete(
-        HI, max_tokens=20
-    ).content == "Spelled"
+    assert (
+        CassetteProvider(tmp_path / "out" / "spelled.yaml").complete(HI, max_tokens=20).content
+        == "Spelled"
+    )
 
 
 def test_pydantic_ai_parsed_body_variant_and_a_raw_event_stream(tmp_path: Path) -> None:
@@ -130,11 +135,19 @@ def test_pydantic_ai_parsed_body_variant_and_a_raw_event_stream(tmp_path: Path) 
     tools = [{"type": "function", "function": {"name": "weather", "parameters": {}}}]
     plain = exchange(CHAT, None, "")
     plain["request"]["parsed_body"] = ask(tool_choice="auto", stream=False)
-    plain["response"] = {"status": {"code": 200}, "headers": {"content-type": ["application/json"]},
-                         "parsed_body": completion("Parsed")}
+    plain["response"] = {
+        "status": {"code": 200},
+        "headers": {"content-type": ["application/json"]},
+        "parsed_body": completion("Parsed"),
+    }
     streamed = exchange(CHAT, None, sse, headers={"content-type": ["text/event-stream"]})
-    streamed["request"]["parsed_body"] = {"model": "gpt-4o", "messages": HI, "tools": tools,
-                                          "stream": True, "stream_options": {"include_usage": True}}
+    streamed["request"]["parsed_body"] = {
+        "model": "gpt-4o",
+        "messages": HI,
+        "tools": tools,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
     for item in (plain, streamed):
         del item["request"]["body"]
     src = write(tmp_path / "pydantic_ai.yaml", plain, streamed)
@@ -150,7 +163,9 @@ def test_pydantic_ai_parsed_body_variant_and_a_raw_event_stream(tmp_path: Path) 
     got = asyncio.run(events())
     assert [e.type for e in got] == ["tool_call", "finish"]
     assert (got[0].tool_name, got[0].tool_input, got[0].tool_use_id) == (
-        "weather", {"city": "Oslo"}, "call_1"
+        "weather",
+        {"city": "Oslo"},
+        "call_1",
     )
     assert got[1].stop_reason == "tool_calls" and got[1].model == "gpt-4o-x"
 
@@ -184,11 +199,25 @@ def test_what_cannot_be_mapped_is_listed_by_file_and_index_and_the_rest_imported
 
 def test_errors_keep_status_and_retry_after_and_retried_attempts_fold(tmp_path: Path) -> None:
     limited = {"error": {"message": "Rate limit reached", "type": "requests"}}
-    rate = exchange(CHAT, ask(), limited, status=429,
-                    headers={"content-type": ["application/json"], "retry-after": ["7"]})
-    src = write(tmp_path / "retry.yaml", rate, exchange(CHAT, ask(), completion("After")),
-                exchange(CHAT, ask(messages=[{"role": "user", "content": "Other"}]), limited,
-                         status=429, headers={"retry-after": ["3"]}))
+    rate = exchange(
+        CHAT,
+        ask(),
+        limited,
+        status=429,
+        headers={"content-type": ["application/json"], "retry-after": ["7"]},
+    )
+    src = write(
+        tmp_path / "retry.yaml",
+        rate,
+        exchange(CHAT, ask(), completion("After")),
+        exchange(
+            CHAT,
+            ask(messages=[{"role": "user", "content": "Other"}]),
+            limited,
+            status=429,
+            headers={"retry-after": ["3"]},
+        ),
+    )
     report = import_cassettes([src], tmp_path / "out")
     assert report.ok and report.folded == 1
     replay = CassetteProvider(tmp_path / "out" / "retry.yaml")
@@ -214,8 +243,10 @@ def test_an_anthropic_stream_cut_by_an_error_event_ends_with_the_error(tmp_path:
         '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
     )
     body = {"model": "claude-x", "max_tokens": 4096, "messages": HI, "stream": True}
-    src = write(tmp_path / "cut.yaml", exchange(
-        MESSAGES, body, sse, headers={"content-type": ["text/event-stream"]}))
+    src = write(
+        tmp_path / "cut.yaml",
+        exchange(MESSAGES, body, sse, headers={"content-type": ["text/event-stream"]}),
+    )
     assert import_cassettes([src], tmp_path / "out").ok
     replay = CassetteProvider(tmp_path / "out" / "cut.yaml")
 
@@ -231,19 +262,32 @@ def test_an_anthropic_stream_cut_by_an_error_event_ends_with_the_error(tmp_path:
 def test_imported_requests_match_the_way_the_api_reads_them(tmp_path: Path) -> None:
     history = [
         {"role": "user", "content": [{"type": "text", "text": "Weather?"}]},
-        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
-                                              "function": {"name": "w", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "rain"},
     ]
-    body = {"model": "gpt-4o", "messages": history, "max_tokens": 30,
-            "response_format": {"type": "json_object"}}
+    body = {
+        "model": "gpt-4o",
+        "messages": history,
+        "max_tokens": 30,
+        "response_format": {"type": "json_object"},
+    }
     src = write(tmp_path / "canon.yaml", exchange(CHAT, body, completion('{"sky": "grey"}')))
     assert import_cassettes([src], tmp_path / "out").ok
     replay = CassetteProvider(tmp_path / "out" / "canon.yaml")
     seed = [
         {"role": "user", "content": "Weather?"},
-        {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "rain"},
     ]
     assert replay.complete(seed, max_tokens=30, json_mode=True).content == '{"sky": "grey"}'
@@ -257,8 +301,9 @@ def test_usage_errors_exit_2_and_nothing_is_written(
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     one = write(tmp_path / "a" / "same.yaml", exchange(CHAT, ask(), completion()))
-    two = write(tmp_path / "b" / "same.json", exchange(CHAT, ask(), completion()),
-                serializer=jsonserializer)
+    two = write(
+        tmp_path / "b" / "same.json", exchange(CHAT, ask(), completion()), serializer=jsonserializer
+    )
     out = tmp_path / "out"
     assert main(["cassette", "import", str(one), str(two), "--out", str(out)]) == 2
     assert "would both be imported as 'same.yaml'" in capsys.readouterr().err
@@ -275,7 +320,9 @@ def test_a_folder_imports_whole_files_only_and_keeps_sub_folders(tmp_path: Path)
     storage.save(src / "ours.yaml", [], header={"provider": "p", "model": "m"}, replace=True)
     report = import_cassettes([src], tmp_path / "out")
     assert [(s.file.rsplit("/", 1)[-1], s.index) for s in report.skipped] == [
-        ("broken.yaml", None), ("ours.yaml", None)]
+        ("broken.yaml", None),
+        ("ours.yaml", None),
+    ]
     assert "already an llm-fakes cassette" in str(report.skipped[1])
     files = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*"))
     assert files == ["deep", "deep/ok.yaml"]  # no temporaries, nothing for the bad files
@@ -283,12 +330,20 @@ def test_a_folder_imports_whole_files_only_and_keeps_sub_folders(tmp_path: Path)
 
 
 def test_tool_use_turns_replay_with_the_recorded_ids(tmp_path: Path) -> None:
-    message = {"model": "claude-x-1", "type": "message", "role": "assistant",
-               "content": [{"type": "tool_use", "id": "toolu_1", "name": "w",
-                            "input": {"city": "Oslo"}}],
-               "stop_reason": "tool_use", "usage": {"input_tokens": 5, "output_tokens": 6}}
-    body = {"model": "claude-x", "max_tokens": 50, "messages": HI,
-            "tools": [{"name": "w", "description": "", "input_schema": {"type": "object"}}]}
+    message = {
+        "model": "claude-x-1",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": "toolu_1", "name": "w", "input": {"city": "Oslo"}}],
+        "stop_reason": "tool_use",
+        "usage": {"input_tokens": 5, "output_tokens": 6},
+    }
+    body = {
+        "model": "claude-x",
+        "max_tokens": 50,
+        "messages": HI,
+        "tools": [{"name": "w", "description": "", "input_schema": {"type": "object"}}],
+    }
     src = write(tmp_path / "tools.yaml", exchange(MESSAGES, body, message))
     assert import_cassettes([src], tmp_path / "out").ok
     reply = CassetteProvider(tmp_path / "out" / "tools.yaml").complete(
@@ -326,15 +381,25 @@ def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, nam
     anthropic = "test_anthropic" in recorded["source"]
     items = []
     for one in recorded["interactions"]:
-        response: dict[str, Any] = {"status": {"code": one["status"], "message": "OK"},
-                                    "headers": {"content-type": [one["content_type"]]}}
+        response: dict[str, Any] = {
+            "status": {"code": one["status"], "message": "OK"},
+            "headers": {"content-type": [one["content_type"]]},
+        }
         if one["content_type"].startswith("application/json"):
             response["parsed_body"] = json.loads(one["body"])
         else:
             response["body"] = {"string": one["body"]}
-        items.append({"request": {"method": "POST", "uri": MESSAGES if anthropic else CHAT,
-                                  "headers": {}, "parsed_body": one["request"]},
-                      "response": response})
+        items.append(
+            {
+                "request": {
+                    "method": "POST",
+                    "uri": MESSAGES if anthropic else CHAT,
+                    "headers": {},
+                    "parsed_body": one["request"],
+                },
+                "response": response,
+            }
+        )
     src = write(tmp_path / f"{name}.yaml", *items)
     report = import_cassettes([src], tmp_path / "out")
     assert report.ok, report.skipped
@@ -343,10 +408,13 @@ def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, nam
         streamed = one["content_type"].startswith("text/event-stream")
         assert stored["call"] == ("stream" if streamed else "complete")
         request = {k: v for k, v in stored["request"].items() if k != "max_tokens"}
-        tools = [Tool(t["name"], t.get("description", ""), t.get("parameters")) for t in
-                 request.pop("tools", [])]
-        reply = replay.complete(**request, tools=tools or None,
-                                max_tokens=stored["request"].get("max_tokens", 1024))
+        tools = [
+            Tool(t["name"], t.get("description", ""), t.get("parameters"))
+            for t in request.pop("tools", [])
+        ]
+        reply = replay.complete(
+            **request, tools=tools or None, max_tokens=stored["request"].get("max_tokens", 1024)
+        )
         assert reply.content == wire_text(one["body"], streamed)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import anthropic
 import openai
+import pytest
 import vcr
 
 from llm_fakes import CassetteProvider, FakeAnthropic, FakeOpenAI, Reply, Tool, ToolCall, ToolUse
@@ -54,16 +55,26 @@ def test_openai_sdk_session_replays_after_import(tmp_path: Path) -> None:
         client = openai.OpenAI(api_key=OPENAI_KEY, base_url=url, max_retries=0)
         chat = client.chat.completions.create(
             model="gpt-4o",
-            messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+            messages=[
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Hi"},
+            ],
             max_tokens=50,
             n=1,
         )
         tool = client.chat.completions.create(
             model="gpt-4o",
             messages=[{"role": "user", "content": "Weather in Oslo?"}],
-            tools=[{"type": "function", "function": {"name": "weather",
-                                                     "description": "Weather by city",
-                                                     "parameters": PARAMS}}],
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "weather",
+                        "description": "Weather by city",
+                        "parameters": PARAMS,
+                    },
+                }
+            ],
             tool_choice="auto",
             max_tokens=200,
         )
@@ -173,3 +184,55 @@ def test_anthropic_sdk_session_replays_after_import(tmp_path: Path) -> None:
     thoughts = [e.content for e in events if e.type == "reasoning_delta"]
     assert thoughts == seen["thoughts"] and "".join(thoughts) == "Count up."
     assert events[-1].type == "finish" and events[-1].stop_reason == "stop"
+
+
+def test_responses_api_session_replays_after_import(tmp_path: Path) -> None:
+    pytest.importorskip("llm_fakes.http.responses_wire", reason="needs the Responses API provider")
+    fake = FakeOpenAI(
+        [
+            Reply(text="Hello from Responses.", input_tokens=6, output_tokens=4),
+            Reply(tool_calls=[ToolCall("weather", {"city": "Rome"})]),
+            Reply(text="Streamed response words"),
+        ]
+    )
+    tool_spec = {
+        "type": "function",
+        "name": "weather",
+        "description": "Weather by city",
+        "parameters": PARAMS,
+    }
+
+    def talk(url: str) -> dict[str, Any]:
+        client = openai.OpenAI(api_key=OPENAI_KEY, base_url=url, max_retries=0)
+        text = client.responses.create(
+            model="gpt-4o", instructions="Be brief.", input="Hi", max_output_tokens=64
+        )
+        tool = client.responses.create(
+            model="gpt-4o", input="Weather in Rome?", tools=[tool_spec], max_output_tokens=64
+        )
+        events = list(
+            client.responses.create(
+                model="gpt-4o", input="Tell me", stream=True, max_output_tokens=4096
+            )
+        )
+        client.close()
+        return {"text": text, "tool": tool, "events": events}
+
+    source, seen = record(tmp_path, "responses_session", fake, talk)
+    report = import_cassettes([source], tmp_path / "out")
+    assert report.ok, report.skipped
+    written = tmp_path / "out" / "responses_session.yaml"
+    assert OPENAI_KEY not in written.read_text()
+
+    replay = CassetteProvider(written)
+    text = replay.complete([{"role": "user", "content": "Hi"}], system="Be brief.", max_tokens=64)
+    assert text.content == seen["text"].output_text == "Hello from Responses."
+    tool = replay.complete(
+        [{"role": "user", "content": "Weather in Rome?"}], tools=[WEATHER], max_tokens=64
+    )
+    call = next(item for item in seen["tool"].output if item.type == "function_call")
+    assert tool.tool_uses == [ToolUse(call.call_id, "weather", {"city": "Rome"})]
+    events = collect(replay.stream([{"role": "user", "content": "Tell me"}]))
+    sdk_deltas = [e.delta for e in seen["events"] if e.type == "response.output_text.delta"]
+    assert deltas(events) == sdk_deltas
+    assert storage.load(written)["header"]["provider"].endswith("OpenAIResponsesProvider")

@@ -22,8 +22,13 @@ def cassette(path: Path, recorded_at: str, model: str, **header: object) -> None
 @pytest.fixture
 def folder(pytester: pytest.Pytester) -> Path:
     root = pytester.path / "cassettes"
-    cassette(root / "t" / "old.yaml", "2020-01-02T00:00:00Z", "gpt-4o",
-             model_answered="gpt-4o-2024-05-13", sdk_versions={"openai": "1.40.0"})
+    cassette(
+        root / "t" / "old.yaml",
+        "2020-01-02T00:00:00Z",
+        "gpt-4o",
+        model_answered="gpt-4o-2024-05-13",
+        sdk_versions={"openai": "1.40.0"},
+    )
     cassette(root / "t" / "new.yaml", "2099-01-01T00:00:00Z", "claude-x")
     return root
 
