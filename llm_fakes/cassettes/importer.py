@@ -295,6 +295,13 @@ def import_cassettes(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {str(folder)!r} is a file; give a folder to write cassettes into.")
+    sources_at = {src.resolve() for src, _ in files}
+    clash = next((folder / rel for _, rel in files if (folder / rel).resolve() in sources_at), None)
+    if clash is not None:
+        raise UsageError(
+            f"Importing would overwrite the source {str(clash)!r}; give --out a folder of its "
+            "own, e.g. cassettes/imported."
+        )
     redactor = Redactor(filters, filter_keys)
     pending: list[tuple[Path, dict[str, Any]]] = []
     skipped: list[Skipped] = []

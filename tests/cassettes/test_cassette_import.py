@@ -20,6 +20,7 @@ from llm_fakes import CassetteFormatError, CassetteProvider, RateLimitError, Too
 from llm_fakes.cassettes import storage
 from llm_fakes.cassettes.importer import import_cassettes
 from llm_fakes.cli import main
+from llm_fakes.errors import UsageError
 
 CHAT = "https://api.openai.com/v1/chat/completions"
 MESSAGES = "https://api.anthropic.com/v1/messages?beta=true"
@@ -362,6 +363,14 @@ def wire_text(body: str, streamed: bool) -> str:
         data = json.loads(body)
         if "choices" in data:
             return data["choices"][0]["message"].get("content") or ""
+        if "output" in data:  # the Responses API
+            return "".join(
+                part["text"]
+                for item in data["output"]
+                if item["type"] == "message"
+                for part in item["content"]
+                if part["type"] == "output_text"
+            )
         return "".join(b["text"] for b in data["content"] if b["type"] == "text")
     text = ""
     for line in body.splitlines():
@@ -372,13 +381,21 @@ def wire_text(body: str, streamed: bool) -> str:
             text += choice.get("delta", {}).get("content") or ""
         if event.get("type") == "content_block_delta" and event["delta"]["type"] == "text_delta":
             text += event["delta"]["text"]
+        if event.get("type") == "response.output_text.delta":
+            text += event["delta"]
     return text
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in REAL.glob("*.json")))
 def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, name: str) -> None:
     recorded = json.loads((REAL / f"{name}.json").read_text())
-    anthropic = "test_anthropic" in recorded["source"]
+    uri = (
+        MESSAGES
+        if "test_anthropic" in recorded["source"]
+        else "https://api.openai.com/v1/responses"
+        if name.startswith("responses_")
+        else CHAT
+    )
     items = []
     for one in recorded["interactions"]:
         response: dict[str, Any] = {
@@ -393,7 +410,7 @@ def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, nam
             {
                 "request": {
                     "method": "POST",
-                    "uri": MESSAGES if anthropic else CHAT,
+                    "uri": uri,
                     "headers": {},
                     "parsed_body": one["request"],
                 },
@@ -437,3 +454,11 @@ def test_a_stream_request_answered_with_a_whole_body_is_a_complete(tmp_path: Pat
     assert import_cassettes([src], tmp_path / "out").ok
     (stored,) = CassetteProvider(tmp_path / "out" / "plain.yaml").interactions
     assert stored["call"] == "complete" and stored["response"]["content"] == "Whole"
+
+
+def test_importing_over_the_sources_is_refused(tmp_path: Path) -> None:
+    src = write(tmp_path / "in_place.yaml", exchange(CHAT, ask(), completion()))
+    before = src.read_text()
+    with pytest.raises(UsageError, match="would overwrite the source"):
+        import_cassettes([tmp_path], tmp_path)
+    assert src.read_text() == before
