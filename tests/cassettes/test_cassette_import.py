@@ -462,3 +462,20 @@ def test_importing_over_the_sources_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="would overwrite the source"):
         import_cassettes([tmp_path], tmp_path)
     assert src.read_text() == before
+
+
+def test_secrets_in_bodies_are_scrubbed_on_the_way_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_API_KEY", "acme-secret-value-42")
+    leaky = completion(
+        "Key sk-proj-LeakedKeyInTheAnswer0000, acme-secret-value-42, internal-token-xyz"
+    )
+    body = ask(messages=[{"role": "user", "content": "Use sk-ant-api03-PromptKey000000"}])
+    src = write(tmp_path / "leaky.yaml", exchange(CHAT, body, leaky))
+    report = import_cassettes([src], tmp_path / "out", filters=["internal-token-xyz"])
+    assert report.ok
+    text = (tmp_path / "out" / "leaky.yaml").read_text()
+    for secret in ("LeakedKeyInTheAnswer", "PromptKey", "acme-secret-value-42", "internal-token"):
+        assert secret not in text
+    assert "<redacted:ACME_API_KEY>" in text and "<redacted:openai-key>" in text
