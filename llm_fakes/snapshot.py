@@ -46,6 +46,8 @@ class LLMSnapshotExtension(SingleFileSnapshotExtension):
     """
 
     file_extension = "llm"
+    # syrupy before 4.7 reads the private spelling; later releases read the public one.
+    _file_extension = "llm"
     _write_mode = WriteMode.TEXT
     #: Show each text and reasoning delta of a stream instead of joining them.
     chunks = False

@@ -26,7 +26,7 @@ import ssl
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -222,14 +222,16 @@ class HTTPProvider(LLMProvider):
         with self._lock:
             if self._owned_client is None:
                 transport = self._transport
-                if transport is not None and not isinstance(transport, httpx.BaseTransport):
+                # By method, not class: the fakes' transport may be an httpx2 one (see
+                # make_transport), and httpx calls nothing else on it.
+                if transport is not None and not hasattr(transport, "handle_request"):
                     raise UsageError(
                         f"transport={transport!r} is async-only, so complete() cannot use it. "
                         "Pass a transport that is also an httpx.BaseTransport, or "
                         "http_client=httpx.Client(...)."
                     )
                 client = httpx.Client(
-                    transport=transport, timeout=self.timeout, verify=_ssl_context()
+                    transport=cast(Any, transport), timeout=self.timeout, verify=_ssl_context()
                 )
                 # A provider dropped without close() still closes its pooled sockets, instead
                 # of leaving them to a ResourceWarning at garbage collection.
@@ -243,13 +245,15 @@ class HTTPProvider(LLMProvider):
             yield self._async_http_client
             return
         transport = self._transport
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        if transport is not None and not hasattr(transport, "handle_async_request"):
             raise UsageError(
                 f"transport={transport!r} is sync-only, so acomplete() and stream() cannot use "
                 "it. Pass a transport that is also an httpx.AsyncBaseTransport, or "
                 "async_http_client=httpx.AsyncClient(...)."
             )
-        client = httpx.AsyncClient(transport=transport, timeout=self.timeout, verify=_ssl_context())
+        client = httpx.AsyncClient(
+            transport=cast(Any, transport), timeout=self.timeout, verify=_ssl_context()
+        )
         try:
             yield client
         finally:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from llm_fakes.http._fake_values import WireResponse
 from llm_fakes.http.fake_server import FakeServer
 
-__all__ = ["FakeTransport"]
+__all__ = ["FakeTransport", "make_transport"]
 
 _STREAMS: dict[str, type[Any]] = {}
 
@@ -106,3 +106,28 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def __repr__(self) -> str:
         return f"FakeTransport({self.fake!r})"
+
+
+_CLASSES: list[type[Any]] = []
+
+
+def make_transport(fake: FakeServer) -> Any:
+    """A transport answering from ``fake``, for ``httpx`` and ``httpx2`` clients alike.
+
+    It answers each request in the request's own package either way; only its base classes
+    differ. SDK releases on ``httpx2`` reject any object with an ``httpx`` class in its MRO, while
+    ``httpx`` clients (and older SDKs) take any object with ``handle_request``; so where
+    ``httpx2`` is installed the transport is an ``httpx2`` one, else an ``httpx`` one.
+    """
+    if not _CLASSES:
+        try:
+            import httpx2
+        except ImportError:
+            _CLASSES.append(FakeTransport)
+        else:
+            # FakeTransport's methods, on httpx2's bases instead of httpx's.
+            body = {k: v for k, v in vars(FakeTransport).items() if not k.startswith("__dict")}
+            body.pop("__weakref__", None)
+            bases = (httpx2.BaseTransport, httpx2.AsyncBaseTransport)
+            _CLASSES.append(type("FakeTransport", bases, body))
+    return _CLASSES[0](fake)

@@ -13,10 +13,10 @@ Script stop reasons are in the seed's words (``"stop"``, ``"tool_calls"``, ``"le
 the wire in Anthropic's (``end_turn``, ``tool_use``, ``max_tokens``).
 
 Example:
-    >>> import anthropic, httpx2  # the Anthropic SDK takes only httpx2 clients
+    >>> import anthropic
     >>> fake = FakeAnthropic(["Hello there"])
-    >>> client = anthropic.Anthropic(api_key="k",
-    ...                              http_client=httpx2.Client(transport=fake.transport()))
+    >>> http = anthropic.DefaultHttpxClient(transport=fake.transport())  # httpx or httpx2 alike
+    >>> client = anthropic.Anthropic(api_key="k", http_client=http)
     >>> msg = client.messages.create(model="claude-fake-1", max_tokens=50,
     ...                              messages=[{"role": "user", "content": "Hi"}])
     >>> msg.content[0].text, msg.stop_reason

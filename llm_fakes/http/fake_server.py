@@ -353,9 +353,9 @@ class FakeServer:
             >>> r.json()["choices"][0]["message"]["content"]
             'hi'
         """
-        from llm_fakes.http._fake_transport import FakeTransport
+        from llm_fakes.http._fake_transport import make_transport
 
-        return FakeTransport(self)
+        return make_transport(self)
 
     @contextlib.contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:

@@ -272,8 +272,8 @@ def make_vcr(**overrides: Any) -> Any:
 
     Example:
         >>> my_vcr = make_vcr(record_mode="none")
-        >>> my_vcr.record_mode.value, my_vcr.match_on[-1]
-        ('none', 'json_body')
+        >>> my_vcr.record_mode == "none", my_vcr.match_on[-1]
+        (True, 'json_body')
     """
     import vcr
 

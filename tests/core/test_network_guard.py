@@ -121,13 +121,17 @@ def test_httpx2_which_the_official_sdks_use_is_blocked_sync_and_async(dns: list[
     assert policy.blocked == [("generativelanguage.googleapis.com", 443), ("example.org", 8080)]
 
 
-def test_the_openai_sdk_surfaces_the_guard_error_unwrapped(dns: list[str]) -> None:
+def test_the_openai_sdk_surfaces_the_guard_error_itself_or_as_the_cause(dns: list[str]) -> None:
     import openai  # the SDKs are slow to import: only these two tests pay for them
 
-    client = openai.OpenAI(api_key="sk-test")
-    with block_network() as policy, pytest.raises(NetworkBlockedError) as err:
+    # Current SDK releases let the guard's error through; older ones wrap it in
+    # APIConnectionError (and retry it). Either way the guard's own message reaches the user.
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+    with block_network() as policy, pytest.raises(Exception) as err:
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
-    assert str(err.value).startswith("Blocked a real network connection to 'api.openai.com'")
+    guard_error = err.value if isinstance(err.value, NetworkBlockedError) else err.value.__cause__
+    assert isinstance(guard_error, NetworkBlockedError)
+    assert str(guard_error).startswith("Blocked a real network connection to 'api.openai.com'")
     assert policy.blocked == [("api.openai.com", 443)]
     assert dns == []
 
@@ -138,7 +142,9 @@ def test_the_anthropic_sdk_wraps_it_but_keeps_it_as_the_cause(dns: list[str]) ->
     # The Anthropic SDK wraps any transport error in APIConnectionError (and retries it).
     client = anthropic.Anthropic(api_key="sk-ant-test", max_retries=0)
     with block_network() as policy, pytest.raises(anthropic.APIConnectionError) as err:
-        client.models.list()
+        client.messages.create(
+            model="claude-x", max_tokens=1, messages=[{"role": "user", "content": "x"}]
+        )
     assert isinstance(err.value.__cause__, NetworkBlockedError)
     assert "'api.anthropic.com' (port 443)" in str(err.value.__cause__)
     assert policy.blocked == [("api.anthropic.com", 443)]

@@ -119,8 +119,10 @@ def test_without_the_ini_line_the_frameworks_isinstance_checks_see_nothing(
     result.assert_outcomes(passed=0, failed=5)
     result.stdout.fnmatch_lines(
         [
-            "E       AssertionError: assert '' == 'Paris: 18C. ...tis: unknown.'",
-            "E       Failed: DID NOT RAISE <class 'RuntimeError'>",
+            # pytest's own wording varies across releases (the class repr in "DID NOT RAISE",
+            # how a long string is cut): match only what every supported release prints.
+            "E       AssertionError: assert '' == 'Paris: 18C*",
+            "E       Failed: DID NOT RAISE *RuntimeError*",
             "E           TypeError: expected framework.llm.provider.LLMResponse, got "
             "<class 'llm_fakes.types.LLMResponse'>",
         ],

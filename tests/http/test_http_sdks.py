@@ -1,8 +1,8 @@
 """Proof of fidelity: the official ``openai`` and ``anthropic`` SDKs parse what the fakes send, in
 both forms (an SDK client on the fake's transport, and an SDK pointed at the loopback server).
 
-The SDKs now run on ``httpx2``; the OpenAI SDK still accepts an ``httpx.Client``, the Anthropic
-SDK only an ``httpx2.Client``, and the fake's transport answers both."""
+Newer SDKs run on ``httpx2`` and older ones on ``httpx``; each SDK's own ``DefaultHttpxClient``
+is whichever its version takes, and the fake's transport answers both."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
-import httpx
-import httpx2
 import openai
 import pytest
 
@@ -54,7 +52,7 @@ def openai_client(fake: FakeOpenAI, form: str, *, is_async: bool = False) -> Ite
     cls: Any = openai.AsyncOpenAI if is_async else openai.OpenAI
     with contextlib.ExitStack() as stack:
         if form == "transport":
-            http: Any = httpx.AsyncClient if is_async else httpx.Client
+            http: Any = openai.DefaultAsyncHttpxClient if is_async else openai.DefaultHttpxClient
             client = cls(api_key="sk-test", http_client=http(transport=fake.transport()))
         else:
             client = cls(api_key="sk-test", base_url=stack.enter_context(fake.serve()))
@@ -69,7 +67,9 @@ def anthropic_client(fake: FakeAnthropic, form: str, *, is_async: bool = False) 
     cls: Any = anthropic.AsyncAnthropic if is_async else anthropic.Anthropic
     with contextlib.ExitStack() as stack:
         if form == "transport":
-            http: Any = httpx2.AsyncClient if is_async else httpx2.Client
+            http: Any = (
+                anthropic.DefaultAsyncHttpxClient if is_async else anthropic.DefaultHttpxClient
+            )
             client = cls(api_key="sk-ant-test", http_client=http(transport=fake.transport()))
         else:
             client = cls(api_key="sk-ant-test", base_url=stack.enter_context(fake.serve()))

@@ -141,14 +141,27 @@ def test_ids_payloads_and_timings_that_change_every_run_keep_the_snapshot_stable
 def test_snapshots_of_removed_tests_are_reported_and_deleted_on_update(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.runpytest("--snapshot-update").assert_outcomes(passed=1)
+    # A second file keeps using llm_snapshot (syrupy before 4.7 only looks for unused files of
+    # the extensions a session used).
+    pytester.makepyfile(
+        test_keep="def test_kept(llm_snapshot):\n    assert 'kept' == llm_snapshot\n"
+    )
+    pytester.runpytest("--snapshot-update").assert_outcomes(passed=2)
+    snapshots = pytester.path / "__snapshots__"
+    removed = sorted(p.name for p in (snapshots / "test_chat").glob("*.llm"))
+    assert len(removed) == 2
     pytester.makepyfile(test_chat="def test_other():\n    pass\n")
 
     result = pytester.runpytest()
-    result.stdout.fnmatch_lines(["2 snapshots unused."])
-    result = pytester.runpytest("--snapshot-update")
-    result.stdout.fnmatch_lines(["2 unused snapshots deleted."])
-    assert not list((pytester.path / "__snapshots__").rglob("*.llm"))
+    result.assert_outcomes(passed=2)
+    assert result.ret != 0  # unused snapshots fail the session until they are deleted
+    result.stdout.fnmatch_lines(["*2 snapshots unused*"])
+    assert sorted(p.name for p in (snapshots / "test_chat").glob("*.llm")) == removed
+
+    pytester.runpytest("--snapshot-update").assert_outcomes(passed=2)
+    assert [p.relative_to(snapshots).as_posix() for p in snapshots.rglob("*.llm")] == [
+        "test_keep/test_kept.llm"
+    ]
 
 
 def test_it_is_listed_with_its_docstring(pytester: pytest.Pytester) -> None:
