@@ -200,10 +200,11 @@ def _stale(paths: list[str], older_than: str | None, model: str | None, as_json:
     for a in found:
         answered = f" (answered {a.model_answered})" if a.model_answered not in ("", a.model) else ""
         versions = ", ".join(f"{k} {v}" for k, v in sorted(a.sdk_versions.items()))
+        source = f"  (imported from {a.imported_from})" if a.imported_from else ""
         print(
             f"{a.age_days:>7.1f}d  {a.recorded_at}  {a.model or '?'}{answered}  "
             f"{a.provider or '?'}  kit {a.kit_version}{f', {versions}' if versions else ''}  "
-            f"{a.path}"
+            f"{a.path}{source}"
         )
     what = f"older than {older_than}" if older_than else "in all"
     print(f"{len(found)} cassette(s) {what}{f' for model {model}' if model else ''}.")

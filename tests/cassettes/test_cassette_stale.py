@@ -28,6 +28,7 @@ def folder(pytester: pytest.Pytester) -> Path:
         "gpt-4o",
         model_answered="gpt-4o-2024-05-13",
         sdk_versions={"openai": "1.40.0"},
+        imported_from="vcr/old.yaml",
     )
     cassette(root / "t" / "new.yaml", "2099-01-01T00:00:00Z", "claude-x")
     return root
@@ -43,7 +44,7 @@ def test_lists_oldest_first_with_models_and_versions(
     result = stale(pytester)  # the default folder: cassettes/
     assert result.ret == 0
     lines = result.stdout.lines
-    assert lines[0].endswith("cassettes/t/old.yaml")
+    assert lines[0].endswith("cassettes/t/old.yaml  (imported from vcr/old.yaml)")
     assert "gpt-4o (answered gpt-4o-2024-05-13)" in lines[0] and "openai 1.40.0" in lines[0]
     assert lines[1].endswith("cassettes/t/new.yaml")
     assert lines[-1] == "2 cassette(s) in all."
