@@ -96,3 +96,15 @@ def test_xdist_workers_tallies_are_merged(pytester: pytest.Pytester, recorded: N
     out = result.stdout.str()
     assert f"{CASSETTE}: 1 of 3 interaction(s) never played" in out
     assert "  #1 complete(1 message, last 'c')" in out and "#0 " not in out
+
+
+def test_a_failure_or_a_deselection_also_withholds_removal(
+    pytester: pytest.Pytester, recorded: None
+) -> None:
+    deselected = run(pytester, "--llm-remove-unplayed", "--deselect", "test_cas_u.py::test_b")
+    assert "Not offering to remove them: 1 test(s) were deselected" in deselected.stdout.str()
+    pytester.makepyfile(test_cas_u=SHARED + "    assert False, 'broken'\n")
+    failed = run(pytester, "--llm-remove-unplayed")
+    failed.assert_outcomes(passed=1, failed=1)
+    assert "Not offering to remove them: 1 test(s) failed" in failed.stdout.str()
+    assert len(storage.load(pytester.path / CASSETTE)["interactions"]) == 3
