@@ -142,15 +142,15 @@ class Tape:
             if not has_max:
                 return
             if self.cross_view and call is not None and form["max_tokens"] == VIEW_DEFAULTS[call]:
-                yield matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS}, stored=True)
+                yield matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS})
             if self._wildcards:
-                yield matcher.key({**form, "max_tokens": ANY_MAX_TOKENS}, stored=True)
+                yield matcher.key({**form, "max_tokens": ANY_MAX_TOKENS})
 
         yield from (k for k in variants(request) if k is not None)
         for fmt in self._wires.values():
             canon = canonical(fmt, request) if fmt is not None else None
             if canon is not None:
-                key = matcher.key(canon, stored=True)
+                key = matcher.key(canon)
                 if key is not None:
                     yield key
                 yield from (k for k in variants(canon) if k is not None)

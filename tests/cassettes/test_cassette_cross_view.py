@@ -81,3 +81,19 @@ def test_opted_out(llm_cassette):
     )
     result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:langsmith_plugin")
     result.assert_outcomes(passed=2)
+
+
+def test_the_cross_view_match_applies_the_request_hook_as_a_direct_match_does(
+    tmp_path: Path,
+) -> None:
+    def no_dates(request: dict[str, object]) -> dict[str, object]:
+        return {**request, "system": str(request["system"]).split(" on ")[0]}
+
+    path = tmp_path / "hooked.yaml"
+    with CassetteProvider(
+        path, inner=Recorder(), mode="once", before_record_request=no_dates
+    ) as llm:
+        llm.complete(ask("Hi"), system="Be brief on 2026-01-01")
+    replay = CassetteProvider(path, before_record_request=no_dates)
+    events = asyncio.run(collect(replay.stream(ask("Hi"), system="Be brief on 2026-12-31")))
+    assert "".join(e.content for e in events if e.type == "text_delta") == "re: Hi"
