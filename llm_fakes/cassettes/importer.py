@@ -167,7 +167,7 @@ def _interaction(ex: Any) -> dict[str, Any]:
         request = fmt.read_request(body)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(
-            f"the request body is not a {fmt.name} request ({type(exc).__name__}: {exc})"
+            f"the request body does not read as {fmt.name} ({type(exc).__name__}: {exc})"
         ) from None
     stream = bool(body.get("stream"))
     model = str(body.get("model") or "")
@@ -228,8 +228,11 @@ def _convert(
         try:
             interaction = _interaction(ex)
             _check(interaction, shown)
-        except (ValueError, CassetteFormatError) as exc:
+        except ValueError as exc:
             skipped.append(Skipped(file=shown, index=ex.index, reason=str(exc)))
+        except CassetteFormatError as exc:  # the mapping gave something the format rejects
+            reason = f"what it maps to does not validate ({exc})"
+            skipped.append(Skipped(file=shown, index=ex.index, reason=reason))
         else:
             items.append((ex.index, interaction))
             good.append(ex)
