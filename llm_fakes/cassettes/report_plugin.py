@@ -96,11 +96,13 @@ def _partial(session: pytest.Session) -> str | None:
         return f"{session.testsfailed} test(s) failed"
     source = getattr(config, "args_source", None)
     if source is not None and source.name == "ARGS":
-        roots = {config.rootpath.resolve()}
-        roots |= {(config.rootpath / p).resolve() for p in config.getini("testpaths") or ()}
-        for arg in config.args:
-            if "::" in arg or Path(arg).resolve() not in roots:
-                return f"only {arg} was run"
+        named = [a for a in config.args if "::" in a]
+        if named:
+            return f"only {named[0]} was run"
+        given = {Path(a).resolve() for a in config.args}
+        testpaths = {(config.rootpath / p).resolve() for p in config.getini("testpaths") or ()}
+        if config.rootpath.resolve() not in given and not (testpaths and testpaths <= given):
+            return f"only {' '.join(config.args)} was run"
     return None
 
 

@@ -67,6 +67,10 @@ def test_a_k_run_reports_but_never_offers_removal(
 
     named = run(pytester, "--llm-report-unplayed", "test_cas_u.py::test_b")
     assert "Not offering to remove them: only test_cas_u.py::test_b was run" in named.stdout.str()
+    a_file = run(pytester, "--llm-report-unplayed", "test_cas_u.py")  # other files may use it
+    assert "Not offering to remove them: only test_cas_u.py was run" in a_file.stdout.str()
+    everything = run(pytester, "--llm-report-unplayed", ".")
+    assert "Remove these 1 interaction(s)" in everything.stdout.str()
 
 
 def test_remove_after_a_whole_run_rewrites_the_cassette_without_them(
