@@ -21,7 +21,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
     "serve": ("Serve a scripted fake OpenAI or Anthropic API.", "llm_fakes.http.serve:register"),
     "conformance": (
-        "Check providers against the contract (SPEC C1-R6): pass / FAIL / not supported.",
+        "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
+        "docs/contract.md): pass / FAIL / not supported.",
         "llm_fakes.contract.cli:register",
     ),
 }
@@ -48,8 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not args_list:
-        parser.print_help()
-        return 0
+        # As argparse-based tools do for a missing argument: the usage line, an error, exit 2.
+        names = list(SUBCOMMANDS)
+        parser.print_usage(sys.stderr)
+        print(
+            f"llm-fakes: error: a sub-command is required: {', '.join(names[:-1])} or "
+            f"{names[-1]} (llm-fakes --help describes each)",
+            file=sys.stderr,
+        )
+        return 2
     name = args_list[0]
     if name in SUBCOMMANDS:
         module_name, func_name = SUBCOMMANDS[name][1].split(":")

@@ -257,4 +257,4 @@ class UnusedInteractionsError(CassetteError, AssertionError):
 
 
 class ContractViolation(LLMFakesError, AssertionError):
-    """A provider under conformance test broke a property of the contract (SPEC C1–R6)."""
+    """A provider under conformance test broke a property of the contract (docs/contract.md)."""

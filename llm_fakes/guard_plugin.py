@@ -100,6 +100,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         host, port = policy.blocked[0]
         raise NetworkBlockedError(
             f"The code under test caught the network guard's error, so this test would have "
-            f"passed without its real API call.\n{policy.error(host, port)}"
+            f"passed without its real API call.\n{policy.error(host, port)}\n"
+            "To assert on the guard on purpose, give the call its own guard, which this check "
+            "leaves alone: with block_network() as guard: with pytest.raises(NetworkBlockedError): "
+            "..., then assert guard.blocked == [(host, port)]."
         )
     return result

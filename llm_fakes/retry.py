@@ -1,4 +1,4 @@
-"""One retry policy, shared by the scripted fake and the HTTP providers (SPEC R1–R6).
+"""One retry policy, shared by the scripted fake and the HTTP providers (contract R1–R6).
 
 * **Transient** (retried): any :class:`~llm_fakes.errors.ProviderError` whose ``retryable`` is
   true: rate limit 429, overloaded 529, 500/502/503/504, connection error, timeout, empty response.

@@ -1,9 +1,9 @@
-"""Every ```python block of README.md runs, so the docs cannot rot.
+"""Every ```python block of README.md and docs/contract.md runs, so the docs cannot rot.
 
 How a block is run:
 
 * It is executed in a fresh namespace, in a temporary working directory. Tracebacks point at
-  README.md lines.
+  the document's lines.
 * A block that defines ``test_*`` functions or ``Test*`` classes is also run by pytest, as a test
   module in that directory, the way a user meets the kit: first ``pytest --llm-record-mode=once
   --snapshot-update`` (record cassettes, write snapshots); then, if that wrote any file, plain
@@ -27,7 +27,10 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+#: Every document whose python blocks run here (each with the same rules as the README).
+DOCS = [README, ROOT / "docs" / "contract.md"]
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(\S.*?)\s*-->$")
 _RUN_BY = re.compile(r"^<!--\s*run-by:\s*(\S+)\s*-->$")
@@ -42,6 +45,12 @@ class Block:
     skip_reason: str | None
     conftest: str | None  # the section's latest "# conftest.py" block before this one
     run_by: str | None = None  # the test module that runs this block's tests
+    doc: Path = README  # the document the block is in
+
+    @property
+    def where(self) -> str:
+        """``README.md block at line 12``: how messages name the block."""
+        return f"{self.doc.relative_to(ROOT).as_posix()} block at line {self.line}"
 
     @property
     def test_names(self) -> list[str]:
@@ -62,7 +71,7 @@ class Block:
         return self.source.startswith(_CONFTEST)
 
 
-def parse_blocks(text: str) -> list[Block]:
+def parse_blocks(text: str, doc: Path = README) -> list[Block]:
     """The python blocks of a Markdown text, with what the runner needs to know about each."""
     lines = text.splitlines()
     blocks: list[Block] = []
@@ -93,6 +102,7 @@ def parse_blocks(text: str) -> list[Block]:
                 skip.group(1) if skip else None,
                 conftest,
                 run_by.group(1) if run_by else None,
+                doc,
             )
             blocks.append(block)
             if block.is_conftest and not block.skip_reason:
@@ -101,18 +111,17 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
-BLOCKS = parse_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [block for doc in DOCS for block in parse_blocks(doc.read_text(encoding="utf-8"), doc)]
 
 
 def _execute(block: Block) -> None:
     # Padding makes the compiled code's line numbers README.md's own.
-    code = compile("\n" * (block.line - 1) + block.source, str(README), "exec")
+    code = compile("\n" * (block.line - 1) + block.source, str(block.doc), "exec")
     try:
         exec(code, {"__name__": f"readme_line_{block.line}"})
     except BaseException:
         pytest.fail(
-            f"README.md block at line {block.line} ({block.section!r}) failed:\n"
-            f"{traceback.format_exc()}",
+            f"{block.where} ({block.section!r}) failed:\n{traceback.format_exc()}",
             pytrace=False,
         )
 
@@ -150,7 +159,7 @@ def _run_as_tests(block: Block, pytester: pytest.Pytester) -> None:
         outcomes = result.parseoutcomes()
         if outcomes.get("passed", 0) < expected or result.ret != 0:
             pytest.fail(
-                f"README.md block at line {block.line} ({block.section!r}): the {run}, "
+                f"{block.where} ({block.section!r}): the {run}, "
                 f"pytest {' '.join(args)}, did not pass: {outcomes} (expected at least "
                 f"{expected} passed and nothing failed)\n"
                 f"{result.stdout.str()}",
@@ -159,11 +168,11 @@ def _run_as_tests(block: Block, pytester: pytest.Pytester) -> None:
 
 
 def _check_delegate(block: Block) -> None:
-    module = README.parent / str(block.run_by)
+    module = ROOT / str(block.run_by)
     first_line = block.source.splitlines()[0]
     if not module.is_file() or first_line not in module.read_text(encoding="utf-8"):
         pytest.fail(
-            f"README.md block at line {block.line} ({block.section!r}) says it is run by "
+            f"{block.where} ({block.section!r}) says it is run by "
             f"{block.run_by!r}, but that file does not exist or does not quote the block's first "
             f"line {first_line!r}. Point the run-by comment at the test that runs the block, or "
             f"remove the comment to run the block here.",
@@ -171,10 +180,14 @@ def _check_delegate(block: Block) -> None:
         )
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"line{b.line}" for b in BLOCKS])
+def _id(block: Block) -> str:
+    return f"line{block.line}" if block.doc == README else f"{block.doc.stem}-line{block.line}"
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[_id(b) for b in BLOCKS])
 def test_readme_block_runs(block: Block, pytester: pytest.Pytester) -> None:
     if block.skip_reason is not None:
-        pytest.skip(f"README.md line {block.line}: not-run: {block.skip_reason}")
+        pytest.skip(f"{block.where}: not-run: {block.skip_reason}")
     _execute(block)
     if block.run_by is not None:
         _check_delegate(block)
@@ -283,3 +296,43 @@ def test_a_block_run_elsewhere_must_name_a_test_that_quotes_it() -> None:
         "here."
     )
     _check_delegate(Block(9, "# README.md block\n", "Demo", None, None, "tests/test_readme.py"))
+
+
+# ---------------------------------------------------------------- what a new user reads first
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_the_readme_says_what_a_project_installs_before_the_tour() -> None:
+    text = README.read_text(encoding="utf-8")
+    install = _section(text, "Install it in your project")
+    assert text.index(install) < text.index("\n## A short tour\n")
+    assert "python -m pip install llm-fakes\n" in install
+    for plugin, marker in (
+        ("pytest-asyncio", "@pytest.mark.asyncio"),
+        ("anyio", "@pytest.mark.anyio"),
+    ):
+        assert f"python -m pip install {plugin} " in install
+        assert marker in install
+
+
+def test_the_readme_shows_streams_signature_beside_completes() -> None:
+    tour = _section(README.read_text(encoding="utf-8"), "A short tour")
+    block = next(b for b in parse_blocks(tour) if "class Signatures:" in b.source)
+    assert (
+        '    async def stream(\n        self, messages, system="", tools=None, max_tokens=4096\n'
+        in (block.source)
+    )
+    for missing in ("json_mode", "response_format", "max_retries"):
+        assert f"`{missing}`" in tour  # named in the prose as what stream() does not take
+
+
+def test_the_contract_document_runs_here_too() -> None:
+    contract = [b for b in BLOCKS if b.doc.name == "contract.md"]
+    assert contract, "docs/contract.md lost its python examples"
+    assert all(b.skip_reason is None for b in contract)
+    assert contract[0].where.startswith("docs/contract.md block at line ")

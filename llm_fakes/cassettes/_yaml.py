@@ -30,7 +30,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["NotCanonical", "dumps", "fast_loads", "loads"]
+__all__ = ["NotCanonical", "dumps", "error_position", "fast_loads", "loads"]
 
 _RESERVED = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n", "~"})
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -373,3 +373,29 @@ def loads(text: str) -> Any:
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         return yaml.load(text, Loader=loader)
+
+
+def _at(mark: Any) -> str:
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def error_position(exc: Any) -> str:
+    """Where a PyYAML error is, for a person: the start of a value left open, else where it stopped.
+
+    `` at line 3, column 13, where a value that is never closed starts: <problem> at line 9,
+    column 1 (<context>)``, or `` at line 4, column 2: <problem> (<context>)``: the text to put
+    after "is not valid YAML".
+
+    PyYAML notices an unclosed quote or bracket only where it runs out of text (often the end of
+    the file); its ``context_mark`` says where that value started, which is the line to fix.
+    """
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None) or ""
+    stopped = _at(getattr(exc, "problem_mark", None))
+    started = getattr(exc, "context_mark", None)
+    if started and context.startswith(("while scanning a quoted", "while parsing a flow")):
+        return (
+            f"{_at(started)}, where a value that is never closed starts: {problem}{stopped} "
+            f"({context})"
+        )
+    return f"{stopped}: {problem}{f' ({context})' if context else ''}"

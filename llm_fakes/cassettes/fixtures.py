@@ -12,9 +12,13 @@ the fixture).
 * ``--llm-cassette-dir`` / ``llm_fakes_cassette_dir``: the cassette folder, relative to the
   rootdir (default ``cassettes``).
 * ``--llm-strict-cassettes`` / ``llm_fakes_strict_cassettes`` (``on``/``off``): fail a test that
-  leaves recorded interactions unplayed (:class:`~llm_fakes.errors.UnusedInteractionsError`).
-* ``--llm-report-unplayed`` (``--llm-remove-unplayed``): at the end, the interactions no test played, per
-  cassette, over the whole session (:mod:`~llm_fakes.cassettes.report_plugin`).
+  leaves recorded interactions unplayed (:class:`~llm_fakes.errors.UnusedInteractionsError`). A
+  cassette several tests share is judged once, at the end of the session, across all of them
+  (from the session's :class:`~llm_fakes.cassettes.tally.CassetteTally`), and only when every
+  one of them ran and passed.
+* ``--llm-report-unplayed`` (``--llm-remove-unplayed``): at the end, the interactions no test
+  played, per cassette, over the whole session, from the same tally
+  (:mod:`~llm_fakes.cassettes.report_plugin`).
 * ``@pytest.mark.llm_cassette(name=None, *, record_mode=..., strict=..., **options)``: name or
   share a cassette (a name with a ``/`` is relative to the cassette folder, otherwise to this
   module's folder in it) and pass ``CassetteProvider`` keywords (``match_on=``, ``normalize=``,
@@ -33,6 +37,7 @@ Example (a test module)::
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -45,6 +50,8 @@ import pytest
 from llm_fakes.config import RECORD_MODE, Setting, add_options, resolve_for
 from llm_fakes.errors import UsageError
 
+from llm_fakes.cassettes.tally import CassetteTally
+
 if TYPE_CHECKING:
     from llm_fakes.cassettes.provider import CassetteProvider
     from llm_fakes.provider import LLMProvider
@@ -52,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = ["CASSETTE_DIR", "STRICT_CASSETTES", "cassette_path", "llm_cassette", "llm_real_provider"]
 
 MARKER = "llm_cassette"
+MARKER_FIXTURE = "llm_cassette"
 CASSETTE_DIR = Setting(
     name="cassette_dir",
     help="Folder of the cassettes, relative to the rootdir (default: cassettes).",
@@ -85,6 +93,12 @@ _PROVIDER_KWARGS = frozenset(
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 #: This session's id; pytest-xdist workers of one run share their controller's.
 _RUN = pytest.StashKey[str]()
+#: Which tests use which cassette, and what they played (the whole run's, on xdist's controller).
+TALLY = pytest.StashKey[CassetteTally]()
+#: Shared cassettes strict mode judges at the end of the session; then its verdicts.
+_STRICT_SHARED = pytest.StashKey[set[str]]()
+_VERDICTS = pytest.StashKey[list[str]]()
+_WORKER_KEY = "llm_fakes_cassettes"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,6 +107,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RUN] = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    config.stash[TALLY] = CassetteTally()
+    config.stash[_STRICT_SHARED] = set()
+    config.stash[_VERDICTS] = []
     config.addinivalue_line(
         "markers",
         f"{MARKER}(name=None, *, record_mode=None, strict=None, **options): name or share the "
@@ -119,18 +136,80 @@ def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Pa
     ``<dir>/<module>/<Class.>test[params].yaml``; ``name`` replaces the file name (a name with a
     ``/`` is relative to ``<dir>`` instead).
     """
-    config = request.config
+    return _path_of(request.config, request.node, request.cls, name)
+
+
+def _path_of(config: pytest.Config, node: Any, cls: type | None, name: str | None) -> Path:
     folder = Path(str(resolve_for(CASSETTE_DIR, config).value))
     if not folder.is_absolute():
         folder = config.rootpath / folder
     if name is None:
-        test = request.node.name
-        if request.cls is not None:
-            test = f"{request.cls.__name__}.{test}"
-        return folder / Path(request.node.path).stem / f"{_UNSAFE.sub('_', test)}.yaml"
-    base = folder if "/" in name else folder / Path(request.node.path).stem
+        test = node.name
+        if cls is not None:
+            test = f"{cls.__name__}.{test}"
+        return folder / Path(node.path).stem / f"{_UNSAFE.sub('_', test)}.yaml"
+    base = folder if "/" in name else folder / Path(node.path).stem
     path = base / name
     return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
+
+
+def _marker_name(node: Any) -> str | None:
+    marker = node.get_closest_marker(MARKER)
+    if marker is None:
+        return None
+    name = marker.args[0] if marker.args else marker.kwargs.get("name")
+    return None if name is None else str(name)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tally which tests use which cassette (before any are deselected), to judge shared ones."""
+    if MARKER_FIXTURE in getattr(item, "fixturenames", ()):
+        path = _path_of(item.config, item, getattr(item, "cls", None), _marker_name(item))
+        item.config.stash[TALLY].expect(str(path), item.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Judge the shared cassettes strict mode deferred; an xdist worker hands its tally on."""
+    config = session.config
+    tally, shared = config.stash[TALLY], config.stash[_STRICT_SHARED]
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[_WORKER_KEY] = {"tally": tally.to_data(), "strict": sorted(shared)}
+        return
+    from llm_fakes.cassettes import storage
+    from llm_fakes.cassettes.tape import unplayed_message
+
+    verdicts = config.stash[_VERDICTS]
+    for path in sorted(shared):
+        if tally.complete(path):
+            users = tally.users(path)
+            message = unplayed_message(
+                storage.display(Path(path)),
+                tally.unplayed(path),
+                functools.partial(tally.describe, path),
+                users=len(users),
+            )
+            if message:
+                verdicts.append(f"{message}\nThe tests using it: {', '.join(users)}.")
+    if verdicts and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: merge a finished worker's cassette tally into the run's."""
+    data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if data:
+        node.config.stash[TALLY].merge(data["tally"])
+        node.config.stash[_STRICT_SHARED].update(data["strict"])
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    verdicts = config.stash.get(_VERDICTS, [])
+    if verdicts:
+        terminalreporter.write_sep("=", "llm-fakes: strict cassettes", red=True)
+        for verdict in verdicts:
+            terminalreporter.write_line(f"UnusedInteractionsError: {verdict}")
 
 
 def _options(request: pytest.FixtureRequest, llm_config: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +252,7 @@ def llm_cassette(
 ) -> Iterator[CassetteProvider]:
     """A CassetteProvider for this test (cassettes/<module>/<test>.yaml), saved at teardown."""
     from llm_fakes.cassettes.provider import CassetteProvider
+    from llm_fakes.cassettes.tape import describe
 
     mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
     strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
@@ -183,15 +263,29 @@ def llm_cassette(
         provider: LLMProvider = request.getfixturevalue("llm_real_provider")
         return provider
 
-    run = request.config.stash[_RUN]
-    cassette = CassetteProvider(path, inner=real, mode=mode, run_id=run, **options)
+    config = request.config
+    cassette = CassetteProvider(path, inner=real, mode=mode, run_id=config.stash[_RUN], **options)
     yield cassette
+    recorded = cassette.recorded > 0
     cassette.save()
-    reports = request.node.stash.get(_REPORTS, {})
-    call = reports.get("call")
-    from llm_fakes.cassettes.report_plugin import registry
-
+    call = request.node.stash.get(_REPORTS, {}).get("call")
     passed = call is not None and call.passed
-    registry(request.config).note(cassette, request.node.nodeid, passed=passed)
-    if strict == "on" and call is not None and call.passed:
-        cassette.assert_all_played()
+    key, nodeid = str(path), request.node.nodeid
+    alone = config.stash[TALLY].expected(key) == {nodeid}
+    unplayed = cassette.unplayed()
+    skipped = set(unplayed)
+    # The whole session's view: a shared cassette is judged (and named) from any user's tape.
+    config.stash[TALLY].record(
+        key,
+        nodeid,
+        size=len(cassette.interactions),
+        played=(i for i in range(len(cassette.interactions)) if i not in skipped),
+        described={i: describe(cassette.interactions[i]) for i in unplayed},
+        passed=passed,
+        recorded=recorded,
+    )
+    if strict == "on" and passed:
+        if alone:
+            cassette.assert_all_played()
+        else:
+            config.stash[_STRICT_SHARED].add(key)

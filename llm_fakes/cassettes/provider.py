@@ -176,7 +176,6 @@ class CassetteProvider(LLMProvider):
             cross_view=cross_view_defaults,
         )
         self._new: list[Interaction] = []
-        self._has_recorded = False
 
     # ------------------------------------------------------------------ introspection
 
@@ -202,11 +201,6 @@ class CassetteProvider(LLMProvider):
     def recorded(self) -> int:
         """Interactions recorded in this session and not yet saved."""
         return len(self._new)
-
-    @property
-    def has_recorded(self) -> bool:
-        """Whether this provider recorded anything (saved or not)."""
-        return self._has_recorded
 
     def unplayed(self) -> list[int]:
         """Indices of the cassette's interactions that were never replayed."""
@@ -251,7 +245,6 @@ class CassetteProvider(LLMProvider):
         interaction = {"call": call, "request": outcome.request_record(request), **outcome_}
         with self._lock:
             self._new.append(interaction)
-            self._has_recorded = True
 
     def _types(self) -> TypeSet:
         return self.types if self._types_spec is not None else resolve_types(None)  # type: ignore[return-value]

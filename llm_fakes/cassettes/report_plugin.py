@@ -7,8 +7,9 @@ pytest-xdist, all workers). Removing them is offered, and done with
 deselected (``--lf`` and the like deselect), no test named on the command line, no early stop
 and no failure. Otherwise an interaction may only look unplayed because its test did not run.
 
-The tally is :class:`~llm_fakes.cassettes.played.PlayedRegistry`, one per session
-(:func:`registry`); the ``llm_cassette`` fixture feeds it.
+It reads the session's :class:`~llm_fakes.cassettes.tally.CassetteTally` (the one strict mode
+judges shared cassettes from; the ``llm_cassette`` fixture feeds it, xdist workers' tallies are
+merged into the controller's), so both agree on what "never played" means.
 """
 
 from __future__ import annotations
@@ -18,23 +19,13 @@ from typing import Any
 
 import pytest
 
-from llm_fakes.cassettes.played import PlayedRegistry
+from llm_fakes.cassettes.fixtures import TALLY
 from llm_fakes.config import GROUP
 
-__all__ = ["registry"]
+__all__ = ["remove_interactions"]
 
-_REGISTRY = pytest.StashKey[PlayedRegistry]()
 _DESELECTED = pytest.StashKey[int]()
 _SESSION = pytest.StashKey[pytest.Session]()
-_WORKER_KEY = "llm_fakes_played"
-
-
-def registry(config: pytest.Config) -> PlayedRegistry:
-    """This session's tally of played cassette interactions."""
-    found = config.stash.get(_REGISTRY, None)
-    if found is None:
-        found = config.stash[_REGISTRY] = PlayedRegistry()
-    return found
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,17 +58,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_SESSION] = session
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    output = getattr(session.config, "workeroutput", None)
-    if output is not None:  # an xdist worker: hand the tally to the controller
-        output[_WORKER_KEY] = registry(session.config).export()
+def remove_interactions(path: Path, indices: list[int], size: int) -> bool:
+    """Rewrite the cassette without ``indices`` (atomically, under its lock); ``False`` and
+    nothing written when it no longer holds ``size`` interactions (it changed meanwhile)."""
+    from filelock import FileLock
 
+    from llm_fakes.cassettes import _yaml, storage
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-    if data:
-        registry(node.config).merge(data)
+    with FileLock(str(storage.lock_path(path)), timeout=storage.LOCK_TIMEOUT):
+        doc = storage.load(path)
+        if len(doc["interactions"]) != size:
+            return False
+        drop = set(indices)
+        doc["interactions"] = [x for i, x in enumerate(doc["interactions"]) if i not in drop]
+        storage.write_atomic(path, _yaml.dumps(doc))
+    return True
 
 
 def _partial(session: pytest.Session) -> str | None:
@@ -113,32 +108,28 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if not report or getattr(config, "workerinput", None) is not None:
         return
     from llm_fakes.cassettes import storage
-    from llm_fakes.cassettes.played import remove_interactions
-    from llm_fakes.cassettes.tape import describe
-    from llm_fakes.errors import CassetteError
 
     tr = terminalreporter
-    tallies = registry(config).unplayed()
+    tally = config.stash[TALLY]
+    found = [
+        (path, tally.unplayed(path))
+        for path, use in sorted(tally.uses.items())
+        if use.users and not use.recorded and tally.unplayed(path)
+    ]
     tr.write_sep("-", "llm-fakes: unplayed cassette interactions")
-    if not tallies:
+    if not found:
         tr.write_line("Every interaction of every cassette used was played.")
         return
-    n = 0
-    for tally in tallies:
-        path = Path(tally.path)
-        try:
-            interactions = storage.load(path)["interactions"]
-        except (CassetteError, OSError):
-            interactions = []
-        tests = ", ".join(tally.tests[:3]) + (" ..." if len(tally.tests) > 3 else "")
+    for path, unplayed in found:
+        users = tally.users(path)
+        tests = ", ".join(users[:3]) + (" ..." if len(users) > 3 else "")
         tr.write_line(
-            f"{storage.display(path)}: {len(tally.unplayed)} of {tally.total} interaction(s) "
-            f"never played (used by {tests})"
+            f"{storage.display(Path(path))}: {len(unplayed)} of {tally.uses[path].size} "
+            f"interaction(s) never played (used by {tests})"
         )
-        for i in tally.unplayed:
-            shown = describe(interactions[i]) if i < len(interactions) else "(changed on disk)"
-            tr.write_line(f"  #{i} {shown}")
-        n += len(tally.unplayed)
+        for i in unplayed:
+            tr.write_line(f"  #{i} {tally.describe(path, i)}".rstrip())
+    n = sum(len(u) for _, u in found)
     why = _partial(config.stash[_SESSION])
     if why is not None:
         tr.write_line(
@@ -150,9 +141,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         tr.write_line(f"Remove these {n} interaction(s) with: pytest --llm-remove-unplayed")
         return
     removed = 0
-    for tally in tallies:
-        if remove_interactions(Path(tally.path), tally.unplayed, tally.total):
-            removed += len(tally.unplayed)
+    for path, unplayed in found:
+        shown = storage.display(Path(path))
+        if not tally.complete(path):
+            tr.write_line(f"Left {shown} alone: not every test using it ran and passed.")
+        elif remove_interactions(Path(path), unplayed, tally.uses[path].size):
+            removed += len(unplayed)
         else:
-            tr.write_line(f"Left {storage.display(Path(tally.path))} alone: it changed meanwhile.")
+            tr.write_line(f"Left {shown} alone: it changed on disk during the session.")
     tr.write_line(f"Removed {removed} unplayed interaction(s) from the cassettes above.")

@@ -69,14 +69,9 @@ def parse(text: str, path: Path) -> dict[str, Any]:
     try:
         data = _yaml.loads(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
         raise CassetteFormatError(
-            f"Cassette {display(path)} is not valid YAML: {problem}{where}"
-            f"{f' ({context})' if context else ''}. Fix it by hand, or re-record it with "
-            "--llm-record-mode=all."
+            f"Cassette {display(path)} is not valid YAML{_yaml.error_position(exc)}. Fix it by hand, "
+            "or re-record it with --llm-record-mode=all."
         ) from None
     except RecursionError:
         raise _too_deep(path) from None

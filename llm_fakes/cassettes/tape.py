@@ -24,13 +24,20 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from llm_fakes.cassettes.matching import Matcher, miss_report
 from llm_fakes.cassettes.wire_formats import canonical, format_named
 
-__all__ = ["ANY_MAX_TOKENS", "DEFAULT_MAX_TOKENS", "VIEW_DEFAULTS", "Tape", "describe"]
+__all__ = [
+    "ANY_MAX_TOKENS",
+    "DEFAULT_MAX_TOKENS",
+    "VIEW_DEFAULTS",
+    "Tape",
+    "describe",
+    "unplayed_message",
+]
 
 #: Each view's default ``max_tokens`` (the interface's signatures).
 VIEW_DEFAULTS = {"complete": 1024, "acomplete": 1024, "stream": 4096}
@@ -71,6 +78,25 @@ def describe(interaction: Interaction) -> str:
     text = last if isinstance(last, str) else str(last)
     text = text if len(text) <= 40 else text[:37] + "..."
     return f"{interaction['call']}({_count(len(messages))}, last {text!r})"
+
+
+def unplayed_message(
+    where: str, unplayed: list[int], described: Callable[[int], str], users: int = 1
+) -> str:
+    """Strict mode's message for ``unplayed`` interactions of a cassette (empty when none).
+
+    ``users`` > 1: the cassette is shared, and ``unplayed`` are those none of its tests played.
+    """
+    if not unplayed:
+        return ""
+    shown = ", ".join(f"#{i} {described(i)}".rstrip() for i in unplayed[:5])
+    more = f" (and {len(unplayed) - 5} more)" if len(unplayed) > 5 else ""
+    never = "were never played" if users == 1 else f"none of the {users} tests using it played"
+    return (
+        f"Cassette {where} has {len(unplayed)} recorded interaction(s) that {never}: "
+        f"{shown}{more}. Remove them by re-recording with --llm-record-mode=all, "
+        "or turn strict mode off (llm_fakes_strict_cassettes = off)."
+    )
 
 
 class Tape:
@@ -212,16 +238,7 @@ class Tape:
 
     def unplayed_message(self, where: str) -> str:
         """What strict mode reports: the interactions never played (empty when none)."""
-        unplayed = self.unplayed()
-        if not unplayed:
-            return ""
-        shown = ", ".join(f"#{i} {describe(self.interactions[i])}" for i in unplayed[:5])
-        more = f" (and {len(unplayed) - 5} more)" if len(unplayed) > 5 else ""
-        return (
-            f"Cassette {where} has {len(unplayed)} recorded interaction(s) that were never "
-            f"played: {shown}{more}. Remove them by re-recording with --llm-record-mode=all, "
-            "or turn strict mode off (llm_fakes_strict_cassettes = off)."
-        )
+        return unplayed_message(where, self.unplayed(), lambda i: describe(self.interactions[i]))
 
     def unplayed(self) -> list[int]:
         """Indices of the interactions never played."""

@@ -1,4 +1,4 @@
-"""The conformance suite: prove that a provider honours the contract (SPEC C1–R6).
+"""The conformance suite: prove that a provider honours the contract (``docs/contract.md``).
 
 Two front ends share everything here: the ``llm-fakes conformance`` command
 (:mod:`llm_fakes.contract.cli`) and the pytest base class :class:`ProviderContract`. Names are

@@ -3,7 +3,7 @@
 :class:`WatchedTransport` wraps a fake server's in-process transport (which answers ``httpx``
 and ``httpx2`` clients alike, so the official SDKs can use it too). It adds the example's
 latency, re-splits response bytes at awkward places (inside UTF-8 characters, SSE lines and
-tool-argument JSON), and counts responses whose body is still open (SPEC S7).
+tool-argument JSON), and counts responses whose body is still open (contract S7).
 
 :class:`LoopbackServer` is one real HTTP server on 127.0.0.1 for the whole run, forwarding each
 request to the watched transport of the example being played, so an SDK pointed at its base URL

@@ -67,7 +67,7 @@ def replies(
     """Scripted replies: text, JSON, tool calls (with explicit ids), reasoning, token usage.
 
     A reply always has text or tool calls (a reply with neither is an *empty response*, which
-    SPEC treats as a transient failure: see :func:`transient_failures`);
+    docs/contract.md treats as a transient failure: see :func:`transient_failures`);
     ``require_tool_calls=True`` always gives it one to three tool calls.
 
     Example:

@@ -1,4 +1,4 @@
-"""Checks C1–C4: ``complete`` and ``acomplete`` (SPEC "complete / acomplete").
+"""Checks C1–C4: ``complete`` and ``acomplete`` (docs/contract.md, "complete / acomplete").
 
 Each property has a case strategy (``cases_<ID>(factory)``) and a check (``check_<ID>(ctx)``)
 that raises :class:`~llm_fakes.errors.ContractViolation` with a message saying what differed.

@@ -1,4 +1,4 @@
-"""Checks J1–J3: JSON mode (SPEC "JSON mode")."""
+"""Checks J1–J3: JSON mode (docs/contract.md, "JSON mode")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checks R1–R6: retries (SPEC "retries").
+"""Checks R1–R6: retries (docs/contract.md, "Retries").
 
 Attempts are counted where they land: each attempt consumes one scripted turn at the backend,
 whichever door the provider uses. Waits are read from the backend's virtual clock, which the

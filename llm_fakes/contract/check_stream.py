@@ -1,4 +1,4 @@
-"""Checks S1–S7: ``stream`` (SPEC "stream").
+"""Checks S1–S7: ``stream`` (docs/contract.md, "stream").
 
 Streams are read on a private event loop per example. S7 also watches the loop's tasks, the
 process's threads and the backend's open streams before and after the caller walks away.

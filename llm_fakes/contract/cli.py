@@ -23,7 +23,7 @@ from llm_fakes.errors import UsageError
 if TYPE_CHECKING:
     from llm_fakes.contract.runner import Verdict
 
-__all__ = ["register"]
+__all__ = ["check_output_path", "register"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -51,6 +51,40 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return run
+
+
+def check_output_path(option: str, value: str) -> Path:
+    """The path a report option names, checked before the (long) run; nothing is created.
+
+    Call it for every option that writes a file (``--html``, ``--json FILE``, ...) before
+    running, so a typo costs a second, not a whole run and a traceback.
+
+    Raises:
+        UsageError: The folder is missing or is a file, or the path is a folder.
+
+    Example:
+        >>> check_output_path("--html", "report.html")
+        PosixPath('report.html')
+    """
+    path = Path(value)
+    said = f"{option} {value!r}"
+    if path.is_dir():
+        raise UsageError(
+            f"{said} is a folder. Give a file name, e.g. {str(path / 'report.html')!r}. "
+            "Nothing was run."
+        )
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(
+            f"{said}: the folder {str(folder)!r} does not exist. Create it first "
+            f"(mkdir -p {str(folder)!r}), or give a path in an existing folder. Nothing was run."
+        )
+    if not folder.is_dir():
+        raise UsageError(
+            f"{said}: {str(folder)!r} is a file, not a folder. Give a path in an existing "
+            "folder. Nothing was run."
+        )
+    return path
 
 
 def _progress(stream: TextIO, per_backend: int) -> Callable[..., None]:
@@ -81,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.contract.runner import run_conformance
 
     try:
+        html = check_output_path("--html", args.html) if args.html else None
         if args.factories:
             factories = [load_factory(spec) for spec in args.factories]
         else:
@@ -103,8 +138,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"llm-fakes conformance: {exc}\n")
         return 2
     sys.stdout.write((render_json(report) if args.json else render_text(report)) + "\n")
-    if args.html:
-        Path(args.html).write_text(render_html(report), encoding="utf-8")
+    if html is not None:
+        html.write_text(render_html(report), encoding="utf-8")
         if not args.quiet:
             sys.stderr.write(f"conformance: HTML report written to {args.html}\n")
     return 0 if report.ok else 1

@@ -1,4 +1,7 @@
-"""The contract's properties, one named check per SPEC id (C1–C4, S1–S7, J1–J3, R1–R6).
+"""The contract's properties, one named check per id (C1–C4, S1–S7, J1–J3, R1–R6).
+
+Each property is stated, with what its check really does, in :data:`CONTRACT_DOC`
+(``docs/contract.md``).
 
 Each :class:`Property` knows what it needs from the provider (capabilities), how to generate
 its examples (a hypothesis strategy of :class:`~llm_fakes.contract.cases.Case`), and how to check
@@ -28,7 +31,10 @@ from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.errors import UsageError
 
-__all__ = ["PROPERTIES", "Property", "select"]
+__all__ = ["CONTRACT_DOC", "PROPERTIES", "Property", "select"]
+
+#: Where the contract is stated for provider authors (in the llm-fakes repository).
+CONTRACT_DOC = "docs/contract.md"
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Property:
     """One property of the contract.
 
     Attributes:
-        id: The SPEC id, e.g. ``"S6"``.
+        id: The property id, e.g. ``"S6"`` (see ``docs/contract.md``).
         name: A test-name slug, e.g. ``"no_repeated_text_after_a_retry"``.
         title: What it says, in a line.
         requires: Capabilities the provider must declare for it to apply.
@@ -219,7 +225,7 @@ _ALL = [
     ),
 ]
 
-#: Every property by id, in SPEC order.
+#: Every property by id, in the contract's order.
 PROPERTIES: dict[str, Property] = {p.id: p for p in _ALL}
 
 

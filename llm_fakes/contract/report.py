@@ -1,7 +1,8 @@
 """Render a conformance :class:`~llm_fakes.contract.runner.Report`: text, JSON and HTML.
 
-The text table has one line per property, starting with its id, and one column per backend:
-``pass``, ``FAIL`` or ``not supported``. Each failure follows with its message and minimal
+Each format names where the contract is stated (``docs/contract.md``). The text table has one
+line per property, starting with its id, and one column per backend: ``pass``, ``FAIL`` or
+``not supported``. Each failure follows with its message and minimal
 counter-example. The HTML page is self-contained (inline CSS, no script, no external asset), so
 a CI artefact opens anywhere.
 
@@ -19,6 +20,7 @@ import html
 import json
 from typing import Any
 
+from llm_fakes.contract.properties import CONTRACT_DOC
 from llm_fakes.contract.runner import Report, Verdict
 
 __all__ = ["render_html", "render_json", "render_text", "summary"]
@@ -59,7 +61,7 @@ def render_text(report: Report) -> str:
     )
     lines = [
         f"llm-fakes conformance: profile {report.profile}, {len(report.backends)} backend(s), "
-        f"{len(report.properties)} properties",
+        f"{len(report.properties)} properties (stated in {CONTRACT_DOC})",
         head.rstrip(),
     ]
     for prop in report.properties:
@@ -80,6 +82,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     """The report as plain data (what ``--json`` prints)."""
     return {
         "ok": report.ok,
+        "contract": CONTRACT_DOC,
         "profile": report.profile,
         "seconds": round(report.seconds, 3),
         "backends": report.backends,
@@ -144,7 +147,8 @@ def render_html(report: Report) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>llm-fakes conformance: {e(verdict)}</title><style>{_CSS}</style></head><body>"
         f"<h1>llm-fakes conformance</h1><p>Profile <code>{e(report.profile)}</code>: "
-        f"{e(summary(report))}.</p>"
+        f"{e(summary(report))}. The properties are stated in <code>{e(CONTRACT_DOC)}</code> "
+        "of the llm-fakes repository.</p>"
         f"<table><tr><th>id</th><th>property</th>{head}</tr>{''.join(rows)}</table>"
         f"{''.join(failures)}</body></html>\n"
     )

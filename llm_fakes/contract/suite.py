@@ -34,7 +34,7 @@ __all__ = ["ProviderContract"]
 
 
 class ProviderContract:
-    """Base class of a provider's conformance tests (SPEC C1–R6, one test each).
+    """Base class of a provider's conformance tests (docs/contract.md: C1–R6, one test each).
 
     Attributes:
         profile: ``"ci"`` or ``"thorough"``; ``None`` uses ``--llm-conformance-profile`` or the

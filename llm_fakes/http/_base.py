@@ -8,7 +8,7 @@ A subclass supplies the wire format (:meth:`HTTPProvider._body`, :meth:`_parse`,
   ``httpx.AsyncClient`` per async call (closed when the call ends, so no connection outlives the
   event loop that made it; inject ``async_http_client=`` to reuse connections). ``transport=``
   (for example ``FakeOpenAI(...).transport()``) is used by the clients the provider makes.
-* **Retries** (SPEC R1–R6): :class:`~llm_fakes.retry.RetryPolicy`, the kit's one policy, on an
+* **Retries** (contract R1–R6): :class:`~llm_fakes.retry.RetryPolicy`, the kit's one policy, on an
   injectable clock. ``max_retries=None`` means :attr:`default_max_retries`. A stream retries only
   before it has yielded anything; after that a failure ends it with one ``StreamErrorEvent``, so
   text is never repeated (S6).

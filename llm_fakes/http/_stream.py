@@ -4,7 +4,7 @@ One attempt opens the response, feeds each server-sent event to the wire format'
 yields what it returns; at the end the decoder's closing events follow (or a
 :class:`~llm_fakes.errors.ResponseFormatError` when the stream was cut short). Around attempts,
 the provider's :class:`~llm_fakes.retry.RetryPolicy` retries a transient failure only while
-nothing has been yielded (SPEC S6); otherwise the stream ends with one ``StreamErrorEvent``.
+nothing has been yielded (contract S6); otherwise the stream ends with one ``StreamErrorEvent``.
 Every attempt runs inside ``async with`` / ``with`` blocks, so closing the generator early closes
 the HTTP response (S7).
 """

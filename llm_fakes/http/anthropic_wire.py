@@ -13,7 +13,7 @@ top-level ``system``; a message's ``cache_control`` moves onto its text block.
 * ``json_mode=True`` or ``{"type": "json_object"}`` appends :data:`JSON_INSTRUCTION` to the
   system prompt (as the seed framework does for every provider). No prefill is used, so the
   content comes back exactly as the model wrote it. :class:`~llm_fakes.FakeAnthropic` recognises
-  both, so its request log shows ``json_mode=True`` (SPEC J1).
+  both, so its request log shows ``json_mode=True`` (contract J1).
 
 **Stop reasons** are reported in the seed's (OpenAI's) words so one script reads the same through
 every backend: ``end_turn``/``stop_sequence`` -> ``"stop"``, ``tool_use`` -> ``"tool_calls"``,

@@ -63,7 +63,7 @@ class FakeServer:
         chunking: How streamed text is split: ``"words"`` (default), ``"chars"`` or an int.
         chunk_delay: Seconds to wait between streamed chunks (real sleep; default 0).
         validate_json: Answer 400 when JSON mode is asked for and the scripted reply is not JSON
-            or does not match the schema (SPEC J3; ``Reply(invalid_json=True)`` opts out), with
+            or does not match the schema (contract J3; ``Reply(invalid_json=True)`` opts out), with
             the same message ``ScriptedProvider`` raises.
         on_exhausted: ``"raise"`` (answer 400 once the script is used up), ``"cycle"`` or
             ``"repeat_last"``, as for ``ScriptedProvider``.

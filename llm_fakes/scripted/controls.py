@@ -117,7 +117,7 @@ class ScriptControls:
 
     @property
     def default_max_retries(self) -> int:
-        """Retries a call gets when it passes ``max_retries=None`` (SPEC R2)."""
+        """Retries a call gets when it passes ``max_retries=None`` (contract R2)."""
         return self.retry_policy.default_max_retries
 
     @default_max_retries.setter

@@ -54,6 +54,7 @@ _REPLY_FIELDS = [
     "chunks",
     "invalid_json",
 ]
+_TOOL_CALL_FIELDS = ["name", "input", "id"]
 _FAIL_FIELDS = ["fail", "message", "status", "retry_after", "after_chunk", "recoverable", "reply"]
 _RULE_FIELDS = ["last_user", "system", "tool_result", "times", "reply"]
 _TOP_FIELDS = ["turns", "rules", "model", "chunking", "on_exhausted"]
@@ -174,11 +175,13 @@ def _parse(p: Path, suffix: str, text: str) -> Any:
             ) from None
     import yaml
 
+    from llm_fakes.cassettes._yaml import error_position
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScriptError(
-            f"Script file {str(p)!r} is not valid YAML: {exc}\nFix the YAML at the line shown."
+            f"Script file {str(p)!r} is not valid YAML{error_position(exc)}. Fix the YAML there."
         ) from None
 
 
@@ -208,9 +211,13 @@ def _fail_from(error: ValidationError, entry: str, where: str, known: list[str])
     at = f"{where}, entry {entry}, field {loc!r}" if loc else f"{where}, entry {entry}"
     kind = first["type"]
     if kind == "extra_forbidden":
-        return ScriptError(
-            f"{at}: unknown field. Known fields: {known!r}. Rename or remove {loc!r}."
-        )
+        # ``('tool_calls', 0, 'inputs')``: the unknown key is a tool call's, not the entry's.
+        raw = tuple(first["loc"])
+        if len(raw) == 3 and raw[0] == "tool_calls" and isinstance(raw[1], int):
+            known, whose = _TOOL_CALL_FIELDS, "Known fields of a tool call"
+        else:
+            whose = "Known fields"
+        return ScriptError(f"{at}: unknown field. {whose}: {known!r}. Rename or remove {loc!r}.")
     if kind == "missing":
         return ScriptError(f"{at}: required field missing. Add {loc!r} to the entry.")
     return ScriptError(f"{at}: {first['msg']} (got {first.get('input')!r}). Fix that value.")

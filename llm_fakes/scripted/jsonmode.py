@@ -1,4 +1,4 @@
-"""JSON mode for the scripted fake (SPEC J1–J3).
+"""JSON mode for the scripted fake (contract J1–J3).
 
 A call that asks for JSON (``json_mode=True``, ``response_format={"type": "json_object"}`` or a
 ``json_schema`` format) gets the scripted text back unchanged, but a scripted reply that is not

@@ -2,11 +2,11 @@
 
 One scripted turn comes out identically through ``complete``, ``acomplete`` and ``stream``:
 each attempt renders the turn once (:func:`~llm_fakes.scripted.render.render`) and every path
-is a view of that outcome, so SPEC C1–C2 and S1–S5 hold by construction.
+is a view of that outcome, so contract C1–C2 and S1–S5 hold by construction.
 
 * **Every attempt consumes one turn**, retries included: ``[Fail.rate_limit(), "hi"]`` is one
   call that succeeds on its second attempt.
-* **Retries** follow the kit's one :class:`~llm_fakes.retry.RetryPolicy` (SPEC R1–R6): one budget
+* **Retries** follow the kit's one :class:`~llm_fakes.retry.RetryPolicy` (R1–R6): one budget
   for all transient failures; ``max_retries=None`` means :attr:`ScriptedProvider.
   default_max_retries` (2 unless set); waits honour ``retry_after`` and are capped; they happen on
   the provider's clock. The default policy has no jitter, so waits are reproducible: 0.5 s, 1 s,
@@ -89,7 +89,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         default_max_retries: Overrides the policy's budget for ``max_retries=None``.
         types: The classes to build responses and events from (see :mod:`llm_fakes.typeset`);
             ``None`` means the project-wide default (``llm_fakes_types``).
-        validate_json: Check scripted replies against the JSON mode asked for (SPEC J3).
+        validate_json: Check scripted replies against the JSON mode asked for (contract J3).
 
     Example:
         >>> fake = ScriptedProvider(["Hello there"], model="gpt-fake")

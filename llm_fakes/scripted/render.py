@@ -3,7 +3,7 @@
 :func:`render` resolves everything a reply leaves open (tool-call ids, model, stop reason, token
 counts, chunk boundaries) once, deterministically; :meth:`Rendered.response` and
 :meth:`Rendered.events` then give the ``complete`` and ``stream`` views of the *same* outcome, so
-SPEC S1–S5 hold by construction. The fake HTTP servers serialise a :class:`Rendered` to the wire.
+S1–S5 hold by construction. The fake HTTP servers serialise a :class:`Rendered` to the wire.
 
 Example:
     >>> r = render(Reply(text="Hello big world"), [], call_index=0, default_model="m")

@@ -66,7 +66,7 @@ class Reply:
         cached_tokens: Reported on ``FinishEvent.cached_tokens``.
         chunks: Explicit stream chunks; they must join to the text.
         invalid_json: Marks a reply as deliberately not JSON even when JSON mode is asked for
-            (to test how an application copes with bad JSON, SPEC J3).
+            (to test how an application copes with bad JSON, contract J3).
 
     Example:
         >>> Reply(json={"a": 1}).content

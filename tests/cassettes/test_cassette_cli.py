@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ from cassette_support import Recorder, ask
 
 from llm_fakes import CassetteProvider, LLMResponse, RateLimitError, ToolUse
 from llm_fakes.cli import main
+
+
+def wording(template: str) -> str:
+    """A regex for a kit message; each ``…`` stands for another library's words (which vary)."""
+    return ".+".join(re.escape(part) for part in template.split("…"))
 
 
 @pytest.fixture
@@ -89,13 +95,17 @@ def test_verify_passes_good_files_and_fails_bad_ones_with_the_error(
         .replace("max_tokens: 1024", "max_tokens: x", 1)
     )
     assert main(["cassette", "verify", str(folder)]) == 1
-    assert capsys.readouterr().out == (
-        "ok    cassettes/test_m/test_a.yaml (3 interactions)\n"
-        "FAIL  cassettes/test_m/test_b.yaml\n"
-        "      Cassette cassettes/test_m/test_b.yaml is not valid: interaction #0, field "
-        "request.max_tokens: Input should be a valid integer (got 'x'). Fix that field by hand, "
-        "or re-record the cassette with --llm-record-mode=all.\n"
-    )
+    out = capsys.readouterr().out
+    assert re.fullmatch(  # "…": pydantic's wording of the problem
+        wording(
+            "ok    cassettes/test_m/test_a.yaml (3 interactions)\n"
+            "FAIL  cassettes/test_m/test_b.yaml\n"
+            "      Cassette cassettes/test_m/test_b.yaml is not valid: interaction #0, field "
+            "request.max_tokens: … (got 'x'). Fix that field by hand, or re-record the cassette "
+            "with --llm-record-mode=all.\n"
+        ),
+        out,
+    ), out
     assert main(["cassette", "verify", "missing.yaml"]) == 1
     assert (
         capsys.readouterr().out == "FAIL  missing.yaml\n      No cassette file at missing.yaml.\n"

@@ -26,7 +26,8 @@ def report() -> Report:
 
 def test_text_is_a_matrix_then_each_failure_then_a_summary() -> None:
     assert render_text(report()).splitlines() == [
-        "llm-fakes conformance: profile ci, 2 backend(s), 2 properties",
+        "llm-fakes conformance: profile ci, 2 backend(s), 2 properties (stated in "
+        "docs/contract.md)",
         " " * 56 + "mine           theirs",
         "C1  complete() returns what the backend produced, LLM…  FAIL           pass",
         "R1  k transient failures, max_retries=m: min(k, m) + …  not supported  pass",

@@ -60,9 +60,7 @@ def test_each_property_is_its_own_test_passing_or_skipped_as_not_supported(
     result.assert_outcomes(passed=14, skipped=6)
     ran = [line.split()[0] for line in result.outlines if line.startswith("test_mine.py::")]
     assert ran == [f"test_mine.py::TestScripted::test_{p.id}_{p.name}" for p in PROPERTIES.values()]
-    result.stdout.fnmatch_lines(
-        [f"SKIPPED [[]1[]] *: not supported: R{i} needs retries" for i in range(1, 7)]
-    )
+    result.stdout.fnmatch_lines([f"*: not supported: R{i} needs retries" for i in range(1, 7)])
 
 
 def test_a_failure_names_its_property_and_shows_the_minimal_counterexample(

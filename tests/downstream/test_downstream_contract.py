@@ -128,8 +128,8 @@ def test_without_it_the_framework_provider_refuses_the_kits_classes(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "E       AssertionError: C1 FAIL: builtins.TypeError: not a framework class: "
+            "*AssertionError: C1 FAIL: builtins.TypeError: not a framework class: "
             "llm_fakes.types.LLMResponse",
-            "E         S1 FAIL: builtins.TypeError: not a framework class: llm_fakes.events.*Event",
+            "* S1 FAIL: builtins.TypeError: not a framework class: llm_fakes.events.*Event",
         ]
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,12 @@ def _read_only_filesystem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.os, "replace", replace)
 
 
+# The OS words each errno (os.strerror): the message must carry those words, whatever they are.
 FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
-    "disk full mid-write": (_full_disk, "No space left on device"),
-    "fsync fails": (_fsync_eio, "Input/output error"),
-    "read-only folder": (_read_only_folder, "Permission denied"),
-    "read-only file system at rename": (_read_only_filesystem, "Read-only file system"),
+    "disk full mid-write": (_full_disk, os.strerror(errno.ENOSPC)),
+    "fsync fails": (_fsync_eio, os.strerror(errno.EIO)),
+    "read-only folder": (_read_only_folder, os.strerror(errno.EACCES)),
+    "read-only file system at rename": (_read_only_filesystem, os.strerror(errno.EROFS)),
 }
 
 
@@ -131,7 +133,7 @@ def test_a_folder_that_cannot_be_created_is_a_write_error(
         raise _oserror(errno.EROFS)
 
     monkeypatch.setattr(Path, "mkdir", mkdir)
-    with pytest.raises(CassetteWriteError, match="Read-only file system"):
+    with pytest.raises(CassetteWriteError, match=re.escape(os.strerror(errno.EROFS))):
         cassette.save()
     monkeypatch.undo()
     assert not path.parent.exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import struct
 import threading
@@ -142,14 +143,15 @@ def test_a_malformed_anthropic_event_is_a_format_error() -> None:
         (
             "openai",
             'data: {"choices": "nope"}\n\n',
-            "ResponseFormatError: Stream chunk #1 has an unexpected shape ('str' object has no "
-            "attribute 'get'): '{\"choices\": \"nope\"}'",
+            # "…": Python's own wording of what went wrong.
+            "ResponseFormatError: Stream chunk #1 has an unexpected shape (…): "
+            '\'{"choices": "nope"}\'',
         ),
         (
             "anthropic",
             ANTHROPIC_START + anthropic_delta("x", '"first"'),
             "ResponseFormatError: Stream event #3 (content_block_delta) has an unexpected shape "
-            "(invalid literal for int() with base 10: 'first'): '{\"type\": "
+            '(…): \'{"type": '
             '"content_block_delta", "index": "first", "delta": {"type": "text_delta"\'',
         ),
     ],
@@ -160,7 +162,7 @@ def test_odd_shapes_are_format_errors_never_key_or_type_errors(
 ) -> None:
     events = stream_events(api, body)
     assert [e.type for e in events] == ["error"]
-    assert events[0].error == error
+    assert re.fullmatch(".+".join(map(re.escape, error.split("…"))), events[0].error)
 
 
 @pytest.mark.parametrize(
@@ -202,10 +204,11 @@ def test_a_200_with_an_html_body_is_a_format_error(api: str) -> None:
     )
     events = collect(provider(api, transport).stream(USER))
     assert [e.type for e in events] == ["error"]
-    assert events[0].error == (
-        f"ResponseFormatError: POST {url} did not answer with an event stream: Expected response "
-        "header Content-Type to contain 'text/event-stream', got 'text/html'"
+    # What follows the colon is httpx-sse's wording.
+    assert events[0].error.startswith(
+        f"ResponseFormatError: POST {url} did not answer with an event stream: "
     )
+    assert "text/html" in events[0].error
     assert len(transport.requests) == 2  # type: ignore[attr-defined]  # not retried
 
 
@@ -297,8 +300,11 @@ def test_a_stalled_stream_times_out_instead_of_hanging() -> None:
         )
         events = collect(p.stream(USER))
     assert [e.type for e in events] == ["text_delta", "error"]
-    assert events[-1].error == (
-        f"ProviderTimeoutError: POST {url}/chat/completions timed out (ReadTimeout). "
-        "Raise timeout= if the model is slow."
-    )
+    # httpx names the timeout; what it says about it (if anything) varies with httpcore.
+    assert re.fullmatch(
+        re.escape(f"ProviderTimeoutError: POST {url}/chat/completions timed out (ReadTimeout")
+        + r"(: .+)?"
+        + re.escape("). Raise timeout= if the model is slow."),
+        events[-1].error,
+    ), events[-1].error
     assert events[-1].recoverable is True

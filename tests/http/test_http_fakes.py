@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from pathlib import Path
@@ -20,6 +21,12 @@ from llm_fakes import (
     UnusedScriptError,
 )
 from llm_fakes.scripted.files import load_script_file
+
+
+def wording(template: str) -> str:
+    """A regex for a kit message; each ``…`` stands for another library's words (which vary)."""
+    return ".+".join(re.escape(part) for part in template.split("…"))
+
 
 OPENAI = "http://fake/v1/chat/completions"
 ANTHROPIC = "http://fake/v1/messages"
@@ -278,12 +285,12 @@ def test_openai_rejects_what_the_api_rejects(body: Any, message: str) -> None:
         (
             {"model": "m", "messages": HI},
             AHEADERS,
-            "max_tokens: Field required, an integer >= 1 (got None)",
+            "max_tokens: …, an integer >= 1 (got None)",  # …: pydantic's wording
         ),
         (
             {"model": "m", "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]},
             AHEADERS,
-            "messages.0.role: Input should be 'user' or 'assistant' (got 'system')",
+            "messages.0.role: … (got 'system')",
         ),
         (
             {
@@ -311,7 +318,9 @@ def test_anthropic_rejects_what_the_api_rejects(
 ) -> None:
     response = post(FakeAnthropic(["never sent"]), ANTHROPIC, body, headers)
     assert response.status_code == 400
-    assert response.json()["error"] == {"type": "invalid_request_error", "message": message}
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert re.fullmatch(wording(message), error["message"]), error["message"]
 
 
 def test_unknown_paths_get_a_404_with_a_json_body() -> None:
