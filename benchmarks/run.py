@@ -217,8 +217,14 @@ def conformance(args: argparse.Namespace) -> None:
 def server(args: argparse.Namespace) -> None:
     import bench_server
 
-    t = bench_server.throughput(50 if args.quick else 200, 2 if args.quick else 7)
-    for kind, label in (("json", "not streamed"), ("stream", "streamed, 23 events")):
+    apis = ("chat", "responses")
+    t = bench_server.throughput(50 if args.quick else 200, 2 if args.quick else 7, apis)
+    for kind, label in (
+        ("json", "not streamed"),
+        ("stream", "streamed, 23 events"),
+        ("responses_json", "/v1/responses, not streamed"),
+        ("responses_stream", "/v1/responses, streamed, 28 events"),
+    ):
         ours, floor = t[f"ours_{kind}"], t[f"floor_{kind}"]
         ROWS.append(
             Row(

@@ -59,6 +59,7 @@ from llm_fakes.events import (
 )
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy
+from llm_fakes.scripted.flaws import JSON_FLAWS
 from llm_fakes.scripted.turns import Fail, Reply, ToolCall
 from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
 from llm_fakes.typeset import TypeSet
@@ -73,6 +74,9 @@ if TYPE_CHECKING:
     from llm_fakes.http.fake_anthropic import FakeAnthropic as FakeAnthropic
     from llm_fakes.http.fake_openai import FakeOpenAI as FakeOpenAI
     from llm_fakes.http.openai import OpenAIProvider as OpenAIProvider
+    from llm_fakes.http.openai_responses import (
+        OpenAIResponsesProvider as OpenAIResponsesProvider,
+    )
     from llm_fakes.scripted.files import load_script as load_script
     from llm_fakes.scripted.provider import ScriptedProvider as ScriptedProvider
     from llm_fakes.snapshot import LLMSnapshotExtension as LLMSnapshotExtension
@@ -87,6 +91,7 @@ _LAZY: dict[str, str] = {
     "FakeAnthropic": "llm_fakes.http.fake_anthropic",
     "FakeOpenAI": "llm_fakes.http.fake_openai",
     "OpenAIProvider": "llm_fakes.http.openai",
+    "OpenAIResponsesProvider": "llm_fakes.http.openai_responses",
     "ScriptedProvider": "llm_fakes.scripted.provider",
     "load_script": "llm_fakes.scripted.files",
     "LLMSnapshotExtension": "llm_fakes.snapshot",
@@ -107,6 +112,7 @@ __all__ = [
     "Fail",
     "FinishEvent",
     "JSONModeError",
+    "JSON_FLAWS",
     "LLMFakesError",
     "LLMProvider",
     "LLMResponse",

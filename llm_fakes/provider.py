@@ -108,7 +108,7 @@ class LLMProvider(ABC):
                 messages=messages, system=system, tools=tools, max_tokens=max_tokens
             )
         except ProviderError as exc:
-            yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+            yield types.error_event(exc)
             return
         for event in events_from_response(response, types):
             yield event

@@ -27,7 +27,14 @@ from llm_fakes import events as _events
 from llm_fakes import types as _types
 from llm_fakes.errors import TypeResolutionError
 
-__all__ = ["TypeSet", "TypesSpec", "get_default_types", "resolve_types", "set_default_types"]
+__all__ = [
+    "OPTIONAL_FIELDS",
+    "TypeSet",
+    "TypesSpec",
+    "get_default_types",
+    "resolve_types",
+    "set_default_types",
+]
 
 #: The classes the kit builds, with the fields it can fill for each.
 NEEDED: dict[str, type[Any]] = {
@@ -36,6 +43,16 @@ NEEDED: dict[str, type[Any]] = {
     **{cls.__name__: cls for cls in _events.EVENT_CLASSES},
 }
 _OWN: dict[str, type[Any]] = dict(NEEDED)
+
+#: Fields newer versions of the seed's framework added. The kit's own classes keep the seed's
+#: shape and lack them; a user's class that has them gets them filled wherever the kit knows the
+#: value (HTTP providers from the wire, the scripted provider from the reply, cassettes from the
+#: recording). ``error_type`` is the kit's error class name, ``upstream_status`` its HTTP status.
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "LLMResponse": ("reasoning_tokens", "cache_read_tokens", "cache_creation_tokens"),
+    "FinishEvent": ("cache_creation_tokens", "thinking_blocks"),
+    "StreamErrorEvent": ("error_type", "upstream_status"),
+}
 
 
 def _field_names(cls: type[Any]) -> tuple[frozenset[str], frozenset[str]]:
@@ -137,6 +154,36 @@ class TypeSet:
         accepted = self._accepted[name]
         return self._classes[name](**{k: v for k, v in fields.items() if k in accepted})
 
+    def extras(self, name: str, **values: Any) -> dict[str, Any]:
+        """Those of ``values`` (:data:`OPTIONAL_FIELDS`) that the class ``name`` accepts: none
+        for the kit's own classes, which keep the seed's shape.
+
+        Example:
+            >>> TypeSet.default().extras("FinishEvent", cache_creation_tokens=3)
+            {}
+        """
+        if self.is_default:
+            return {}
+        accepted = self._accepted[name]
+        return {k: v for k, v in values.items() if k in accepted}
+
+    def error_event(self, exc: BaseException) -> Any:
+        """The ``StreamErrorEvent`` that ends a stream on ``exc`` (``recoverable`` is its
+        ``retryable``; ``error_type`` and ``upstream_status`` where the class has them).
+
+        Example:
+            >>> from llm_fakes.errors import ServerError
+            >>> TypeSet.default().error_event(ServerError("boom", status=502)).recoverable
+            True
+        """
+        extras = self.extras(
+            "StreamErrorEvent",
+            error_type=type(exc).__name__,
+            upstream_status=getattr(exc, "status", None),
+        )
+        retryable = bool(getattr(exc, "retryable", False))
+        return self.event("StreamErrorEvent", error=str(exc), recoverable=retryable, **extras)
+
     def response(
         self,
         *,
@@ -147,8 +194,11 @@ class TypeSet:
         stop_reason: str = "",
         raw_response: Any = None,
         tool_uses: Iterable[_types.ToolUse] = (),
+        **extra: Any,
     ) -> Any:
-        """Build an ``LLMResponse``; tool uses go to ``raw_response`` when the class lacks them."""
+        """Build an ``LLMResponse``; tool uses go to ``raw_response`` when the class lacks them.
+
+        ``extra`` (:data:`OPTIONAL_FIELDS`) is filled only where the class has such a field."""
         uses = [self.tool_use(u) for u in tool_uses]
         fields: dict[str, Any] = {
             "content": content,
@@ -161,6 +211,7 @@ class TypeSet:
         }
         if self.is_default:
             return _types.LLMResponse(**fields)
+        fields.update(extra)
         accepted = self._accepted["LLMResponse"]
         if "tool_uses" not in accepted and uses:
             fields["raw_response"] = {"tool_uses": uses, "raw": raw_response}
@@ -187,6 +238,7 @@ class TypeSet:
                 stop_reason=obj.stop_reason,
                 raw_response=obj.raw_response,
                 tool_uses=tool_uses_of(obj),
+                **{k: getattr(obj, k) for k in OPTIONAL_FIELDS["LLMResponse"] if hasattr(obj, k)},
             )
         values = {k: getattr(obj, k) for k in self._accepted[name] if hasattr(obj, k)}
         return self._classes[name](**values)

@@ -52,6 +52,10 @@ class ResponseDict(TypedDict):
     stop_reason: NotRequired[str]
     tool_uses: NotRequired[list[ToolUseDict]]
     raw_response: NotRequired[Any]
+    # Recorded from a user's class that has the newer framework's fields (typeset.OPTIONAL_FIELDS).
+    reasoning_tokens: NotRequired[int]
+    cache_read_tokens: NotRequired[int]
+    cache_creation_tokens: NotRequired[int]
 
 
 # "class" is a keyword, so this one is spelled functionally.
@@ -122,6 +126,8 @@ class Finish(TypedDict):
     output_tokens: NotRequired[int]
     cached_tokens: NotRequired[int]
     model: NotRequired[str]
+    cache_creation_tokens: NotRequired[int]
+    thinking_blocks: NotRequired[list[dict[str, Any]]]
     at: NotRequired[float]
 
 
@@ -130,6 +136,8 @@ class StreamError(TypedDict):
     type: Literal["error"]
     error: NotRequired[str]
     recoverable: NotRequired[bool]
+    error_type: NotRequired[str]
+    upstream_status: NotRequired[int | None]
     at: NotRequired[float]
 
 

@@ -31,7 +31,7 @@ from llm_fakes.errors import (
 from llm_fakes.events import EVENT_CLASSES
 from llm_fakes.scripted.render import chunk_text
 from llm_fakes.types import LLMResponse, ToolUse
-from llm_fakes.typeset import TypeSet, resolve_types, tool_uses_of
+from llm_fakes.typeset import OPTIONAL_FIELDS, TypeSet, resolve_types, tool_uses_of
 
 __all__ = [
     "copy_plain",
@@ -86,6 +86,9 @@ def response_record(response: Any) -> dict[str, Any]:
             out[name] = int(getattr(response, name))
     if getattr(response, "stop_reason", ""):
         out["stop_reason"] = response.stop_reason
+    for name in OPTIONAL_FIELDS["LLMResponse"]:  # a user's class with newer fields
+        if getattr(response, name, None):
+            out[name] = to_plain(getattr(response, name))
     uses = tool_uses_of(response)
     if uses:
         out["tool_uses"] = [{"id": u.id, "name": u.name, "input": to_plain(u.input)} for u in uses]
@@ -131,6 +134,7 @@ def response_from_record(record: dict[str, Any], types: TypeSet | None = None) -
             ToolUse(id=u["id"], name=u["name"], input=copy_plain(u["input"]))
             for u in record.get("tool_uses", ())
         ],
+        **{k: record[k] for k in OPTIONAL_FIELDS["LLMResponse"] if k in record},
     )
 
 
@@ -181,6 +185,9 @@ def event_record(event: Any, snapshot_so_far: str, at: float) -> dict[str, Any]:
             continue
         if value != default:
             out[name] = to_plain(value) if isinstance(value, dict | list) else value
+    for name in OPTIONAL_FIELDS.get(EVENT_FIELDS[kind][0], ()):  # a user's class's newer fields
+        if getattr(event, name, None):
+            out[name] = to_plain(getattr(event, name))
     out["at"] = round(at, 4)
     return out
 
@@ -196,6 +203,9 @@ def events_from_record(
         kind = record["type"]
         name, defaults = EVENT_FIELDS[kind]
         fields = {k: copy_plain(record.get(k, v)) for k, v in defaults.items()}
+        extra = [k for k in OPTIONAL_FIELDS.get(name, ()) if k in record]
+        if extra:
+            fields.update(ts.extras(name, **{k: copy_plain(record[k]) for k in extra}))
         if kind == "text_delta":
             if "snapshot" not in record:
                 fields["snapshot"] = snapshot + fields["content"]
@@ -312,10 +322,7 @@ def replay_events(interaction: dict[str, Any], types: TypeSet) -> list[tuple[flo
     after them."""
     if interaction["call"] != "stream":
         if "error" in interaction:
-            exc = error_from_record(interaction["error"])
-            retryable = bool(getattr(exc, "retryable", False))
-            event = types.event("StreamErrorEvent", error=str(exc), recoverable=retryable)
-            return [(None, event)]
+            return [(None, types.error_event(error_from_record(interaction["error"])))]
         return [(None, e) for e in events_from_response_record(interaction["response"], types)]
     records = interaction.get("events", [])
     events = events_from_record(records, types)

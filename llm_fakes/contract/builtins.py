@@ -3,8 +3,10 @@
 * ``ScriptedProvider``: the backend's scripted fake itself.
 * ``CassetteProvider``: each example recorded from a scripted provider, then replayed from the
   saved cassette in ``none`` mode (nothing real is called on replay).
-* ``OpenAIProvider`` / ``AnthropicProvider``: the HTTP providers against the fake servers'
-  in-process transports (``...@loopback``: against the loopback servers, over real sockets).
+* ``OpenAIProvider`` / ``OpenAIResponsesProvider`` / ``AnthropicProvider``: the HTTP providers
+  against the fake servers' in-process transports (``...@loopback``: against the loopback servers,
+  over real sockets). ``OpenAIResponsesProvider`` uses the OpenAI door: ``FakeOpenAI`` serves
+  both of OpenAI's wire formats from one script.
 * ``complete-only``: a provider that implements only ``complete``, so ``acomplete`` and
   ``stream`` are the base class's defaults.
 
@@ -97,24 +99,40 @@ def _importable(module: str, name: str) -> Any | None:
         return None
 
 
+#: api -> (provider module, provider class, the fake's door: "openai" or "anthropic").
+_HTTP = {
+    "openai": ("llm_fakes.http.openai", "OpenAIProvider", "openai"),
+    "responses": ("llm_fakes.http.openai_responses", "OpenAIResponsesProvider", "openai"),
+    "anthropic": ("llm_fakes.http.anthropic", "AnthropicProvider", "anthropic"),
+}
+_FAKES = {
+    "openai": ("llm_fakes.http.fake_openai", "FakeOpenAI"),
+    "anthropic": (
+        "llm_fakes.http.fake_anthropic",
+        "FakeAnthropic",
+    ),
+}
+
+
 def http_factory(api: str, *, loopback: bool = False) -> ProviderFactory | None:
-    """``OpenAIProvider`` or ``AnthropicProvider`` against the fake server (None if missing)."""
-    cls_name = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider"}[api]
-    cls = _importable(f"llm_fakes.http.{api}", cls_name)
-    fake = _importable(
-        f"llm_fakes.http.fake_{api}", "FakeOpenAI" if api == "openai" else "FakeAnthropic"
-    )
+    """An HTTP provider (``api``: ``"openai"``, ``"responses"`` or ``"anthropic"``) against the
+    fake server that speaks its wire format (None if missing here)."""
+    module, cls_name, door = _HTTP[api]
+    cls = _importable(module, cls_name)
+    fake = _importable(*_FAKES[door])
     if cls is None or fake is None:
         return None
 
     def build(backend: ConformanceBackend) -> Any:
         if loopback:
-            url = backend.openai_base_url if api == "openai" else backend.anthropic_base_url
+            url = backend.openai_base_url if door == "openai" else backend.anthropic_base_url
             provider = cls(
                 "conformance-model", api_key="sk-test", base_url=url, clock=backend.clock
             )
         else:
-            transport = backend.openai_transport if api == "openai" else backend.anthropic_transport
+            transport = (
+                backend.openai_transport if door == "openai" else backend.anthropic_transport
+            )
             provider = cls(
                 "conformance-model", api_key="sk-test", transport=transport, clock=backend.clock
             )
@@ -136,6 +154,7 @@ _BUILTINS: list[tuple[str, Callable[[], ProviderFactory | None]]] = [
     ("ScriptedProvider", scripted_factory),
     ("CassetteProvider", cassette_factory),
     ("OpenAIProvider", lambda: http_factory("openai")),
+    ("OpenAIResponsesProvider", lambda: http_factory("responses")),
     ("AnthropicProvider", lambda: http_factory("anthropic")),
     ("complete-only", complete_only_factory),
 ]
@@ -145,7 +164,7 @@ def builtin_factories(*, loopback: bool = False) -> list[ProviderFactory]:
     """Every built-in available here (with ``loopback``, also the HTTP ones over sockets)."""
     out = [f for _, make in _BUILTINS if (f := make()) is not None]
     if loopback:
-        out += [f for api in ("openai", "anthropic") if (f := http_factory(api, loopback=True))]
+        out += [f for api in _HTTP if (f := http_factory(api, loopback=True))]
     return out
 
 

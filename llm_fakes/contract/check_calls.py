@@ -208,7 +208,10 @@ def check_c4(ctx: Context) -> None:
             f"tools: sent {canonical_tools(req.tools)!r}, backend saw "
             f"{canonical_tools(got.tools)!r}"
         )
-    if got.max_tokens != req.max_tokens:
+    # A provider may declare the API's floor (the Responses API rejects max_output_tokens < 16).
+    floor = getattr(ctx.provider, "min_max_tokens", None)
+    want_max = max(req.max_tokens, floor) if isinstance(floor, int) and req.max_tokens else None
+    if got.max_tokens != (want_max or req.max_tokens):
         diffs.append(f"max_tokens: sent {req.max_tokens!r}, backend saw {got.max_tokens!r}")
     if diffs:
         raise fail(

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import strategies as st
@@ -44,6 +45,8 @@ from llm_fakes.contract._values import (
     unique_names,
 )
 from llm_fakes.contract.cases import CallRequest
+from llm_fakes.scripted.flaws import JSON_FLAWS, flaw_variants, flaws_for
+from llm_fakes.scripted.turns import Reply
 from llm_fakes.types import Tool
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "json_schemas_with_instance",
     "json_values",
     "message_histories",
+    "near_json",
     "permanent_failures",
     "replies",
     "retry_after_values",
@@ -212,3 +216,62 @@ def call_requests(*, tool_calls: bool = True, rich: bool = True) -> st.SearchStr
         tools=offered,
         max_tokens=st.integers(1, 8192) if rich else st.sampled_from([256, 1024]),
     )
+
+
+def near_json(
+    schema_or_value: Any, *, schema: dict[str, Any] | None = None, flaws: Sequence[str] = JSON_FLAWS
+) -> st.SearchStrategy[Reply]:
+    """Near-valid JSON replies: a value, a flaw and a variant, drawn, made into
+    :meth:`Reply.near_json <llm_fakes.Reply.near_json>`, ready to script.
+
+    ``schema_or_value`` is one of: a JSON schema (a dict of schema keywords with ``type``,
+    ``properties``, ``$ref``, ``anyOf``, ``oneOf``, ``enum`` or ``const``), whose valid values
+    are drawn; a pydantic model class (its ``model_json_schema()``); a strategy of values (give
+    ``schema=`` too when they have one); or one value (drawn as is). Only the flaws in ``flaws``
+    that apply to the drawn value are drawn (at least one must apply). Shrinks towards the
+    simplest case: the simplest value, the first flaw of :data:`~llm_fakes.JSON_FLAWS` that
+    applies (``fenced``), variant 0.
+
+    Example:
+        >>> from hypothesis import given
+        >>> schema = {"type": "object", "properties": {"city": {"type": "string"}},
+        ...           "required": ["city"]}
+        >>> @given(near_json(schema))
+        ... def test_never_valid(reply):
+        ...     assert reply.invalid_json
+        >>> test_never_valid()
+    """
+    from llm_fakes.contract._schema_values import is_schema, values_for
+
+    for flaw in flaws:
+        flaw_variants({}, flaw)  # an unknown name fails here, listing the flaws
+    values: st.SearchStrategy[Any]
+    if isinstance(schema_or_value, type) and hasattr(schema_or_value, "model_json_schema"):
+        schema = schema_or_value.model_json_schema()
+    elif isinstance(schema_or_value, st.SearchStrategy):
+        values = schema_or_value
+    elif is_schema(schema_or_value):
+        schema = schema_or_value
+    else:
+        values = st.just(schema_or_value)
+    if schema is not None and not isinstance(schema_or_value, st.SearchStrategy):
+        values = values_for(schema)
+    return _near_json(values, schema, tuple(flaws))
+
+
+@st.composite
+def _near_json(
+    draw: st.DrawFn,
+    values: st.SearchStrategy[Any],
+    schema: dict[str, Any] | None,
+    flaws: tuple[str, ...],
+) -> Reply:
+    from hypothesis import assume
+
+    value = draw(values)
+    usable = [f for f in flaws_for(value, schema=schema) if f in flaws]
+    assume(usable)  # e.g. missing_field drawn for a value with no fields
+    flaw = draw(st.sampled_from(usable))
+    count = flaw_variants(value, flaw, schema=schema)
+    variant = draw(st.integers(0, count - 1))
+    return Reply.near_json(value, flaw, schema=schema, variant=variant)

@@ -25,10 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from llm_fakes.errors import ResponseFormatError
 from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
 
-__all__ = ["EventAssembler", "is_empty_response", "parse_arguments", "tool_spec"]
+__all__ = ["EventAssembler", "event_payload", "is_empty_response", "parse_arguments", "tool_spec"]
 
 
 def tool_spec(tool: Any) -> tuple[str, str, dict[str, Any]]:
@@ -67,6 +68,26 @@ def parse_arguments(arguments: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {"_raw": arguments}
     return value if isinstance(value, dict) else {"_raw": arguments}
+
+
+def event_payload(data: str, number: int, event: str = "") -> dict[str, Any]:
+    """The JSON object of server-sent event #``number``, or the :class:`ResponseFormatError`
+    saying the stream is malformed.
+
+    Example:
+        >>> event_payload('{"type": "ping"}', 1)
+        {'type': 'ping'}
+    """
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        raise ResponseFormatError(
+            f"Stream event #{number} ({event or 'unnamed'}) is not valid JSON: {data[:80]!r}. "
+            "The server sent a malformed event stream."
+        ) from None
+    if not isinstance(payload, dict):
+        raise ResponseFormatError(f"Stream event #{number} is not an object: {payload!r}")
+    return payload
 
 
 def is_empty_response(
@@ -109,6 +130,10 @@ class EventAssembler:
         self.input_tokens = 0
         self.output_tokens = 0
         self.cached_tokens = 0
+        self.reasoning_tokens = 0
+        self.cache_creation_tokens = 0
+        #: Anthropic thinking blocks as sent (``{"type", "thinking", "signature"}``).
+        self.thinking_blocks: list[dict[str, Any]] = []
         self.done = False
 
     def text_delta(self, piece: str) -> list[Any]:
@@ -139,6 +164,13 @@ class EventAssembler:
         """A fragment of the JSON arguments of the call at ``index``."""
         self._calls.setdefault(index, _Call()).arguments += piece or ""
 
+    def call_done(self, index: int, arguments: str) -> None:
+        """The call at ``index`` is complete with ``arguments``: they stand in for the fragments
+        when none arrived (a server may send a call whole)."""
+        call = self._calls.setdefault(index, _Call())
+        if not call.arguments:
+            call.arguments = arguments
+
     def tool_uses(self) -> list[ToolUse]:
         """The assembled tool calls, in index order."""
         return [
@@ -168,6 +200,11 @@ class EventAssembler:
                 output_tokens=self.output_tokens,
                 cached_tokens=self.cached_tokens,
                 model=self.model,
+                **ts.extras(
+                    "FinishEvent",
+                    cache_creation_tokens=self.cache_creation_tokens,
+                    thinking_blocks=[dict(b) for b in self.thinking_blocks],
+                ),
             )
         )
         return out

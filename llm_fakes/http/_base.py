@@ -165,8 +165,15 @@ class HTTPProvider(LLMProvider):
 
     @property
     def url(self) -> str:
-        """The endpoint every call posts to."""
+        """The endpoint ``complete`` and ``acomplete`` post to."""
         return self.base_url + self.path
+
+    @property
+    def stream_url(self) -> str:
+        """The endpoint streams post to: :attr:`url` for APIs that stream on a body flag; a wire
+        format with a separate streaming endpoint (Gemini's ``:streamGenerateContent``)
+        overrides it."""
+        return self.url
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r})"

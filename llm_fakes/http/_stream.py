@@ -51,7 +51,9 @@ async def _attempt(
 
     decoder = p._decoder(types)
     try:
-        async with client.stream("POST", p.url, content=content, headers=p._headers(True)) as resp:
+        async with client.stream(
+            "POST", p.stream_url, content=content, headers=p._headers(True)
+        ) as resp:
             if resp.status_code >= 400:
                 await resp.aread()
                 raise error_from_response(resp, p._hint_401())
@@ -86,7 +88,7 @@ async def stream_events(
             return
         except ProviderError as exc:
             if yielded or not policy.is_transient(exc) or n >= budget:
-                yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+                yield types.error_event(exc)
                 return
             await p.clock.asleep(policy.delay(exc, n))
             n += 1
@@ -100,7 +102,7 @@ def _sync_attempt(
     decoder = p._decoder(types)
     client = p._sync_client()
     try:
-        with client.stream("POST", p.url, content=content, headers=p._headers(True)) as resp:
+        with client.stream("POST", p.stream_url, content=content, headers=p._headers(True)) as resp:
             if resp.status_code >= 400:
                 resp.read()
                 raise error_from_response(resp, p._hint_401())
@@ -130,7 +132,7 @@ def iter_events(
             return
         except ProviderError as exc:
             if yielded or not policy.is_transient(exc) or n >= budget:
-                yield types.event("StreamErrorEvent", error=str(exc), recoverable=exc.retryable)
+                yield types.error_event(exc)
                 return
             p.clock.sleep(policy.delay(exc, n))
             n += 1

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from llm_fakes.errors import ResponseFormatError
-from llm_fakes.http._assemble import EventAssembler, parse_arguments, tool_spec
+from llm_fakes.http._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
 from llm_fakes.http._errors import error_from_event
 from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
@@ -221,7 +221,12 @@ def parse_message(data: dict[str, Any], types: TypeSet, model: str) -> Any:
                         input=parse_arguments(block.get("input")),
                     )
                 )
-        input_tokens, output_tokens, _ = _usage(data.get("usage"))
+        usage = data.get("usage")
+        input_tokens, output_tokens, cached = _usage(usage)
+        created = int((usage or {}).get("cache_creation_input_tokens") or 0)
+        extras = types.extras(
+            "LLMResponse", cache_read_tokens=cached, cache_creation_tokens=created
+        )
         return types.response(
             content=text,
             model=str(data.get("model") or model),
@@ -230,6 +235,7 @@ def parse_message(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             stop_reason=normalise_stop_reason(data.get("stop_reason")),
             raw_response=data,
             tool_uses=uses,
+            **extras,
         )
     except (AttributeError, TypeError, ValueError) as exc:
         if isinstance(exc, ResponseFormatError):
@@ -254,6 +260,7 @@ class EventDecoder:
         self.state = EventAssembler(types, model)
         self._events = 0
         self._blocks: dict[int, str] = {}
+        self._thinking: dict[str, Any] | None = None  # the thinking block being streamed
 
     @property
     def done(self) -> bool:
@@ -265,15 +272,7 @@ class EventDecoder:
         if self.state.done:
             return []
         self._events += 1
-        try:
-            payload = json.loads(data)
-        except ValueError:
-            raise ResponseFormatError(
-                f"Stream event #{self._events} ({event or 'unnamed'}) is not valid JSON: "
-                f"{data[:80]!r}. The server sent a malformed event stream."
-            ) from None
-        if not isinstance(payload, dict):
-            raise ResponseFormatError(f"Stream event #{self._events} is not an object: {payload!r}")
+        payload = event_payload(data, self._events, event)
         kind = payload.get("type") or event
         if kind == "error":
             raise error_from_event(payload, "the Messages API stream")
@@ -290,7 +289,9 @@ class EventDecoder:
         if kind == "message_start":
             message = p.get("message") or {}
             st.model = str(message.get("model") or st.model)
-            st.input_tokens, st.output_tokens, st.cached_tokens = _usage(message.get("usage"))
+            usage = message.get("usage") or {}
+            st.input_tokens, st.output_tokens, st.cached_tokens = _usage(usage)
+            st.cache_creation_tokens = int(usage.get("cache_creation_input_tokens") or 0)
         elif kind == "content_block_start":
             index = int(p.get("index", 0))
             block = p.get("content_block") or {}
@@ -298,7 +299,12 @@ class EventDecoder:
             if block.get("type") == "tool_use":
                 st.start_call(index, str(block.get("id", "")), str(block.get("name", "")))
             elif block.get("type") == "thinking":
-                return st.reasoning_delta(str(block.get("thinking") or ""))
+                st.thinking_blocks.append({"type": "thinking", "thinking": "", "signature": ""})
+                self._thinking = st.thinking_blocks[-1]
+                piece = str(block.get("thinking") or "")
+                self._thinking["thinking"] += piece
+                self._thinking["signature"] = str(block.get("signature") or "")
+                return st.reasoning_delta(piece)
             elif block.get("type") == "text":
                 return st.text_delta(str(block.get("text") or ""))
         elif kind == "content_block_delta":
@@ -308,8 +314,15 @@ class EventDecoder:
             if dtype == "text_delta":
                 return st.text_delta(str(delta.get("text") or ""))
             if dtype == "thinking_delta":
-                return st.reasoning_delta(str(delta.get("thinking") or ""))
-            if dtype == "input_json_delta":
+                piece = str(delta.get("thinking") or "")
+                if self._thinking is not None:
+                    self._thinking["thinking"] += piece
+                return st.reasoning_delta(piece)
+            if dtype == "signature_delta" and self._thinking is not None:
+                self._thinking["signature"] += str(delta.get("signature") or "")
+            if dtype == "input_json_delta" and self._blocks.get(index) == "tool_use":
+                # Only tool_use blocks are the caller's calls: server_tool_use and
+                # mcp_tool_use blocks (web search, code execution, MCP) stream input too.
                 st.call_arguments(index, str(delta.get("partial_json") or ""))
         elif kind == "message_delta":
             delta = p.get("delta") or {}
@@ -320,6 +333,8 @@ class EventDecoder:
                 st.output_tokens = int(usage.get("output_tokens") or 0)
             if "input_tokens" in usage:
                 st.input_tokens, _, st.cached_tokens = _usage(usage)
+            if "cache_creation_input_tokens" in usage:
+                st.cache_creation_tokens = int(usage.get("cache_creation_input_tokens") or 0)
         elif kind == "message_stop":
             st.done = True
         return []

@@ -7,7 +7,10 @@ It answers ``POST /v1/messages`` as Anthropic does: ``message`` bodies with ``te
 and ``message_stop``; ``{"type": "error", "error": {...}}`` bodies with Anthropic's status codes
 (529 for overloaded). It checks requests as the API does: the ``anthropic-version`` header,
 ``max_tokens``, roles, and that every ``tool_use`` is answered by a ``tool_result`` in the next
-message. JSON mode is recognised in both forms :mod:`~llm_fakes.http.anthropic_wire` sends.
+message. JSON mode is recognised in both forms :mod:`~llm_fakes.http.anthropic_wire` sends, and
+in the structured-outputs beta's top-level ``output_format`` too. Without consuming a turn it
+answers ``GET /v1/models`` (with :attr:`FakeServer.models`) and ``POST /v1/messages/count_tokens``
+(with the kit's input-token estimate). Every response carries a ``request-id`` header.
 
 Script stop reasons are in the seed's words (``"stop"``, ``"tool_calls"``, ``"length"``) and go on
 the wire in Anthropic's (``end_turn``, ``tool_use``, ``max_tokens``).
@@ -28,10 +31,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm_fakes.http._fake_values import WireResponse
+from llm_fakes.http._fake_values import WireResponse, json_response
 from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
 from llm_fakes.http.fake_server import FakeServer
-from llm_fakes.scripted.render import Rendered, chunk_text
+from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
 __all__ = ["FakeAnthropic"]
 
@@ -142,9 +145,37 @@ class FakeAnthropic(FakeServer):
 
     api_name = "Anthropic"
     base_path = ""
+    default_models = ("claude-sonnet-4-5", "claude-haiku-4-5")
+    request_id_header = "request-id"
 
     def route_ok(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/v1/messages")
+
+    def routes(self) -> list[str]:
+        return ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"]
+
+    def unscripted(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> WireResponse | None:
+        path = path.rstrip("/")
+        if method == "GET" and path.endswith("/v1/models"):
+            listed = [_model(m) for m in self.models]
+            first, last = (listed[0]["id"], listed[-1]["id"]) if listed else (None, None)
+            page = {"data": listed, "has_more": False, "first_id": first, "last_id": last}
+            return json_response(200, page)
+        if method == "GET" and "/v1/models/" in path:
+            return json_response(200, _model(path.rsplit("/models/", 1)[1]))
+        if method == "POST" and path.endswith("/v1/messages/count_tokens"):
+            if not isinstance(body, dict):
+                return self.error(400, "The request body is not a JSON object.", "invalid_request")
+            probe = {"max_tokens": 1, **body}  # count_tokens takes no max_tokens
+            problem = self.validate(probe, headers)
+            if problem:
+                return self.error(400, problem, "invalid_request")
+            view = self.view(probe)
+            tokens = (request_chars(view["messages"], view["system"]) + 3) // 4
+            return json_response(200, {"input_tokens": tokens})
+        return None
 
     def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
         if not headers.get("anthropic-version"):
@@ -162,13 +193,14 @@ class FakeAnthropic(FakeServer):
                 return f"tools.{i}.name: Field required"
             if "type" not in tool and not isinstance(tool.get("input_schema"), dict):
                 return f"tools.{i}.input_schema: Field required"
-        fmt = (body.get("output_config") or {}).get("format")
+        fmt = _output_format(body)
         if fmt is not None and (
             not isinstance(fmt, dict)
             or fmt.get("type") != "json_schema"
             or not isinstance(fmt.get("schema"), dict)
         ):
-            return "output_config.format: expected {'type': 'json_schema', 'schema': {...}}"
+            where = "output_config.format" if "output_config" in body else "output_format"
+            return f"{where}: expected {{'type': 'json_schema', 'schema': {{...}}}}"
         return _check_messages(messages)
 
     def view(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +209,7 @@ class FakeAnthropic(FakeServer):
         instructed = JSON_INSTRUCTION in system
         if instructed:
             system = system.replace(JSON_INSTRUCTION, "").rstrip("\n")
-        fmt = (body.get("output_config") or {}).get("format")
+        fmt = _output_format(body)
         schema = fmt.get("schema") if isinstance(fmt, dict) else None
         rf: dict[str, Any] | None = None
         if schema is not None:
@@ -313,6 +345,22 @@ class FakeAnthropic(FakeServer):
         return _event(
             "error", {"type": "error", "error": {"type": "api_error", "message": message}}
         )
+
+
+def _output_format(body: dict[str, Any]) -> Any:
+    """The requested output format: ``output_config.format``, or the structured-outputs beta's
+    top-level ``output_format`` (sent by litellm and the SDK's ``beta.messages.parse``)."""
+    fmt = (body.get("output_config") or {}).get("format")
+    return body.get("output_format") if fmt is None else fmt
+
+
+def _model(name: str) -> dict[str, Any]:
+    return {
+        "type": "model",
+        "id": name,
+        "display_name": name,
+        "created_at": "2026-01-01T00:00:00Z",
+    }
 
 
 def _event(name: str, data: dict[str, Any]) -> bytes:

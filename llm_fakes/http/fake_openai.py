@@ -1,12 +1,23 @@
-"""``FakeOpenAI``: a scripted server that speaks the Chat Completions wire format.
+"""``FakeOpenAI``: a scripted server that speaks the Chat Completions and Responses wire formats.
 
 It answers ``POST .../chat/completions`` as OpenAI does: ``chat.completion`` bodies; SSE streams
 of ``chat.completion.chunk`` ``data:`` lines (role chunk, ``content`` deltas, ``tool_calls``
 deltas with arguments in pieces, a ``finish_reason`` chunk, a usage chunk when
-``stream_options.include_usage`` is set, then ``data: [DONE]``); reasoning as
-``reasoning_content`` deltas (the field OpenAI-compatible servers use); ``{"error": {...}}``
-bodies with OpenAI's status codes and types. It checks requests as the API does (400 for a
-missing model, a ``tool`` message answering no ``tool_calls``, an unanswered tool call...).
+``stream_options.include_usage`` is set, then ``data: [DONE]``); ``{"error": {...}}`` bodies with
+OpenAI's status codes and types. It checks requests as the API does (400 for a missing model, a
+``tool`` message answering no ``tool_calls``, an unanswered tool call...). One choice is served
+per request: ``n > 1`` is a 400 rather than a silently single choice.
+
+Reasoning goes out as ``message.reasoning_content`` (and ``delta.reasoning_content`` when
+streamed): the convention of OpenAI-compatible servers such as vLLM and DeepSeek, which OpenAI's
+own Chat Completions API does not send (it has no reasoning text there; use the Responses route).
+
+The same script also answers ``POST .../responses`` (the Responses API, see
+:mod:`llm_fakes.http.fake_responses`). Without consuming a turn it answers ``GET .../models``
+(and ``GET .../models/{id}``) with :attr:`FakeServer.models`, and
+``POST .../responses/input_tokens`` with the kit's input-token estimate
+(:func:`~llm_fakes.scripted.render.estimate_tokens` of the request's text). Every response
+carries an ``x-request-id`` header.
 
 Example:
     >>> import openai, httpx
@@ -29,8 +40,9 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import WireResponse, json_response
+from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
-from llm_fakes.scripted.render import Rendered, chunk_text
+from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
 __all__ = ["FakeOpenAI"]
 
@@ -94,9 +106,51 @@ class FakeOpenAI(FakeServer):
 
     api_name = "OpenAI"
     base_path = "/v1"
+    default_models = ("gpt-4o", "gpt-4o-mini")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._responses = ResponsesEndpoint()
 
     def route_ok(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/chat/completions")
+
+    def endpoint(self, method: str, path: str) -> Any | None:
+        if method == "POST" and path.rstrip("/").endswith("/responses"):
+            return self._responses
+        return super().endpoint(method, path)
+
+    def routes(self) -> list[str]:
+        return [
+            "POST /v1/chat/completions",
+            "POST /v1/responses",
+            "POST /v1/responses/input_tokens",
+            "GET /v1/models",
+        ]
+
+    def unscripted(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> WireResponse | None:
+        path = path.rstrip("/")
+        if method == "GET" and path.endswith("/models"):
+            listed = [_model(m) for m in self.models]
+            return json_response(200, {"object": "list", "data": listed})
+        if method == "GET" and "/models/" in path:
+            return json_response(200, _model(path.rsplit("/models/", 1)[1]))
+        if method == "POST" and path.endswith("/responses/input_tokens"):
+            if not isinstance(body, dict):
+                return self.error(400, "The request body is not a JSON object.", "invalid_request")
+            probe = {"model": "m", **body}
+            chars = len(str(probe.get("instructions") or ""))
+            if probe.get("input"):  # optional here: instructions alone can be counted
+                problem = self._responses.validate(probe, headers)
+                if problem:
+                    return self.error(400, problem, "invalid_request")
+                view = self._responses.view(probe)
+                chars = request_chars(view["messages"], view["system"])
+            tokens = (chars + 3) // 4  # estimate_tokens of the request's text
+            return json_response(200, {"object": "response.input_tokens", "input_tokens": tokens})
+        return None
 
     def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
         if not isinstance(body.get("model"), str) or not body["model"]:
@@ -123,6 +177,12 @@ class FakeOpenAI(FakeServer):
             spec = rf.get("json_schema")
             if rtype == "json_schema" and (not isinstance(spec, dict) or not spec.get("name")):
                 return "Missing required parameter: 'response_format.json_schema.name'."
+        n = body.get("n")
+        if n is not None and n != 1:
+            return (
+                f"llm-fakes FakeOpenAI serves one choice per request, got n={n!r}. Leave n out "
+                "(or send n=1), and script one turn per choice you need."
+            )
         options = body.get("stream_options")
         if options is not None and not isinstance(options, dict):
             return f"Invalid type for 'stream_options': expected an object, got {options!r}."
@@ -167,7 +227,14 @@ class FakeOpenAI(FakeServer):
         return {"error": {"message": message, "type": etype, "param": None, "code": code}}
 
     def overloaded(self, message: str) -> WireResponse:
-        body = {"error": {"message": message, "type": "server_error", "code": "overloaded"}}
+        body = {
+            "error": {
+                "message": message,
+                "type": "server_error",
+                "param": None,
+                "code": "overloaded",
+            }
+        }
         return json_response(503, body)
 
     def _usage(self, r: Rendered) -> dict[str, Any]:
@@ -262,6 +329,10 @@ class FakeOpenAI(FakeServer):
         return _sse(
             {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
         )
+
+
+def _model(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": CREATED, "owned_by": "llm-fakes"}
 
 
 def _sse(data: dict[str, Any]) -> bytes:

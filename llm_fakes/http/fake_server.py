@@ -25,6 +25,14 @@ Failures go on the wire as the real APIs send them:
 Every request is logged in :attr:`FakeServer.requests` as a :class:`RecordedRequest` (its JSON
 body, headers minus credentials, and a normalised view: seed-style messages, system, tools,
 ``json_mode`` and the JSON schema). Bad requests get a 400 with the API's JSON error body.
+
+**Routes.** :meth:`FakeServer.endpoint` picks the object that validates, reads (``view``) and
+writes (``reply_body``, ``stream_parts``, ``stream_error_part``) one wire format: the fake itself
+for its main route, another object for a second format on the same fake (``FakeOpenAI``'s
+``/v1/responses``). Script, log, failures, JSON checks and both forms are shared, so a new wire
+format is one such object and one ``endpoint`` branch. :meth:`FakeServer.unscripted` answers the
+routes that use no turn (model lists, token counts); :meth:`FakeServer.routes` lists them all for
+the 404 of an unknown path.
 """
 
 from __future__ import annotations
@@ -69,11 +77,14 @@ class FakeServer:
             ``"repeat_last"``, as for ``ScriptedProvider``.
         id_prefix: Prefix of generated tool-call ids: ``f"{id_prefix}{n}_{i}"`` for the ``i``-th
             call of the ``n``-th request.
+        models: The model ids ``GET /v1/models`` lists (default: the fake's
+            :attr:`default_models`, then any model the script's replies name).
     """
 
     __test__ = False
     api_name: ClassVar[str] = ""
     base_path: ClassVar[str] = ""
+    default_models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -84,6 +95,7 @@ class FakeServer:
         validate_json: bool = True,
         on_exhausted: OnExhausted | None = None,
         id_prefix: str = "call_",
+        models: Sequence[str] | None = None,
     ) -> None:
         settings: dict[str, Any] = dict(getattr(script, "settings", None) or {})
         if isinstance(script, Script):
@@ -99,6 +111,10 @@ class FakeServer:
         self.chunk_delay = chunk_delay
         self.validate_json = validate_json
         self.id_prefix = id_prefix
+        if models is None:
+            named = [t.model for t in self.script.queue if isinstance(t, Reply) and t.model]
+            models = [*self.default_models, *named]
+        self.models: list[str] = list(dict.fromkeys(models))
         self.requests: list[RecordedRequest] = []
         #: The SDK-style base URL while :meth:`serve` runs, else ``None``.
         self.base_url: str | None = None
@@ -107,8 +123,27 @@ class FakeServer:
 
     # ------------------------------------------------------------------ hooks (subclasses)
 
+    #: Header every response carries with a fresh request id (``x-request-id`` for OpenAI).
+    request_id_header: ClassVar[str] = "x-request-id"
+
     def route_ok(self, method: str, path: str) -> bool:
         raise NotImplementedError
+
+    def endpoint(self, method: str, path: str) -> Any | None:
+        """The scripted route answering ``method path``: an object with ``validate``, ``view``,
+        ``reply_body``, ``stream_parts`` and ``stream_error_part`` (the fake itself for its main
+        route), or ``None``. A fake with several wire formats returns one object per route."""
+        return self if self.route_ok(method, path) else None
+
+    def unscripted(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> WireResponse | None:
+        """The answer of a route that consumes no turn (model list, token counts), else None."""
+        return None
+
+    def routes(self) -> list[str]:
+        """The routes served, for the 404 of an unknown path."""
+        return [f"POST {self.base_path}"]
 
     def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
         raise NotImplementedError
@@ -182,10 +217,11 @@ class FakeServer:
                 body = json.loads(raw) if raw else None
             except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
                 body = None
-            if not self.route_ok(method, path):
-                resp = self.error(
+            endpoint = self.endpoint(method, path)
+            if endpoint is None:
+                resp = self.unscripted(method, path, body, hdrs) or self.error(
                     404,
-                    f"{type(self).__name__} serves POST {self.base_path} only, not "
+                    f"{type(self).__name__} serves {', '.join(self.routes())}; not "
                     f"{method} {path}.",
                     "not_found",
                 )
@@ -197,9 +233,9 @@ class FakeServer:
                 return self._log(resp, method, path, logged, body, None, {})
             index = len(self.requests)
             try:
-                problem = self.validate(body, hdrs)
+                problem = endpoint.validate(body, hdrs)
                 if not problem:
-                    view = self.view(body)
+                    view = endpoint.view(body)
                     call = _scripted_call(view, index)
             except (
                 TypeError,
@@ -229,9 +265,9 @@ class FakeServer:
                 return self._log(resp, method, path, logged, body, None, view)
             turn, source = picked
             if isinstance(turn, Fail):
-                resp = self._fail(turn, view, body, index)
+                resp = self._fail(turn, view, body, index, endpoint)
             else:
-                resp = self._reply(turn, view, body, index, request, source)
+                resp = self._reply(turn, view, body, index, request, source, endpoint)
             return self._log(resp, method, path, logged, body, index, view)
 
     def _log(
@@ -244,6 +280,7 @@ class FakeServer:
         turn: int | None,
         view: dict[str, Any],
     ) -> WireResponse:
+        resp.headers.append((self.request_id_header, f"req_llmfakes{len(self.requests):06d}"))
         self.requests.append(
             RecordedRequest(
                 method=method,
@@ -265,7 +302,9 @@ class FakeServer:
         index: int,
         request: ScriptedRequest | None = None,
         source: str = "",
+        endpoint: Any = None,
     ) -> WireResponse:
+        endpoint = endpoint or self
         rendered = render(
             reply,
             view["messages"],
@@ -285,11 +324,11 @@ class FakeServer:
                 self.problems.append(problem)
                 return self.error(400, problem, "invalid_request")
         if view["stream"]:
-            return sse_response(self.stream_parts(rendered, body, index))
-        return json_response(200, self.reply_body(rendered, body, index))
+            return sse_response(endpoint.stream_parts(rendered, body, index))
+        return json_response(200, endpoint.reply_body(rendered, body, index))
 
     def _fail(
-        self, fail: Fail, view: dict[str, Any], body: dict[str, Any], index: int
+        self, fail: Fail, view: dict[str, Any], body: dict[str, Any], index: int, endpoint: Any
     ) -> WireResponse:
         msg = fail.message
         kind = fail.kind
@@ -315,7 +354,7 @@ class FakeServer:
         if kind == "connection":
             return WireResponse(status=0, headers=[], parts=[], ending="no_response")
         if kind == "empty":
-            return self._reply(Reply(text=""), view, body, index)
+            return self._reply(Reply(text=""), view, body, index, endpoint=endpoint)
         assert fail.reply is not None  # mid_stream
         rendered = render(
             fail.reply,
@@ -327,11 +366,11 @@ class FakeServer:
             id_prefix=self.id_prefix,
         )
         if view["stream"]:
-            parts = self.stream_parts(rendered, body, index, text_limit=fail.after_chunk)
+            parts = endpoint.stream_parts(rendered, body, index, text_limit=fail.after_chunk)
             if fail.recoverable:
                 return sse_response(parts, ending="reset")
-            return sse_response([*parts, self.stream_error_part(msg)])
-        full = json.dumps(self.reply_body(rendered, body, index)).encode()
+            return sse_response([*parts, endpoint.stream_error_part(msg)])
+        full = json.dumps(endpoint.reply_body(rendered, body, index)).encode()
         cut = full[: len(full) // 2]
         resp = WireResponse(200, [("content-type", "application/json")], [cut])
         if fail.recoverable:

@@ -155,7 +155,14 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
                     input=parse_arguments(fn.get("arguments")),
                 )
             )
-        input_tokens, output_tokens, _ = _usage(data.get("usage"))
+        input_tokens, output_tokens, cached = _usage(data.get("usage"))
+        extras = {}
+        if not types.is_default:
+            details = (data.get("usage") or {}).get("completion_tokens_details") or {}
+            reasoning = int(details.get("reasoning_tokens") or 0)
+            extras = types.extras(
+                "LLMResponse", reasoning_tokens=reasoning, cache_read_tokens=cached
+            )
         return types.response(
             content=content,
             model=str(data.get("model") or model),
@@ -164,6 +171,7 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             stop_reason=str(choice.get("finish_reason") or ""),
             raw_response=data,
             tool_uses=uses,
+            **extras,
         )
     except (AttributeError, TypeError, ValueError) as exc:
         if isinstance(exc, ResponseFormatError):

@@ -30,7 +30,12 @@ APIS = ("openai", "anthropic")
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add the ``serve`` arguments to ``parser``; return the runner."""
-    parser.add_argument("--api", choices=APIS, required=True, help="The wire format to speak.")
+    parser.add_argument(
+        "--api",
+        choices=APIS,
+        required=True,
+        help="The API to speak: openai (Chat Completions and Responses) or anthropic (Messages).",
+    )
     parser.add_argument(
         "--script", required=True, type=Path, help="A YAML or JSON script file of turns."
     )

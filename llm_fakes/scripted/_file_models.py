@@ -18,6 +18,16 @@ class ToolCallModel(BaseModel):
     id: str | None = None
 
 
+class NearJSONModel(BaseModel):
+    """``near_json: {value, flaw, schema, variant}``, the arguments of ``Reply.near_json``."""
+
+    model_config = _STRICT
+    value: Any
+    flaw: str
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    variant: int = Field(default=0, ge=0)
+
+
 class ReplyModel(BaseModel):
     """A reply entry; field names as :class:`~llm_fakes.scripted.turns.Reply`'s."""
 
@@ -33,6 +43,7 @@ class ReplyModel(BaseModel):
     cached_tokens: int = Field(default=0, ge=0)
     chunks: list[str] | None = None
     invalid_json: bool = False
+    near_json: NearJSONModel | None = None
 
 
 class FailModel(BaseModel):

@@ -8,6 +8,7 @@ provider settings (``model``, ``chunking``, ``on_exhausted``)::
       - Hello!                                  # a str is a text reply
       - {text: "Checking.", tool_calls: [{name: search, input: {q: paris}}]}
       - {json: {city: Paris, temp_c: 21}}
+      - {near_json: {value: {city: Paris}, flaw: truncated}}   # Reply.near_json(...)
       - {fail: rate_limit, retry_after: 2}
       - {fail: server_error, status: 503}
       - {fail: mid_stream, reply: "Hello wor", after_chunk: 1, recoverable: false}
@@ -27,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,8 +55,10 @@ _REPLY_FIELDS = [
     "cached_tokens",
     "chunks",
     "invalid_json",
+    "near_json",
 ]
 _TOOL_CALL_FIELDS = ["name", "input", "id"]
+_NEAR_JSON_FIELDS = ["value", "flaw", "schema", "variant"]
 _FAIL_FIELDS = ["fail", "message", "status", "retry_after", "after_chunk", "recoverable", "reply"]
 _RULE_FIELDS = ["last_user", "system", "tool_result", "times", "reply"]
 _TOP_FIELDS = ["turns", "rules", "model", "chunking", "on_exhausted"]
@@ -215,6 +219,8 @@ def _fail_from(error: ValidationError, entry: str, where: str, known: list[str])
         raw = tuple(first["loc"])
         if len(raw) == 3 and raw[0] == "tool_calls" and isinstance(raw[1], int):
             known, whose = _TOOL_CALL_FIELDS, "Known fields of a tool call"
+        elif len(raw) == 2 and raw[0] == "near_json":
+            known, whose = _NEAR_JSON_FIELDS, "Known fields of near_json"
         else:
             whose = "Known fields"
         return ScriptError(f"{at}: unknown field. {whose}: {known!r}. Rename or remove {loc!r}.")
@@ -233,15 +239,31 @@ def _reply(data: Any, entry: str, where: str, models: dict[str, Any]) -> Reply:
     except ValidationError as exc:
         raise _fail_from(exc, entry, where, _REPLY_FIELDS) from None
     kwargs: dict[str, Any] = {
-        name: getattr(m, name) for name in m.model_fields_set if name not in ("json_", "tool_calls")
+        name: getattr(m, name)
+        for name in m.model_fields_set
+        if name not in ("json_", "tool_calls", "near_json")
     }
     if "json_" in m.model_fields_set:
         kwargs["json"] = m.json_
     kwargs["tool_calls"] = [ToolCall(c.name, dict(c.input), c.id) for c in m.tool_calls]
     try:
+        if m.near_json is not None:
+            return _near_json(m.near_json, kwargs)
         return Reply(**kwargs)
     except ScriptError as exc:
         raise ScriptError(f"{where}, entry {entry}: {exc}") from None
+
+
+def _near_json(near: Any, kwargs: dict[str, Any]) -> Reply:
+    """``Reply.near_json(...)``, with the entry's other fields (model, tokens...) on top."""
+    clash = sorted({"text", "json", "chunks", "invalid_json"} & set(kwargs))
+    if clash:
+        raise ScriptError(
+            f"field {clash[0]!r} cannot go with 'near_json' (near_json makes the text and marks it "
+            f"invalid). Remove {clash[0]!r}."
+        )
+    reply = Reply.near_json(near.value, near.flaw, schema=near.schema_, variant=near.variant)
+    return dataclasses.replace(reply, **kwargs)
 
 
 def _turn(data: Any, entry: str, where: str, models: dict[str, Any]) -> Turn:

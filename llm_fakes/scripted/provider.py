@@ -372,9 +372,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             tail = None
             if error is not None:
                 call.error = error
-                tail = types.event(
-                    "StreamErrorEvent", error=str(error), recoverable=error.retryable
-                )
+                tail = types.error_event(error)
             call._stream = (rendered, types, limit, tail)
             events: Iterator[Any] = (
                 iter(()) if rendered is None else rendered.iter_events(types, limit)

@@ -225,6 +225,10 @@ class Rendered:
             stop_reason=self.stop_reason,
             raw_response=raw_response,
             tool_uses=self.tool_uses,
+            # What the fakes report on the wire for the same reply (the reasoning estimate is
+            # the OpenAI fake's reasoning_tokens).
+            reasoning_tokens=estimate_tokens(self.reasoning),
+            cache_read_tokens=self.cached_tokens,
         )
 
     def events(

@@ -66,7 +66,8 @@ class Reply:
         cached_tokens: Reported on ``FinishEvent.cached_tokens``.
         chunks: Explicit stream chunks; they must join to the text.
         invalid_json: Marks a reply as deliberately not JSON even when JSON mode is asked for
-            (to test how an application copes with bad JSON, contract J3).
+            (to test how an application copes with bad JSON, contract J3); :meth:`near_json`
+            builds such replies with one named flaw.
 
     Example:
         >>> Reply(json={"a": 1}).content
@@ -121,6 +122,47 @@ class Reply:
     def is_json(self) -> bool:
         """Whether the reply was given as ``json=``."""
         return self.json is not _UNSET
+
+    @classmethod
+    def near_json(
+        cls,
+        value: Any,
+        flaw: str,
+        *,
+        schema: dict[str, Any] | type | None = None,
+        variant: int = 0,
+    ) -> Reply:
+        """A reply whose text is ``value`` as JSON with one flaw, marked ``invalid_json=True``.
+
+        The flaws are :data:`llm_fakes.JSON_FLAWS`; :mod:`llm_fakes.scripted.flaws` says what
+        each does. ``truncated`` also sets ``stop_reason="length"``. ``missing_field``,
+        ``wrong_type`` and ``extra_field`` flaw a field the ``schema`` cares about (a required
+        field; a field whose type it fixes; an extra field, when it says
+        ``additionalProperties: false``), or without ``schema`` any field of ``value``. A flaw
+        with several variants (which fence, where to cut, which field) takes ``variant``.
+        ``schema`` is a JSON schema or a pydantic model class (its ``model_json_schema()``).
+
+        Raises:
+            ScriptError: The flaw is unknown or does not apply to ``value`` (the message lists
+                the ones that do), or ``value`` does not validate against ``schema``.
+
+        Example:
+            >>> Reply.near_json({"city": "Paris"}, "prose_before").text
+            'Here is the JSON you asked for:\\n{"city": "Paris"}'
+            >>> Reply.near_json({"city": "Paris"}, "truncated")
+            Reply(text='{"city": ', stop_reason='length', invalid_json=True)
+        """
+        from llm_fakes.scripted.flaws import flawed_json
+
+        if isinstance(schema, type) and hasattr(schema, "model_json_schema"):
+            schema = schema.model_json_schema()
+        if schema is not None and not isinstance(schema, dict):
+            raise ScriptError(
+                f"Reply.near_json: schema must be a JSON schema (a dict) or a pydantic model "
+                f"class, got {schema!r}. Pass Model.model_json_schema() or the class itself."
+            )
+        text, stop = flawed_json(value, flaw, schema=schema, variant=variant)
+        return cls(text=text, stop_reason=stop, invalid_json=True)
 
     def __repr__(self) -> str:
         shown = [

@@ -157,9 +157,10 @@ def test_real_api_traffic_round_trips_and_stays_readable(
     streamed = recorded["content_type"].startswith("text/event-stream")
     raw = recorded["body"] if streamed else json.loads(recorded["body"])
     response = LLMResponse(content="(parsed elsewhere)", model=sent["model"], raw_response=raw)
+    system = sent.get("system", sent.get("instructions"))  # Messages / Responses API
     request = {
-        "messages": sent["messages"],
-        "system": sent["system"] if isinstance(sent.get("system"), str) else "",
+        "messages": sent["messages"] if "messages" in sent else sent["input"],
+        "system": system if isinstance(system, str) else "",
         "tools": sent.get("tools"),
         "max_tokens": sent.get("max_tokens") or 1024,
     }

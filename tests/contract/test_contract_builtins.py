@@ -17,9 +17,11 @@ def test_every_builtin_passes_every_property() -> None:
         "ScriptedProvider",
         "CassetteProvider",
         "OpenAIProvider",
+        "OpenAIResponsesProvider",
         "AnthropicProvider",
         "complete-only",
         "OpenAIProvider@loopback",
+        "OpenAIResponsesProvider@loopback",
         "AnthropicProvider@loopback",
     ]
     report = run_conformance(factories, max_examples=1)
@@ -45,6 +47,15 @@ def test_a_missing_builtin_is_left_out_and_named(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(builtins, "_importable", without_anthropic)
     assert "AnthropicProvider" not in [f.name for f in builtins.builtin_factories()]
     assert builtins.unavailable() == ["AnthropicProvider"]
+
+
+def test_a_max_tokens_below_the_responses_apis_floor_reaches_the_fake_as_the_floor() -> None:
+    # C4 over many histories and limits (1..8192): the provider sends at least 16, as the
+    # Responses API requires, and declares that floor, so C4 still checks every other limit.
+    factory = builtins.http_factory("responses")
+    assert factory is not None
+    report = run_conformance([factory], only="C4", max_examples=40)
+    assert [v.message for v in report.failures] == []
 
 
 def test_the_complete_only_provider_inherits_acomplete_and_stream() -> None:

@@ -13,7 +13,7 @@ from http_support import APIS, KEY, Build
 from llm_fakes.clock import VirtualClock
 
 
-@pytest.fixture(params=["openai", "anthropic"])
+@pytest.fixture(params=["openai", "anthropic", "responses"])
 def api(request: pytest.FixtureRequest) -> str:
     """Which wire format the test runs against."""
     return str(request.param)

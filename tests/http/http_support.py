@@ -6,13 +6,20 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from llm_fakes import AnthropicProvider, FakeAnthropic, FakeOpenAI, OpenAIProvider
+from llm_fakes import (
+    AnthropicProvider,
+    FakeAnthropic,
+    FakeOpenAI,
+    OpenAIProvider,
+    OpenAIResponsesProvider,
+)
 from llm_fakes.http._base import HTTPProvider
 from llm_fakes.http.fake_server import FakeServer
 
 APIS: dict[str, tuple[type[FakeServer], type[HTTPProvider]]] = {
     "openai": (FakeOpenAI, OpenAIProvider),
     "anthropic": (FakeAnthropic, AnthropicProvider),
+    "responses": (FakeOpenAI, OpenAIResponsesProvider),
 }
 KEY = "sk-test-5ecret-key-0123456789"
 USER = [{"role": "user", "content": "Hello?"}]

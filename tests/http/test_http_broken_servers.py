@@ -21,6 +21,7 @@ from http_support import USER, collect
 from llm_fakes import (
     AnthropicProvider,
     OpenAIProvider,
+    OpenAIResponsesProvider,
     ResponseFormatError,
     RetryPolicy,
     ServerError,
@@ -28,7 +29,14 @@ from llm_fakes import (
 )
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
+RESPONSES_URL = "https://api.openai.com/v1/responses"
 ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"
+URLS = {"openai": OPENAI_URL, "responses": RESPONSES_URL, "anthropic": ANTHROPIC_URL}
+CLASSES = {
+    "openai": OpenAIProvider,
+    "responses": OpenAIResponsesProvider,
+    "anthropic": AnthropicProvider,
+}
 
 
 def chunk(content: str) -> str:
@@ -68,7 +76,7 @@ def serving(body: str, status: int = 200, ctype: str = "text/event-stream") -> h
 
 
 def provider(api: str, transport: Any = None, **kw: Any) -> Any:
-    cls = OpenAIProvider if api == "openai" else AnthropicProvider
+    cls = CLASSES[api]
     return cls("m", api_key="k", transport=transport, clock=VirtualClock(), **kw)
 
 
@@ -148,6 +156,20 @@ def test_a_malformed_anthropic_event_is_a_format_error() -> None:
             '\'{"choices": "nope"}\'',
         ),
         (
+            "responses",
+            'event: response.output_item.added\ndata: {"type": "response.output_item.added", '
+            '"output_index": "first", "item": {"type": "function_call"}}\n\n',
+            "ResponseFormatError: Stream event #1 (response.output_item.added) has an unexpected "
+            "shape (invalid literal for int() with base 10: 'first'): '{\"type\": "
+            '"response.output_item.added", "output_index": "first", "item": {"type":\'',
+        ),
+        (
+            "responses",
+            "event: response.created\ndata: {oops\n\n",
+            "ResponseFormatError: Stream event #1 (response.created) is not valid JSON: '{oops'. "
+            "The server sent a malformed event stream.",
+        ),
+        (
             "anthropic",
             ANTHROPIC_START + anthropic_delta("x", '"first"'),
             "ResponseFormatError: Stream event #3 (content_block_delta) has an unexpected shape "
@@ -155,7 +177,13 @@ def test_a_malformed_anthropic_event_is_a_format_error() -> None:
             '"content_block_delta", "index": "first", "delta": {"type": "text_delta"\'',
         ),
     ],
-    ids=["openai-list", "openai-choices-str", "anthropic-index-str"],
+    ids=[
+        "openai-list",
+        "openai-choices-str",
+        "responses-index-str",
+        "responses-not-json",
+        "anthropic-index-str",
+    ],
 )
 def test_odd_shapes_are_format_errors_never_key_or_type_errors(
     api: str, body: str, error: str
@@ -175,6 +203,12 @@ def test_odd_shapes_are_format_errors_never_key_or_type_errors(
             "Check base_url points at an OpenAI-compatible API.",
         ),
         (
+            "responses",
+            '{"output": {"type": "message"}}',
+            "A Responses API body needs an 'output' list, got keys ['output']. "
+            "Check base_url points at an API that serves POST /responses.",
+        ),
+        (
             "anthropic",
             '{"content": "text"}',
             "A Messages API body needs a 'content' list, got keys ['content']. "
@@ -191,9 +225,9 @@ def test_bodies_of_the_wrong_shape_are_format_errors(api: str, body: str, error:
 # ----------------------------------------------------------------------------- HTML bodies
 
 
-@pytest.mark.parametrize("api", ["openai", "anthropic"])
+@pytest.mark.parametrize("api", ["openai", "responses", "anthropic"])
 def test_a_200_with_an_html_body_is_a_format_error(api: str) -> None:
-    url = OPENAI_URL if api == "openai" else ANTHROPIC_URL
+    url = URLS[api]
     html = "<html><body>Sign in</body></html>"
     transport = serving(html, ctype="text/html")
     with pytest.raises(ResponseFormatError) as info:

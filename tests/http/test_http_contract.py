@@ -275,6 +275,9 @@ def test_json_mode_reaches_the_backend_in_the_apis_own_way(
     assert seen.system == "Be brief."
     if api == "openai":
         assert seen.body["response_format"] == {"type": "json_object"}
+    elif api == "responses":
+        assert seen.body["text"] == {"format": {"type": "json_object"}}
+        assert seen.body["instructions"] == "Be brief."
     else:
         assert seen.body["system"] == f"Be brief.\n\n{JSON_INSTRUCTION}"
 
@@ -290,6 +293,10 @@ def test_a_json_schema_reaches_the_backend_intact(build: Build, api: str) -> Non
     assert seen.schema == SCHEMA
     if api == "openai":
         assert seen.body["response_format"] == fmt
+    elif api == "responses":
+        assert seen.body["text"] == {
+            "format": {"type": "json_schema", "name": "place", "schema": SCHEMA, "strict": True}
+        }
     else:
         assert seen.body["output_config"] == {"format": {"type": "json_schema", "schema": SCHEMA}}
 
@@ -301,7 +308,7 @@ def test_a_fake_that_validates_rejects_content_that_breaks_the_schema(
     fake, provider = build([Reply(json={"town": "Oslo"})])
     with pytest.raises(BadRequestError) as info:
         provider.complete(USER, response_format=fmt)
-    name = "FakeOpenAI" if api == "openai" else "FakeAnthropic"
+    name = "FakeAnthropic" if api == "anthropic" else "FakeOpenAI"
     # "…": jsonschema's wording of what is wrong ("'city' is a required property").
     pattern = (
         f"llm-fakes {name}: complete(response_format={{'type': 'json_schema', ...}}) asked for "
@@ -390,11 +397,11 @@ def test_a_permanent_error_is_attempted_once_and_raised_typed(
     fake, provider = build([fail, "never reached"])
     with pytest.raises(error) as info:
         provider.complete(USER, max_retries=5)
-    cls, env = (
-        ("OpenAIProvider", "OPENAI_API_KEY")
-        if api == "openai"
-        else ("AnthropicProvider", "ANTHROPIC_API_KEY")
-    )
+    cls, env = {
+        "openai": ("OpenAIProvider", "OPENAI_API_KEY"),
+        "responses": ("OpenAIResponsesProvider", "OPENAI_API_KEY"),
+        "anthropic": ("AnthropicProvider", "ANTHROPIC_API_KEY"),
+    }[api]
     assert str(info.value) == message.format(cls=cls, env=env)
     assert len(fake.requests) == 1
 

@@ -154,7 +154,7 @@ def test_rate_limits_carry_retry_after_in_seconds_and_milliseconds() -> None:
         (
             Fail.overloaded(),
             503,
-            {"message": "overloaded", "type": "server_error", "code": "overloaded"},
+            {"message": "overloaded", "type": "server_error", "param": None, "code": "overloaded"},
             529,
             "overloaded_error",
         ),
@@ -323,11 +323,18 @@ def test_anthropic_rejects_what_the_api_rejects(
     assert re.fullmatch(wording(message), error["message"]), error["message"]
 
 
-def test_unknown_paths_get_a_404_with_a_json_body() -> None:
+def test_unknown_paths_get_a_404_with_a_json_body_listing_the_served_paths() -> None:
     response = post(FakeOpenAI(["x"]), "http://fake/v1/embeddings", {"model": "m"})
     assert response.status_code == 404
     assert response.json()["error"]["message"] == (
-        "FakeOpenAI serves POST /v1 only, not POST /v1/embeddings."
+        "FakeOpenAI serves POST /v1/chat/completions, POST /v1/responses, "
+        "POST /v1/responses/input_tokens, GET /v1/models; not POST /v1/embeddings."
+    )
+    response = post(FakeAnthropic(["x"]), "http://fake/v1/complete", {"model": "m"})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == (
+        "FakeAnthropic serves POST /v1/messages, POST /v1/messages/count_tokens, "
+        "GET /v1/models; not POST /v1/complete."
     )
 
 

@@ -14,7 +14,13 @@ import httpx
 import pytest
 from http_support import collect
 
-from llm_fakes import AnthropicProvider, OpenAIProvider, Tool, ToolUse
+from llm_fakes import (
+    AnthropicProvider,
+    OpenAIProvider,
+    OpenAIResponsesProvider,
+    Tool,
+    ToolUse,
+)
 from llm_fakes.http.anthropic_wire import to_anthropic_messages
 
 HERE = Path(__file__).parent / "real_sessions"
@@ -202,3 +208,179 @@ def test_anthropic_thinking_stream_with_ping_and_signature() -> None:
 
 async def _events(provider: AnthropicProvider) -> list[Any]:
     return [e async for e in provider.stream(ASK)]
+
+
+# ----------------------------------------------------------------------------- Responses API
+
+
+def responses(
+    recorded: dict[str, Any], seen: list[httpx.Request] | None = None
+) -> OpenAIResponsesProvider:
+    return OpenAIResponsesProvider("gpt-4o", api_key="sk-test", transport=replaying(recorded, seen))
+
+
+def sse_payloads(body: str) -> list[dict[str, Any]]:
+    """The ``data:`` payloads of a recorded event stream."""
+    return [
+        json.loads(line[len("data: ") :]) for line in body.splitlines() if line.startswith("data: ")
+    ]
+
+
+def test_responses_message_body() -> None:
+    response = responses(interaction("responses_model_simple_response", 0)).complete(ASK)
+    assert (response.content, response.stop_reason, response.model) == (
+        "The capital of France is Paris.",
+        "stop",
+        "gpt-4o-2024-08-06",
+    )
+    assert (response.input_tokens, response.output_tokens, response.tool_uses) == (14, 8, [])
+
+
+def test_responses_function_call_body_and_the_turn_after_it() -> None:
+    first = responses(interaction("responses_model_simple_response_with_tool_call", 0))
+    response = first.complete(ASK)
+    assert (response.content, response.stop_reason) == ("", "tool_calls")
+    assert (response.input_tokens, response.output_tokens) == (40, 18)
+    assert response.tool_uses == [
+        ToolUse("call_YfwRsW8sUxDKipwyhWTzOXCA", "get_capital", {"country": "PotatoLand"})
+    ]
+    recorded = interaction("responses_model_simple_response_with_tool_call", 1)
+    history = [
+        ASK[0],
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "call_YfwRsW8sUxDKipwyhWTzOXCA",
+                    "type": "function",
+                    "function": {"name": "get_capital", "arguments": '{"country":"PotatoLand"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_YfwRsW8sUxDKipwyhWTzOXCA", "content": "Potato City"},
+    ]
+    after = responses(recorded).complete(history)
+    assert (after.content, after.stop_reason) == (
+        "The capital of PotatoLand is Potato City.",
+        "stop",
+    )
+    assert (after.input_tokens, after.output_tokens) == (67, 11)
+
+
+def test_responses_structured_output_and_the_request_for_the_same_history() -> None:
+    recorded = interaction("responses_native_output", 1)
+    wire = recorded["request"]
+    seen: list[httpx.Request] = []
+    call = wire["input"][2]
+    history = [
+        {"role": "user", "content": wire["input"][0]["content"]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": call["call_id"],
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": call["arguments"]},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": call["call_id"], "content": wire["input"][3]["output"]},
+    ]
+    fmt = wire["text"]["format"]
+    spec = {"name": fmt["name"], "schema": fmt["schema"], "strict": fmt["strict"]}
+    tool = wire["tools"][0]
+    response = responses(recorded, seen).complete(
+        history,
+        tools=[Tool(tool["name"], tool["description"], tool["parameters"])],
+        response_format={"type": "json_schema", "json_schema": spec},
+    )
+    assert json.loads(response.content) == {"city": "Mexico City", "country": "Mexico"}
+    assert (response.stop_reason, response.input_tokens, response.output_tokens) == ("stop", 89, 16)
+    sent = json.loads(seen[0].content)
+    # What the provider sends for the recorded history is what the real client sent.
+    assert sent["input"] == wire["input"]
+    assert sent["text"] == wire["text"]
+    assert sent["tools"] == wire["tools"]
+
+
+def test_responses_reasoning_item_beside_a_function_call_and_cached_tokens_after() -> None:
+    response = responses(interaction("responses_thinking_with_tool_calls", 0)).complete(ASK)
+    assert (response.content, response.stop_reason, response.model) == (
+        "",
+        "tool_calls",
+        "gpt-5-2025-08-07",
+    )
+    assert (response.input_tokens, response.output_tokens) == (124, 1926)
+    [use] = response.tool_uses
+    assert (use.id, use.name) == ("call_gL7JE6GDeGGsFubqO2XGytyO", "update_plan")
+    assert use.input["plan"].startswith("Plan:\n1) Determine required first-letter acrostics")
+    after = responses(interaction("responses_thinking_with_tool_calls", 1)).complete(ASK)
+    assert after.content.startswith("Softly old fountains illumine alleys\nDunes over harbor")
+    assert (after.input_tokens, after.output_tokens) == (2087, 124)
+    assert after.raw_response["usage"]["input_tokens_details"] == {"cached_tokens": 2048}
+
+
+@pytest.mark.parametrize("form", ["async", "sync"])
+def test_responses_streamed_function_call_argument_deltas(form: str) -> None:
+    provider = responses(interaction("responses_stream", 0))
+    stream = provider.stream(ASK) if form == "async" else provider.iter_stream(ASK)
+    events = collect(stream) if form == "async" else list(stream)
+    assert [e.type for e in events] == ["tool_call", "finish"]
+    assert (events[0].tool_use_id, events[0].tool_name, events[0].tool_input) == (
+        "call_kL0PCQV7M2WMoVX8V8OtYSAL",
+        "get_capital",
+        {"country": "France"},
+    )
+    finish = events[1]
+    assert (finish.stop_reason, finish.input_tokens, finish.output_tokens, finish.model) == (
+        "tool_calls",
+        255,
+        16,
+        "gpt-4o-2024-08-06",
+    )
+
+
+def test_responses_streamed_text_deltas() -> None:
+    events = collect(responses(interaction("responses_stream", 1)).stream(ASK))
+    deltas = [e for e in events if e.type == "text_delta"]
+    assert [e.content for e in deltas] == [
+        "The",
+        " capital",
+        " of",
+        " France",
+        " is",
+        " Paris",
+        ".",
+    ]
+    assert deltas[-1].snapshot == "The capital of France is Paris."
+    assert [e.type for e in events[-2:]] == ["text_end", "finish"]
+    assert (events[-1].stop_reason, events[-1].input_tokens, events[-1].output_tokens) == (
+        "stop",
+        278,
+        9,
+    )
+
+
+def test_responses_streamed_reasoning_summary_parts_then_text() -> None:
+    recorded = interaction("responses_thinking_part_iter", 0)
+    final = sse_payloads(recorded["body"])[-1]["response"]
+    summaries = [p["text"] for p in final["output"][0]["summary"]]
+    answer = final["output"][1]["content"][0]["text"]
+    events = collect(responses(recorded).stream(ASK))
+    kinds = [e.type for e in events]
+    assert kinds.count("reasoning_start") == 1 and kinds[0] == "reasoning_start"
+    reasoning = "".join(e.content for e in events if e.type == "reasoning_delta")
+    assert len(summaries) == 4
+    assert reasoning == "\n\n".join(summaries)
+    assert "".join(e.content for e in events if e.type == "text_delta") == answer
+    last_reasoning = max(i for i, k in enumerate(kinds) if k == "reasoning_delta")
+    assert kinds.index("text_delta") > last_reasoning
+    finish = events[-1]
+    assert (finish.stop_reason, finish.input_tokens, finish.output_tokens, finish.model) == (
+        "stop",
+        13,
+        1680,
+        "o3-mini-2025-01-31",
+    )

@@ -20,7 +20,7 @@ SECRET = "sk-proj-Zq8shouldNeverBeRecorded42"
 TOOLS = [Tool("weather", "Weather by city")]
 
 
-@pytest.mark.parametrize("api", ["openai", "anthropic"])
+@pytest.mark.parametrize("api", ["openai", "responses", "anthropic"])
 def test_a_recorded_stream_replays_identically_sync_and_async(tmp_path: Path, api: str) -> None:
     fake_cls, provider_cls = APIS[api]
     reply = Reply(
@@ -59,7 +59,11 @@ def test_a_recorded_stream_replays_identically_sync_and_async(tmp_path: Path, ap
     # The event stream is stored as a literal block: one SSE line per line of the file.
     lines = [line.strip() for line in text.splitlines()]
     assert "string: |+" in lines
-    first = 'data: {"id": "chatcmpl-llmfakes0000"' if api == "openai" else "event: message_start"
+    first = {
+        "openai": 'data: {"id": "chatcmpl-llmfakes0000"',
+        "responses": "event: response.created",
+        "anthropic": "event: message_start",
+    }[api]
     assert any(line.startswith(first) for line in lines)
 
 

@@ -116,7 +116,7 @@ def test_from_file_plays_the_turns_rules_and_settings(tmp_path: Path) -> None:
             "turns:\n  - {txt: hi}\n",
             "entry turns[0], field 'txt': unknown field. Known fields: ['text', 'json', "
             "'tool_calls', 'reasoning', 'stop_reason', 'model', 'input_tokens', 'output_tokens', "
-            "'cached_tokens', 'chunks', 'invalid_json']. Rename or remove 'txt'.",
+            "'cached_tokens', 'chunks', 'invalid_json', 'near_json']. Rename or remove 'txt'.",
         ),
         (
             "turns:\n  - ok\n  - {tool_calls: [{input: {}}]}\n",
@@ -156,7 +156,7 @@ def test_from_file_plays_the_turns_rules_and_settings(tmp_path: Path) -> None:
             "turns:\n  - {fail: mid_stream, reply: {txt: a}}\n",
             "entry turns[0].reply, field 'txt': unknown field. Known fields: ['text', 'json', "
             "'tool_calls', 'reasoning', 'stop_reason', 'model', 'input_tokens', 'output_tokens', "
-            "'cached_tokens', 'chunks', 'invalid_json']. Rename or remove 'txt'.",
+            "'cached_tokens', 'chunks', 'invalid_json', 'near_json']. Rename or remove 'txt'.",
         ),
         (
             "turns:\n  - 42\n",
