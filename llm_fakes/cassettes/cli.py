@@ -226,7 +226,7 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
 
     imp = actions.add_parser(
         "import",
-        help="Import vcrpy cassettes (Chat Completions, Anthropic Messages) as llm-fakes ones.",
+        help="Import vcrpy cassettes (Chat Completions, Responses, Anthropic Messages).",
     )
     imp.add_argument("sources", nargs="+", metavar="SRC", help="vcrpy cassette files or folders")
     imp.add_argument("--out", required=True, metavar="DIR", help="folder to write cassettes to")

@@ -5,7 +5,8 @@ what it accepts) and writes one cassette per source, same stem, under ``out``. E
 with an API one of the :data:`~llm_fakes.cassettes.wire_formats.WIRE_FORMATS` entries knows
 becomes a provider-level interaction:
 
-* the request, read back from the wire into the seed's fields (messages, system, tools,
+* the request (Chat Completions, Anthropic Messages or the OpenAI Responses API), read back
+  from the wire into the seed's fields (messages, system, tools,
   max_tokens, response_format / json_mode); everything else the client sent (``n``,
   ``tool_choice``, ``stream_options``, ``temperature``...) is not a seed field and is dropped.
   Where the wire had no ``max_tokens`` (Chat Completions allows that) the request holds none,

@@ -8,8 +8,8 @@ kit's own parsers (``parse_completion`` / ``parse_message``, the ``ChunkDecoder`
 seed-level request: what is left of it after a round trip through that API's wire, which is how
 an imported recording is matched (see :func:`canonical`).
 
-Adding an API is one more entry in :data:`WIRE_FORMATS`; the OpenAI Responses API's is there,
-and active once the kit has ``llm_fakes.http.responses_wire`` (its provider and fake).
+Adding an API is one more entry in :data:`WIRE_FORMATS`: Chat Completions, Anthropic Messages
+and the OpenAI Responses API are there.
 
 Example:
     >>> fmt = format_for("/v1/chat/completions")
@@ -223,12 +223,9 @@ def _anthropic() -> WireFormat:
     )
 
 
-def _responses() -> WireFormat | None:
-    """The OpenAI Responses API, when this kit has its provider (``None`` before it does)."""
-    try:
-        from llm_fakes.http import responses_wire  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
+def _responses() -> WireFormat:
+    from llm_fakes.http import responses_wire
+
     return WireFormat(
         name="openai-responses",
         api="openai-responses",
@@ -240,15 +237,15 @@ def _responses() -> WireFormat | None:
     )
 
 
-#: The entry builders, in the order URL paths are tried (one returning ``None`` is left out).
-WIRE_FORMATS: tuple[Callable[[], WireFormat | None], ...] = (_openai, _anthropic, _responses)
+#: The entry builders, in the order URL paths are tried.
+WIRE_FORMATS: tuple[Callable[[], WireFormat], ...] = (_openai, _anthropic, _responses)
 _BUILT: list[WireFormat] = []
 
 
 def formats() -> list[WireFormat]:
     """The entries this kit has, built once."""
     if not _BUILT:
-        _BUILT.extend(f for f in (make() for make in WIRE_FORMATS) if f is not None)
+        _BUILT.extend(make() for make in WIRE_FORMATS)
     return _BUILT
 
 

@@ -84,7 +84,8 @@ def read_body(api: str, body: dict[str, Any], *, stream: bool | None = None) -> 
     """A request body as sent on the wire, read back in the seed's shape.
 
     The same reading the fake servers apply to what they receive (so the suite and the cassette
-    importer agree on what a wire request meant). ``api`` is ``"openai"`` or ``"anthropic"``.
+    importer agree on what a wire request meant). ``api`` is ``"openai"``, ``"anthropic"`` or
+    ``"openai-responses"``.
 
     Raises:
         KeyError, TypeError, AttributeError: The body is not a request of that API.
@@ -125,10 +126,8 @@ def _viewer(api: str) -> Any:
         from llm_fakes.http.fake_anthropic import FakeAnthropic
         from llm_fakes.http.fake_openai import FakeOpenAI
 
-        if api == "openai-responses":  # the Responses endpoint of FakeOpenAI, where it has one
-            from llm_fakes.http.fake_responses import (  # type: ignore[import-not-found,unused-ignore]
-                ResponsesEndpoint,
-            )
+        if api == "openai-responses":  # FakeOpenAI's Responses endpoint
+            from llm_fakes.http.fake_responses import ResponsesEndpoint
 
             _VIEWERS[api] = ResponsesEndpoint().view
         else:

@@ -11,7 +11,6 @@ from typing import Any
 
 import anthropic
 import openai
-import pytest
 import vcr
 
 from llm_fakes import CassetteProvider, FakeAnthropic, FakeOpenAI, Reply, Tool, ToolCall, ToolUse
@@ -187,7 +186,6 @@ def test_anthropic_sdk_session_replays_after_import(tmp_path: Path) -> None:
 
 
 def test_responses_api_session_replays_after_import(tmp_path: Path) -> None:
-    pytest.importorskip("llm_fakes.http.responses_wire", reason="needs the Responses API provider")
     fake = FakeOpenAI(
         [
             Reply(text="Hello from Responses.", input_tokens=6, output_tokens=4),
