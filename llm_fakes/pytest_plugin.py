@@ -16,6 +16,7 @@ pytest_plugins: list[str] = [
     "llm_fakes.guard_plugin",
     "llm_fakes.snapshot_plugin",
     "llm_fakes.cassettes.fixtures",
+    "llm_fakes.cassettes.report_plugin",
     "llm_fakes.contract.plugin",
     "llm_fakes.http.fixtures",
 ]

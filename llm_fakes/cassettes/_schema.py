@@ -30,7 +30,7 @@ class RequestDict(TypedDict):
     messages: list[dict[str, Any]]
     system: NotRequired[str]
     tools: NotRequired[list[dict[str, Any]]]
-    max_tokens: int
+    max_tokens: NotRequired[int]  # absent: imported from a wire that had none (matches any)
     response_format: NotRequired[dict[str, Any] | None]
     json_mode: NotRequired[bool]
     max_retries: NotRequired[int | None]
@@ -162,6 +162,7 @@ class InteractionDict(TypedDict):
     events: NotRequired[list[Event]]
     error: NotRequired[ErrorDict]
     truncated: NotRequired[bool]
+    wire: NotRequired[str]
 
 
 @with_config(_STRICT)
@@ -171,6 +172,9 @@ class HeaderDict(TypedDict):
     model: str
     recorded_at: str
     run: NotRequired[str]
+    model_answered: NotRequired[str]
+    sdk_versions: NotRequired[dict[str, str]]
+    imported_from: NotRequired[str]
 
 
 @with_config(_STRICT)

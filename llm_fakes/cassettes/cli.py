@@ -1,8 +1,13 @@
-"""``llm-fakes cassette ls|show|verify PATH...``: look at cassette files from the shell.
+"""``llm-fakes cassette ls|show|verify|import|stale``: cassette files from the shell.
 
 * ``ls``: one line per interaction (call, messages, last message, outcome).
 * ``show PATH [-i N ...]``: the interactions in full, as YAML.
 * ``verify``: validate files; exits 1 and prints the error for each bad one.
+* ``import SRC... --out DIR``: vcrpy cassettes to llm-fakes cassettes
+  (:mod:`~llm_fakes.cassettes.importer`); exits 0 when everything was imported, 1 when something
+  was left out (listed by file and interaction), 2 on a usage error.
+* ``stale [PATHS] [--older-than 90d] [--model M] [--json]``: cassettes by age, model and
+  versions (:mod:`~llm_fakes.cassettes.drift`).
 
 Folders are searched for ``*.yaml`` / ``*.yml`` files.
 
@@ -137,6 +142,75 @@ def _verify(paths: list[str]) -> int:
     return status
 
 
+def _import(sources: list[str], out: str, filter_keys: list[str], fold: bool) -> int:
+    from llm_fakes.cassettes.importer import import_cassettes
+    from llm_fakes.errors import UsageError
+
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, path: Path) -> None:
+        if tty or done == total:
+            end = "\n" if done == total else ""
+            print(f"\rimport: {done}/{total} file(s) read", end=end, file=sys.stderr, flush=True)
+
+    try:
+        report = import_cassettes(
+            sources, out, filter_keys=filter_keys, fold_retries=fold, progress=progress
+        )
+    except UsageError as exc:
+        print(f"llm-fakes cassette import: {exc}", file=sys.stderr)
+        return 2
+    except CassetteError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    for dest, n in report.written:
+        print(f"wrote {dest} ({n} interaction{'' if n == 1 else 's'})")
+    folded = f", {report.folded} retried attempt(s) folded" if report.folded else ""
+    print(
+        f"imported {report.interactions} interaction(s) into {len(report.written)} "
+        f"cassette(s){folded}; {len(report.skipped)} left out",
+        file=sys.stderr,
+    )
+    for skipped in report.skipped:
+        print(f"left out  {skipped}")
+    return 0 if report.ok else 1
+
+
+def _stale(paths: list[str], older_than: str | None, model: str | None, as_json: bool) -> int:
+    import json
+
+    from llm_fakes.cassettes.drift import parse_age, survey
+    from llm_fakes.errors import UsageError
+
+    try:
+        seconds = parse_age(older_than) if older_than is not None else None
+    except UsageError as exc:
+        print(f"llm-fakes cassette stale: {exc}", file=sys.stderr)
+        return 2
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"llm-fakes cassette stale: no file or folder at {missing[0]!r}.", file=sys.stderr)
+        return 2
+    found, bad = survey(_files(paths), older_than=seconds, model=model)
+    for path, why in bad:
+        print(f"{path}: {why}", file=sys.stderr)
+    if as_json:
+        print(json.dumps([a.as_dict() for a in found], indent=2))
+        return 1 if bad else 0
+    for a in found:
+        answered = f" (answered {a.model_answered})" if a.model_answered not in ("", a.model) else ""
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(a.sdk_versions.items()))
+        source = f"  (imported from {a.imported_from})" if a.imported_from else ""
+        print(
+            f"{a.age_days:>7.1f}d  {a.recorded_at}  {a.model or '?'}{answered}  "
+            f"{a.provider or '?'}  kit {a.kit_version}{f', {versions}' if versions else ''}  "
+            f"{a.path}{source}"
+        )
+    what = f"older than {older_than}" if older_than else "in all"
+    print(f"{len(found)} cassette(s) {what}{f' for model {model}' if model else ''}.")
+    return 1 if bad else 0
+
+
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add the ``cassette`` sub-command's arguments; return its runner."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -150,7 +224,44 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     verify = actions.add_parser("verify", help="Validate cassette files; exit 1 on a bad one.")
     verify.add_argument("paths", nargs="+", metavar="PATH", help="cassette files or folders")
 
+    imp = actions.add_parser(
+        "import",
+        help="Import vcrpy cassettes (Chat Completions, Responses, Anthropic Messages).",
+    )
+    imp.add_argument("sources", nargs="+", metavar="SRC", help="vcrpy cassette files or folders")
+    imp.add_argument("--out", required=True, metavar="DIR", help="folder to write cassettes to")
+    imp.add_argument(
+        "--filter-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="another key whose values are secrets (repeatable)",
+    )
+    imp.add_argument(
+        "--keep-retries",
+        action="store_true",
+        help="keep retried attempts as interactions instead of folding them into the outcome",
+    )
+
+    stale = actions.add_parser(
+        "stale", help="List cassettes by age, model and versions (oldest first)."
+    )
+    stale.add_argument(
+        "paths",
+        nargs="*",
+        default=["cassettes"],
+        metavar="PATH",
+        help="cassette files or folders (default: cassettes)",
+    )
+    stale.add_argument("--older-than", metavar="AGE", help="only older ones: 90d, 2w, 36h, 1y")
+    stale.add_argument("--model", metavar="M", help="only this model (as asked or answered; globs)")
+    stale.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
     def run(args: argparse.Namespace) -> int:
+        if args.action == "stale":
+            return _stale(args.paths, args.older_than, args.model, args.json)
+        if args.action == "import":
+            return _import(args.sources, args.out, args.filter_key, not args.keep_retries)
         if args.action == "ls":
             return _ls(args.paths)
         if args.action == "show":

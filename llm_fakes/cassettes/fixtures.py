@@ -16,6 +16,9 @@ the fixture).
   cassette several tests share is judged once, at the end of the session, across all of them
   (from the session's :class:`~llm_fakes.cassettes.tally.CassetteTally`), and only when every
   one of them ran and passed.
+* ``--llm-report-unplayed`` (``--llm-remove-unplayed``): at the end, the interactions no test
+  played, per cassette, over the whole session, from the same tally
+  (:mod:`~llm_fakes.cassettes.report_plugin`).
 * ``@pytest.mark.llm_cassette(name=None, *, record_mode=..., strict=..., **options)``: name or
   share a cassette (a name with a ``/`` is relative to the cassette folder, otherwise to this
   module's folder in it) and pass ``CassetteProvider`` keywords (``match_on=``, ``normalize=``,
@@ -84,6 +87,7 @@ _PROVIDER_KWARGS = frozenset(
         "types",
         "realtime",
         "clock",
+        "cross_view_defaults",
     }
 )
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()

@@ -147,7 +147,22 @@ _EVENT_TAGS = frozenset(
 )
 
 
+def _looks_like_vcrpy(data: Any) -> bool:
+    if not isinstance(data, dict) or "header" in data:
+        return False
+    first = (data.get("interactions") or [None])[0]
+    return isinstance(first, dict) and isinstance(first.get("request"), dict) and (
+        "uri" in first["request"]
+    )
+
+
 def _check_version(data: Any, path: str) -> None:
+    if _looks_like_vcrpy(data):
+        raise CassetteFormatError(
+            f"Cassette {path} is a vcrpy (HTTP-level) cassette, not an llm-fakes one. Import "
+            f"it: llm-fakes cassette import {path} --out <folder> (then point at the cassette "
+            "written there)."
+        )
     if not isinstance(data, dict):
         raise CassetteFormatError(
             f"Cassette {path} is not a cassette: expected a mapping with version, header and "

@@ -114,6 +114,9 @@ class CassetteProvider(LLMProvider):
         run_id: Identifies a test run whose tests share cassettes (the pytest fixture passes
             it): a cassette this run began recording in ``once`` mode goes on recording, and
             one it re-recorded in ``all`` mode keeps every test's (and xdist worker's) share.
+        cross_view_defaults: A call passing its method's default ``max_tokens``
+            (``complete`` 1024, ``stream`` 4096) also replays a recording the other method made
+            with *its* default. ``False`` compares ``max_tokens`` as given.
     """
 
     __test__ = False
@@ -135,6 +138,7 @@ class CassetteProvider(LLMProvider):
         realtime: bool = False,
         clock: Clock | None = None,
         run_id: str | None = None,
+        cross_view_defaults: bool = True,
     ) -> None:
         self.path = Path(path)
         self._where = storage.display(self.path)
@@ -166,7 +170,11 @@ class CassetteProvider(LLMProvider):
         )
         self._records = self._record_all or self.mode is RecordMode.NEW_EPISODES or ours
         self._run = run_id if (self._record_all or ours) else None
-        self._tape = Tape(self._doc["interactions"] if self._doc else [], self._matcher)
+        self._tape = Tape(
+            self._doc["interactions"] if self._doc else [],
+            self._matcher,
+            cross_view=cross_view_defaults,
+        )
         self._new: list[Interaction] = []
 
     # ------------------------------------------------------------------ introspection
@@ -214,7 +222,9 @@ class CassetteProvider(LLMProvider):
         """The interaction to replay, or ``None`` when this call must be recorded."""
         if self._record_all:
             return None
-        hit = self._tape.next(request, repeat=self.allow_playback_repeats and not self._records)
+        hit = self._tape.next(
+            request, repeat=self.allow_playback_repeats and not self._records, call=call
+        )
         if hit is not None or self._records:
             return hit
         raise CassetteMiss(self._tape.miss(call, request, self.model, self._where, self.exists))
@@ -393,9 +403,13 @@ class CassetteProvider(LLMProvider):
             self._before_record,
         )
         real = self._inner
+        from llm_fakes.cassettes.drift import sdk_versions
+
         header = {
             "provider": f"{type(real).__module__}.{type(real).__qualname__}" if real else "",
             "model": self.model or outcome.first_model(interactions),
+            "model_answered": outcome.first_model(interactions),
+            "sdk_versions": sdk_versions(real),
         }
         storage.save(
             self.path,

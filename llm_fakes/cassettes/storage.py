@@ -146,7 +146,7 @@ def save(
     path: Path,
     interactions: Sequence[dict[str, Any]],
     *,
-    header: dict[str, str],
+    header: dict[str, Any],
     replace: bool,
     run: str | None = None,
 ) -> dict[str, Any]:
@@ -169,15 +169,22 @@ def save(
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(lock_path(path)), timeout=LOCK_TIMEOUT):
             existing: list[dict[str, Any]] = []
+            kept: dict[str, Any] = {}
             if path.exists():
                 current = load(path)
                 if not replace or (run is not None and current["header"].get("run") == run):
                     existing = current["interactions"]
+                    if "imported_from" in current["header"]:
+                        kept["imported_from"] = current["header"]["imported_from"]
             doc = new_document(
                 provider=header.get("provider", ""),
                 model=header.get("model", ""),
                 recorded_at=recorded_at,
             )
+            for key in ("model_answered", "sdk_versions"):
+                if header.get(key):
+                    doc["header"][key] = header[key]
+            doc["header"].update(kept)
             if run is not None:
                 doc["header"]["run"] = run
             doc["interactions"] = [*existing, *interactions]

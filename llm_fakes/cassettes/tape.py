@@ -24,12 +24,26 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from llm_fakes.cassettes.matching import Matcher, miss_report
+from llm_fakes.cassettes.wire_formats import canonical, format_named
 
-__all__ = ["Tape", "describe", "unplayed_message"]
+__all__ = [
+    "ANY_MAX_TOKENS",
+    "DEFAULT_MAX_TOKENS",
+    "VIEW_DEFAULTS",
+    "Tape",
+    "describe",
+    "unplayed_message",
+]
+
+#: Each view's default ``max_tokens`` (the interface's signatures).
+VIEW_DEFAULTS = {"complete": 1024, "acomplete": 1024, "stream": 4096}
+#: What ``max_tokens`` is compared as for the variants (never a value a call can pass).
+DEFAULT_MAX_TOKENS = "<the method's default>"
+ANY_MAX_TOKENS = "<any>"
 
 Interaction = dict[str, Any]
 #: ``(index, interaction)``, plus the positional ``LLMResponse`` fields of a recorded response.
@@ -86,29 +100,117 @@ def unplayed_message(
 
 
 class Tape:
-    """Recorded interactions indexed by request key, played in recorded order."""
+    """Recorded interactions indexed by request key, played in recorded order.
 
-    def __init__(self, interactions: list[Interaction], matcher: Matcher) -> None:
+    Besides its own key, a recording is found through its *variants* (tried only when the
+    request's own key finds nothing unplayed, so the hot path is one lookup still):
+
+    * ``cross_view`` (on by default): a request whose ``max_tokens`` is its method's default
+      (``complete``/``acomplete`` 1024, ``stream`` 4096) matches a recording made through the
+      other view with that view's default;
+    * a recording with no ``max_tokens`` (imported from a wire that had none) matches any;
+    * an imported recording (``wire:``) matches any request with the same canonical form on
+      that wire (:func:`~llm_fakes.cassettes.wire_formats.canonical`).
+    """
+
+    def __init__(
+        self, interactions: list[Interaction], matcher: Matcher, *, cross_view: bool = True
+    ) -> None:
         self.interactions = interactions
         self.matcher = matcher
+        self.cross_view = cross_view and "max_tokens" in matcher.match_on
+        self._wildcards = False
+        self._wires: dict[str, Any] = {}
         slots: dict[str, list[Entry]] = {}
         for i, interaction in enumerate(interactions):
-            key = matcher.key(interaction["request"], stored=True)
-            if key is not None:
-                slots.setdefault(key, []).append(_entry(i, interaction))
+            request = interaction["request"]
+            entry = _entry(i, interaction)
+            keys: list[str | None] = [matcher.key(request, stored=True)]
+            wire = interaction.get("wire")
+            if wire is not None:
+                fmt = self._wire(wire)
+                canon = canonical(fmt, request) if fmt is not None else None
+                if canon is not None:
+                    keys.append(matcher.key(canon, stored=True))
+                    request = canon
+            for variant in self._stored_variants(interaction["call"], request):
+                keys.append(matcher.key(variant, stored=True))
+            for key in dict.fromkeys(keys):
+                if key is not None:
+                    slots.setdefault(key, []).append(entry)
         self._slots = {key: tuple(entries) for key, entries in slots.items()}
         self._used = bytearray(len(interactions))
         self._played = bytearray(len(interactions))
         self._lock = threading.Lock()
 
-    def next(self, request: dict[str, Any], repeat: bool = False) -> Entry | None:
-        """The next unused recording of ``request`` (with ``repeat``, else its last one)."""
+    def _wire(self, name: str) -> Any:
+        if name not in self._wires:
+            self._wires[name] = format_named(name)
+        return self._wires[name]
+
+    def _stored_variants(self, call: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+        if "max_tokens" not in self.matcher.match_on:
+            return []
+        if request.get("max_tokens") is None:
+            self._wildcards = True
+            return [{**request, "max_tokens": ANY_MAX_TOKENS}]
+        if self.cross_view and request["max_tokens"] == VIEW_DEFAULTS.get(call):
+            return [{**request, "max_tokens": DEFAULT_MAX_TOKENS}]
+        return []
+
+    def _keys(self, call: str | None, request: dict[str, Any]) -> Iterator[str]:
+        """The request's variants' keys (see the class docs), cheapest first, made lazily: a
+        wire's canonical form is built only when the cheaper variants found nothing."""
+        matcher = self.matcher
+        has_max = "max_tokens" in matcher.match_on
+
+        def variants(form: dict[str, Any]) -> Iterator[str | None]:
+            if not has_max:
+                return
+            if self.cross_view and call is not None and form["max_tokens"] == VIEW_DEFAULTS[call]:
+                yield matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS})
+            if self._wildcards:
+                yield matcher.key({**form, "max_tokens": ANY_MAX_TOKENS})
+
+        yield from (k for k in variants(request) if k is not None)
+        for fmt in self._wires.values():
+            canon = canonical(fmt, request) if fmt is not None else None
+            if canon is not None:
+                key = matcher.key(canon)
+                if key is not None:
+                    yield key
+                yield from (k for k in variants(canon) if k is not None)
+
+    def next(
+        self, request: dict[str, Any], repeat: bool = False, call: str | None = None
+    ) -> Entry | None:
+        """The next unused recording of ``request`` (with ``repeat``, else its last one).
+
+        ``call`` (``"complete"``, ``"acomplete"`` or ``"stream"``) enables the cross-view match
+        of default ``max_tokens``.
+        """
         key = self.matcher.key(request)
-        if key is None:
+        entries = self._slots.get(key) if key is not None else None
+        if entries is not None:
+            hit = self._take(entries)
+            if hit is not None:
+                return hit
+            if repeat:  # its own recordings replay again before any variant is looked at
+                return entries[-1]
+        if len(self._slots) == 0:
             return None
-        entries = self._slots.get(key)
-        if entries is None:
-            return None
+        found: tuple[Entry, ...] = entries or ()
+        if self._wires or self._wildcards or self.cross_view:
+            for other in self._keys(call, request) if key is not None else ():
+                more = self._slots.get(other)
+                if more is not None:
+                    hit = self._take(more)
+                    if hit is not None or repeat:
+                        return hit or more[-1]
+                    found = found or more
+        return found[-1] if repeat and found else None
+
+    def _take(self, entries: tuple[Entry, ...]) -> Entry | None:
         used = self._used
         with self._lock:
             for entry in entries:
@@ -116,13 +218,18 @@ class Tape:
                     used[entry[0]] = 1
                     self._played[entry[0]] = 1
                     return entry
-        return entries[-1] if repeat else None
+        return None
 
-    def recordings_of(self, request: dict[str, Any]) -> list[int]:
+    def recordings_of(self, request: dict[str, Any], call: str | None = None) -> list[int]:
         """Indices of the recordings of ``request`` (all used, when :meth:`next` missed)."""
-        key = self.matcher.key(request)
-        entries = self._slots.get(key, ()) if key is not None else ()
-        return [entry[0] for entry in entries]
+        own = self.matcher.key(request)
+        if own is None:
+            return []
+        found: dict[int, None] = {}
+        for key in [own, *self._keys(call, request)]:
+            for entry in self._slots.get(key, ()):
+                found[entry[0]] = None
+        return sorted(found)
 
     def rewind(self) -> None:
         """Make every recording playable again."""
@@ -142,7 +249,7 @@ class Tape:
         n = len(request["messages"])
         shown = f"model={model!r}, " if model else ""
         head = f"No recorded interaction matches {call}({shown}{_count(n)}) in {where}."
-        found = self.recordings_of(request)
+        found = self.recordings_of(request, call)
         if found:
             numbers = ", ".join(f"#{i}" for i in found)
             return (

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from llm_fakes.types import Tool
 
-__all__ = ["BackendRequest", "json_format_of", "schema_of"]
+__all__ = ["BackendRequest", "json_format_of", "read_body", "schema_of"]
 
 JsonFormat = Literal["json_object", "json_schema"]
 
@@ -78,3 +78,59 @@ class BackendRequest:
     def json_mode(self) -> bool:
         """Whether the attempt asked for JSON in any form."""
         return self.json_format is not None
+
+
+def read_body(api: str, body: dict[str, Any], *, stream: bool | None = None) -> BackendRequest:
+    """A request body as sent on the wire, read back in the seed's shape.
+
+    The same reading the fake servers apply to what they receive (so the suite and the cassette
+    importer agree on what a wire request meant). ``api`` is ``"openai"``, ``"anthropic"`` or
+    ``"openai-responses"``.
+
+    Raises:
+        KeyError, TypeError, AttributeError: The body is not a request of that API.
+
+    Example:
+        >>> body = {"model": "m", "messages": [{"role": "system", "content": "S"},
+        ...         {"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}
+        >>> seen = read_body("openai", body)
+        >>> seen.system, seen.json_mode
+        ('S', True)
+    """
+    from llm_fakes.types import Tool
+
+    r = _viewer(api)(body)
+    fmt = json_format_of(r["json_mode"], r["response_format"])
+    tools = [
+        Tool(t["name"], t.get("description", ""), t.get("parameters") or {}) for t in r["tools"]
+    ]
+    return BackendRequest(
+        door=api,
+        stream=r["stream"] if stream is None else stream,
+        messages=list(r["messages"]),
+        system=r["system"],
+        tools=tools or None,
+        max_tokens=r["max_tokens"],
+        json_format=fmt,
+        response_format=r["response_format"],
+        json_schema=r["schema"],
+        raw=body,
+    )
+
+
+_VIEWERS: dict[str, Any] = {}
+
+
+def _viewer(api: str) -> Any:
+    if api not in _VIEWERS:
+        from llm_fakes.http.fake_anthropic import FakeAnthropic
+        from llm_fakes.http.fake_openai import FakeOpenAI
+
+        if api == "openai-responses":  # FakeOpenAI's Responses endpoint
+            from llm_fakes.http.fake_responses import ResponsesEndpoint
+
+            _VIEWERS[api] = ResponsesEndpoint().view
+        else:
+            fakes = {"openai": FakeOpenAI, "anthropic": FakeAnthropic}
+            _VIEWERS[api] = fakes[api]().view
+    return _VIEWERS[api]

@@ -59,7 +59,14 @@ def test_a_recorded_file_has_a_version_a_header_and_block_text(cassette: Path) -
     text = cassette.read_text()
     doc = storage.load(cassette)
     assert doc["version"] == 1
-    assert set(doc["header"]) == {"kit_version", "provider", "model", "recorded_at"}
+    assert set(doc["header"]) == {
+        "kit_version",
+        "provider",
+        "model",
+        "recorded_at",
+        "model_answered",  # the model the response named (drift: a new snapshot behind an alias)
+    }
+    assert doc["header"]["model_answered"] == "gpt-x"
     assert doc["header"]["kit_version"] == __version__
     assert doc["header"]["provider"] == "cassette_support.Recorder"
     assert doc["header"]["model"] == "real-1"
