@@ -28,11 +28,10 @@ from typing import Any
 
 import httpx
 
+from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
+
 __all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport"]
 
-#: Threads the backend itself runs (server and handlers) carry this name prefix, so leak checks
-#: can tell them from threads the provider under test leaves behind.
-BACKEND_THREAD_PREFIX = "llm-fakes-backend"
 
 
 def _resplit(data: bytes, sizes: tuple[int, ...], start: int) -> tuple[list[bytes], int]:

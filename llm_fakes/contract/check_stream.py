@@ -270,7 +270,8 @@ def cases_s7(factory: ProviderFactory) -> st.SearchStrategy[Case]:
             script=(reply, reply),
             request=CallRequest(messages=[{"role": "user", "content": "Tell me a story."}]),
             params={"abandon": (first, "cancel" if first == "break" else "break")},
-            backend=BackendOptions(chunk_delay=S7_CHUNK_DELAY),
+            # Real time: the chunk delay and the release deadline are measured on the wall.
+            backend=BackendOptions(real_time=True, chunk_delay=S7_CHUNK_DELAY),
             summary=f"script: 2 x Reply(text='w0 w1 ... w{S7_WORDS - 1} ') (one word every "
             f"{S7_CHUNK_DELAY * 1000:g} ms at the HTTP doors)",
         ),
@@ -319,7 +320,7 @@ def check_s7(ctx: Context) -> None:
 
 
 def _check_abandon(ctx: Context, how: str) -> None:
-    from llm_fakes.contract._doors import BACKEND_THREAD_PREFIX
+    from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
 
     threads_before = set(threading.enumerate())
     pending, still_open = run(lambda: _abandon(ctx, how))

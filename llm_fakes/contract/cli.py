@@ -1,8 +1,14 @@
 """``llm-fakes conformance [module:factory ...]``: the contract report, property by backend.
 
-With no factory it checks every built-in provider. It prints the matrix (or ``--json``), writes
-an ``--html`` page when asked, shows progress on stderr, and exits 1 when any property fails
-(2 for a usage error, such as a factory that cannot be imported).
+With no factory it checks every built-in provider. It prints the matrix, writes the report as
+JSON (``--json FILE``), HTML (``--html FILE``) or JUnit XML (``--junit-xml FILE``) when asked
+(``-`` writes that one to stdout instead of the matrix), shows progress on stderr, and exits 1
+when any property fails (2 for a usage error, such as a factory that cannot be imported or an
+output path that cannot be written).
+
+The provider runs under virtual time (its ``time.sleep`` and its SDK's retry backoff return at
+once, recorded on the backend's clock); ``--real-time`` turns that off. What the provider prints
+or logs while an example runs is captured, and shown only under a failing property.
 
 Example:
     $ llm-fakes conformance
@@ -12,18 +18,20 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from llm_fakes.errors import UsageError
 
 if TYPE_CHECKING:
-    from llm_fakes.contract.runner import Verdict
+    from llm_fakes.contract.runner import Report, Verdict
 
-__all__ = ["register"]
+__all__ = ["OUTPUTS", "Output", "outputs", "register"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -42,8 +50,21 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     )
     parser.add_argument("--only", metavar="IDS", help="properties to run, e.g. C1,S3 or R")
     parser.add_argument("--max-examples", type=int, metavar="N", help="examples per property")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    for flag, (_, what) in OUTPUTS.items():
+        parser.add_argument(
+            f"--{flag}",
+            metavar="FILE",
+            # --json alone (no FILE) prints JSON on stdout, as it always has.
+            nargs="?" if flag == "json" else None,
+            const="-" if flag == "json" else None,
+            help=f"write the report as {what} to FILE ('-': stdout, instead of the matrix)",
+        )
+    parser.add_argument(
+        "--real-time",
+        action="store_true",
+        help="run providers in real time: their time.sleep / asyncio.sleep and their SDK's "
+        "retry backoff really wait (default: virtual time on the backend's clock)",
+    )
     parser.add_argument(
         "--loopback",
         action="store_true",
@@ -51,6 +72,84 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return run
+
+
+# --------------------------------------------------------------------------- output files
+
+#: ``--FLAG``: (renderer in llm_fakes.contract.report, what it writes).
+OUTPUTS: dict[str, tuple[str, str]] = {
+    "json": ("render_json", "JSON"),
+    "html": ("render_html", "a self-contained HTML page"),
+    "junit-xml": ("render_junit", "JUnit XML"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    """One report to write: which flag asked for it, and where (``None``: stdout)."""
+
+    flag: str
+    path: Path | None
+
+    def write(self, report: Report) -> None:
+        """Render and write (atomically: a file is whole or untouched)."""
+        from llm_fakes.contract import report as render
+
+        text = getattr(render, OUTPUTS[self.flag][0])(report)
+        if self.path is None:
+            sys.stdout.write(text.rstrip("\n") + "\n")
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(self.path)
+
+
+def outputs(args: argparse.Namespace) -> list[Output]:
+    """The reports asked for, checked before anything runs.
+
+    Raises:
+        UsageError: Two reports asked for stdout, or a path cannot be written (no such
+            directory, a directory given as the file, no permission).
+    """
+    out: list[Output] = []
+    for flag in OUTPUTS:
+        value = getattr(args, flag.replace("-", "_"))
+        if value is None:
+            continue
+        if value == "-":
+            taken = [o.flag for o in out if o.path is None]
+            if taken:
+                raise UsageError(
+                    f"--{flag} - and --{taken[0]} - both ask for stdout. Give one of them a "
+                    f"file, e.g. --{flag} report.{flag.split('-')[0]}."
+                )
+            out.append(Output(flag=flag, path=None))
+            continue
+        path = Path(value)
+        problem = _unwritable(path)
+        if problem:
+            raise UsageError(
+                f"Cannot write the --{flag} report to {value!r}: {problem}. Choose a path in "
+                "an existing, writable directory (or '-' for stdout)."
+            )
+        out.append(Output(flag=flag, path=path))
+    return out
+
+
+def _unwritable(path: Path) -> str | None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return "it is a directory"
+    if not parent.exists():
+        return f"the directory {str(parent)!r} does not exist"
+    if not parent.is_dir():
+        return f"{str(parent)!r} is not a directory"
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "permission denied"
+    return None
+
+
+# --------------------------------------------------------------------------- the run
 
 
 def _progress(stream: TextIO, per_backend: int) -> Callable[..., None]:
@@ -77,10 +176,11 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.contract import builtins
     from llm_fakes.contract.factory import load_factory
     from llm_fakes.contract.properties import select
-    from llm_fakes.contract.report import render_html, render_json, render_text
+    from llm_fakes.contract.report import render_text
     from llm_fakes.contract.runner import run_conformance
 
     try:
+        wanted = outputs(args)
         if args.factories:
             factories = [load_factory(spec) for spec in args.factories]
         else:
@@ -98,13 +198,15 @@ def run(args: argparse.Namespace) -> int:
             profile=args.profile,
             max_examples=args.max_examples,
             progress=None if args.quiet else _progress(sys.stderr, per_backend),
+            virtual=not args.real_time,
         )
     except UsageError as exc:
         sys.stderr.write(f"llm-fakes conformance: {exc}\n")
         return 2
-    sys.stdout.write((render_json(report) if args.json else render_text(report)) + "\n")
-    if args.html:
-        Path(args.html).write_text(render_html(report), encoding="utf-8")
-        if not args.quiet:
-            sys.stderr.write(f"conformance: HTML report written to {args.html}\n")
+    if not any(o.path is None for o in wanted):
+        sys.stdout.write(render_text(report) + "\n")
+    for output in wanted:
+        output.write(report)
+        if output.path is not None and not args.quiet:
+            sys.stderr.write(f"conformance: {OUTPUTS[output.flag][1]} written to {output.path}\n")
     return 0 if report.ok else 1

@@ -1,4 +1,4 @@
-"""Render a conformance :class:`~llm_fakes.contract.runner.Report`: text, JSON and HTML.
+"""Render a conformance :class:`~llm_fakes.contract.runner.Report`: text, JSON, HTML, JUnit XML.
 
 The text table has one line per property, starting with its id, and one column per backend:
 ``pass``, ``FAIL`` or ``not supported``. Each failure follows with its message and minimal
@@ -21,7 +21,7 @@ from typing import Any
 
 from llm_fakes.contract.runner import Report, Verdict
 
-__all__ = ["render_html", "render_json", "render_text", "summary"]
+__all__ = ["render_html", "render_json", "render_junit", "render_text", "summary"]
 
 _TITLE = 50
 
@@ -148,3 +148,38 @@ def render_html(report: Report) -> str:
         f"<table><tr><th>id</th><th>property</th>{head}</tr>{''.join(rows)}</table>"
         f"{''.join(failures)}</body></html>\n"
     )
+
+
+def render_junit(report: Report) -> str:
+    """JUnit XML, as CI servers read it: one ``<testsuite>`` per backend, one ``<testcase>``
+    per property (``<failure>`` for FAIL, ``<skipped>`` for not supported)."""
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites", name="llm-fakes conformance", time=f"{report.seconds:.3f}")
+    for backend in report.backends:
+        verdicts = [report.verdict(p.id, backend) for p in report.properties]
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"conformance {backend}",
+            tests=str(len(verdicts)),
+            failures=str(sum(v.status == "FAIL" for v in verdicts)),
+            skipped=str(sum(v.status == "not supported" for v in verdicts)),
+            errors="0",
+            time=f"{sum(v.seconds for v in verdicts):.3f}",
+        )
+        for prop, v in zip(report.properties, verdicts, strict=True):
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"conformance.{backend}",
+                name=f"{prop.id} {prop.title}",
+                time=f"{v.seconds:.3f}",
+            )
+            if v.status == "FAIL":
+                failure = ET.SubElement(case, "failure", message=v.message.splitlines()[0])
+                failure.text = "\n".join(_failure_text(v))
+            elif v.status == "not supported":
+                ET.SubElement(case, "skipped", message=f"not supported: {v.message}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -16,16 +16,19 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from llm_fakes.clock import VirtualClock
 from llm_fakes.contract._support import Context
 from llm_fakes.contract.backend import BackendSession, ConformanceBackend
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory, as_factory
 from llm_fakes.contract.properties import Property, select
+from llm_fakes.contract.virtual_time import virtual_time
 from llm_fakes.errors import ContractViolation, UsageError
 
 __all__ = ["PROFILES", "Profile", "Report", "Verdict", "run_conformance", "run_property"]
@@ -133,10 +136,15 @@ def run_property(
     profile: str | Profile = "ci",
     max_examples: int | None = None,
     shrink: bool = True,
+    virtual: bool = True,
 ) -> Verdict:
     """Run one property against one factory; never raises for a provider's failure.
 
     ``shrink=False`` reports the first failing example as found (faster, not minimal).
+    ``virtual=False`` runs the provider in real time (``--real-time``): its own ``time.sleep``
+    and its SDK's backoff really wait; otherwise each example runs under
+    :func:`~llm_fakes.contract.virtual_time.virtual_time` on the backend's clock (except the
+    real-time examples of C3 and S7).
     """
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
@@ -153,6 +161,16 @@ def run_property(
         state["case"] = case
         state["runs"] += 1
         backend = ConformanceBackend(case.script, session=session, options=case.backend)
+        clock = backend.clock
+        timing = (
+            virtual_time(clock)
+            if virtual and isinstance(clock, VirtualClock)
+            else contextlib.nullcontext()
+        )
+        with timing:
+            play(case, backend)
+
+    def play(case: Case, backend: ConformanceBackend) -> None:
         try:
             provider = factory(backend)
             if factory.teardown is not None:
@@ -214,10 +232,12 @@ def run_conformance(
     max_examples: int | Mapping[str, int] | None = None,
     shrink: bool = True,
     progress: Callable[[Verdict, int, int], None] | None = None,
+    virtual: bool = True,
 ) -> Report:
     """Run the selected properties (``only="C1,S"``; all by default) against every factory.
 
     ``max_examples`` overrides the profile's count, for every property or per property id.
+    ``virtual=False`` runs the providers in real time (see :func:`run_property`).
     ``progress(verdict, done, total)`` is called after each verdict.
     """
     facts: Sequence[ProviderFactory] = [as_factory(f) for f in factories]
@@ -231,7 +251,13 @@ def run_conformance(
             for prop in props:
                 n = max_examples.get(prop.id) if isinstance(max_examples, Mapping) else max_examples
                 verdict = run_property(
-                    prop, factory, session=session, profile=prof, max_examples=n, shrink=shrink
+                    prop,
+                    factory,
+                    session=session,
+                    profile=prof,
+                    max_examples=n,
+                    shrink=shrink,
+                    virtual=virtual,
                 )
                 report.verdicts.append(verdict)
                 if progress is not None:

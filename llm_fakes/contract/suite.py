@@ -40,10 +40,15 @@ class ProviderContract:
         profile: ``"ci"`` or ``"thorough"``; ``None`` uses ``--llm-conformance-profile`` or the
             ``llm_fakes_conformance_profile`` ini key (default ``ci``).
         max_examples: Examples per property, overriding the profile.
+        real_time: ``True`` runs the provider in real time (its ``time.sleep`` and its SDK's
+            backoff really wait); ``None`` (default) uses ``--llm-conformance-real-time``, off
+            unless given: each example runs under virtual time
+            (:mod:`llm_fakes.contract.virtual_time`).
     """
 
     profile: str | None = None
     max_examples: int | None = None
+    real_time: bool | None = None
 
     @pytest.fixture
     def provider_factory(self) -> Any:
@@ -65,8 +70,16 @@ class ProviderContract:
             or config.getini("llm_fakes_conformance_profile")
             or "ci"
         )
+        real_time = self.real_time
+        if real_time is None:
+            real_time = bool(config.getoption("--llm-conformance-real-time", default=False))
         verdict = run_property(
-            prop, wrapped, session=session, profile=profile, max_examples=self.max_examples
+            prop,
+            wrapped,
+            session=session,
+            profile=profile,
+            max_examples=self.max_examples,
+            virtual=not real_time,
         )
         if verdict.status == "not supported":
             pytest.skip(f"not supported: {prop.id} {verdict.message}")
