@@ -33,7 +33,6 @@ from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
 __all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport"]
 
 
-
 def _resplit(data: bytes, sizes: tuple[int, ...], start: int) -> tuple[list[bytes], int]:
     if not any(sizes):
         return [b"", data], start

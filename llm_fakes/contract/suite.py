@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,7 @@ import pytest
 
 from llm_fakes.contract.factory import ProviderFactory, as_factory
 from llm_fakes.contract.properties import PROPERTIES, Property
-from llm_fakes.contract.runner import run_property
+from llm_fakes.contract.runner import Verdict, run_property
 from llm_fakes.errors import UsageError
 
 __all__ = ["ProviderContract"]
@@ -84,12 +85,28 @@ class ProviderContract:
         if verdict.status == "not supported":
             pytest.skip(f"not supported: {prop.id} {verdict.message}")
         if verdict.status == "FAIL":
-            pytest.fail(
-                f"{prop.id} ({prop.title}) FAILS for {wrapped.name}:\n{verdict.message}\n\n"
-                f"Minimal counter-example ({verdict.examples} examples run):\n"
-                f"{verdict.counterexample}",
-                pytrace=False,
-            )
+            pytest.fail(_failure_report(prop, wrapped.name, verdict), pytrace=False)
+
+
+def _failure_report(prop: Property, name: str, verdict: Verdict) -> str:
+    """The first failure as before (message, then its minimal counter-example), then any other
+    distinct failures and linked causes as the CLI prints them."""
+    from llm_fakes.contract.report import failure_lines
+
+    first, *rest = verdict.all_failures()
+    text = f"{prop.id} ({prop.title}) FAILS for {name}:\n"
+    if first.same_cause_as:
+        text += f"same cause as {first.same_cause_as}: {first.cause}\n"
+    text += (
+        f"{first.message}\n\nMinimal counter-example ({verdict.examples} examples run):\n"
+        f"{first.counterexample}"
+    )
+    if first.output:
+        text += "\n\nThe provider printed / logged in that example:\n" + first.output
+    if rest or verdict.more_failures:
+        others = dataclasses.replace(verdict, failures=tuple(rest))
+        text += "\n\nOther distinct failures:\n" + "\n".join(failure_lines(others))
+    return text
 
 
 def _make_test(prop: Property) -> Callable[..., None]:
