@@ -59,7 +59,8 @@ class _Proxy(io.TextIOBase):
         return getattr(self._real, name)
 
 
-def _stream_handlers(streams: tuple[Any, ...]) -> list[logging.StreamHandler[Any]]:
+def _stream_handlers(streams: tuple[Any, ...]) -> list[tuple[Any, logging.StreamHandler[Any]]]:
+    """``(logger, handler)`` for each handler printing to one of ``streams``."""
     loggers: list[Any] = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
     found = []
     for logger in loggers:
@@ -69,8 +70,13 @@ def _stream_handlers(streams: tuple[Any, ...]) -> list[logging.StreamHandler[Any
                 and not isinstance(handler, logging.FileHandler)
                 and any(handler.stream is s for s in streams)
             ):
-                found.append(handler)
+                found.append((logger, handler))
     return found
+
+
+def _mark_shown(record: logging.LogRecord) -> bool:
+    record._llm_fakes_shown = True
+    return True
 
 
 @contextmanager
@@ -80,15 +86,21 @@ def captured() -> Iterator[io.StringIO]:
     real_out, real_err = sys.stdout, sys.stderr
     out, err = _Proxy(real_out, buffer), _Proxy(real_err, buffer)
     streams = (real_out, real_err, sys.__stdout__, sys.__stderr__)
-    handlers = [(h, h.stream) for h in _stream_handlers(streams)]
+    printing = _stream_handlers(streams)
+    handlers = [(h, h.stream) for _, h in printing]
     root = logging.getLogger()
     extra = None
-    if not root.handlers:  # logging would fall back to its last-resort handler on stderr
+    if not any(logger is root for logger, _ in printing):
+        # Nothing of root's prints to the terminal (no handler: logging's last resort would;
+        # or only capturing ones, as under pytest): catch what reaches root here, unless a
+        # handler above already printed it into the buffer.
         extra = logging.StreamHandler(buffer)
-        extra.setLevel(logging.WARNING)
+        extra.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        extra.addFilter(lambda record: not getattr(record, "_llm_fakes_shown", False))
         root.addHandler(extra)
     for handler, _ in handlers:
         handler.setStream(buffer)
+        handler.addFilter(_mark_shown)
     sys.stdout, sys.stderr = out, err
     try:
         yield buffer
@@ -98,6 +110,7 @@ def captured() -> Iterator[io.StringIO]:
         err.release()
         for handler, stream in handlers:
             handler.setStream(stream)
+            handler.removeFilter(_mark_shown)
         if extra is not None:
             root.removeHandler(extra)
 

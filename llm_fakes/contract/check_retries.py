@@ -35,6 +35,7 @@ from llm_fakes.contract._support import (
 )
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory
+from llm_fakes.contract.virtual_time import active
 from llm_fakes.scripted.turns import Fail, Reply
 
 #: Failures scripted for R4's stream part when the factory declares no default budget: more than
@@ -381,10 +382,23 @@ def check_r5(ctx: Context) -> None:
         )
     sleeps = list(getattr(ctx.backend.clock, "sleeps", []))
     if len(sleeps) != len(fails):
+        if active(ctx.backend.clock):
+            where = (
+                "(on backend.clock, or with time.sleep / asyncio.sleep / anyio.sleep, all "
+                "recorded under virtual time)"
+            )
+            fix = "Wait once before each retry, as long as Retry-After asks."
+        else:
+            where = "on the injected clock"
+            fix = (
+                "Under --real-time only the clock the factory passes (clock=backend.clock) is "
+                "seen: wait on it, never with time.sleep/asyncio.sleep."
+            )
         raise fail(
-            f"{call} retried {len(fails)} time(s) but waited {len(sleeps)} time(s) on the "
-            f"injected clock (waits {sleeps!r}, {spent:.2f} s of real time). Wait on the clock "
-            "the factory passes (clock=backend.clock), never with time.sleep/asyncio.sleep."
+            f"{call} against a backend that {_describe(fails)}, then succeeds, waited "
+            f"{len(sleeps)} time(s) {where}; {len(fails)} retries need {len(fails)} wait(s) "
+            f"(waits {short(sleeps)}, {spent:.2f} s of real time). {fix}",
+            key="count",
         )
     for i, (f, wait) in enumerate(zip(fails, sleeps, strict=True)):
         low = min(f.retry_after, cap) if f.retry_after is not None else 0.0

@@ -51,6 +51,8 @@ def failure_lines(v: Verdict) -> list[str]:
     """Each distinct failure of ``v``: message, minimal counter-example, the provider's output."""
     lines: list[str] = []
     for i, f in enumerate(v.all_failures()):
+        if i:
+            lines.append("")
         message = f.message.splitlines() or [""]
         if f.same_cause_as:
             lines.append(f"{_heading(v, i)}: same cause as {f.same_cause_as}: {f.cause}")

@@ -101,15 +101,16 @@ def _describe_error(exc: BaseException) -> str:
 _KEYED: dict[str, type[Deviation]] = {}
 
 
-def _key_of(exc: ContractViolation) -> str:
-    """The check's key for this failure, or else where the check raised it."""
+def _key_of(exc: BaseException) -> str:
+    """The check's key for this failure, or else where it was raised (and its type)."""
     key: str = getattr(exc, "key", "")
     if key:
         return key
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+    return where if isinstance(exc, ContractViolation) else f"{type(exc).__qualname__}@{where}"
 
 
 def _keyed(prop: str, exc: ContractViolation) -> Deviation:
@@ -133,16 +134,20 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
-def _failures(exc: BaseException, fallback: Case | None) -> list[Failure]:
+def _failures(exc: BaseException, fallback: Case | None) -> list[tuple[str, Failure]]:
+    """``(key, failure)`` for each distinct failure hypothesis raised."""
     out = []
     for leaf in _leaves(exc):
         case = getattr(leaf, "_llm_case", None) or fallback
         out.append(
-            Failure(
-                _describe_error(leaf),
-                counterexample=case.describe() if case is not None else "",
-                output=excerpt(getattr(leaf, "_llm_output", "")),
-                cause=getattr(leaf, "cause", ""),
+            (
+                getattr(leaf, "_llm_key", "") or f"{type(leaf).__qualname__}: {leaf}",
+                Failure(
+                    _describe_error(leaf),
+                    counterexample=case.describe() if case is not None else "",
+                    output=excerpt(getattr(leaf, "_llm_output", "")),
+                    cause=getattr(leaf, "cause", ""),
+                ),
             )
         )
     return out
@@ -176,10 +181,18 @@ def run_property(
     prof = get_profile(profile)
     n = min(prof.max_examples if max_examples is None else max_examples, prop.most or 10**9)
     state: dict[str, Any] = {"case": None, "runs": 0}
+    # Failures already reported (by key), and what each example did (None: it passed), so a
+    # later search pass skips both and hypothesis looks further for another distinct failure.
+    known: set[str] = set()
+    outcomes: dict[str, str | None] = {}
 
     def example(case: Case) -> None:
+        seen = repr(case)
+        if seen in outcomes and (outcomes[seen] is None or outcomes[seen] in known):
+            return
         state["case"] = case
         state["runs"] += 1
+        outcomes[seen] = None
         backend = ConformanceBackend(case.script, session=session, options=case.backend)
         clock = backend.clock
         timing = (
@@ -195,12 +208,19 @@ def run_property(
                 except ContractViolation as exc:
                     problem = exc
         except Exception as exc:  # the provider (or its factory) raised where no check looked
-            _attach(exc, case, out.getvalue())
+            key = _key_of(exc)
+            outcomes[seen] = key
+            if key in known:
+                return
+            _attach(exc, case, out.getvalue(), key)
             raise
         if problem is not None:
             # Raised here, outside the except block, so hypothesis keys it by its class alone.
             keyed = _keyed(prop.id, problem)
-            _attach(keyed, case, out.getvalue())
+            outcomes[seen] = keyed.key
+            if keyed.key in known:
+                return
+            _attach(keyed, case, out.getvalue(), keyed.key)
             raise keyed
 
     def play(case: Case, backend: ConformanceBackend) -> None:
@@ -239,34 +259,47 @@ def run_property(
         phases=(Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if shrink else ()),
     )(given(prop.cases(factory))(example))
     start = time.perf_counter()
-    try:
-        test()
-    except Exception as exc:
-        found = _failures(exc, state["case"])
-        kept = tuple(found[:MAX_FAILURES])
-        verdict = Verdict(
-            prop.id,
-            factory.name,
-            "FAIL",
-            message=kept[0].message,
-            counterexample=kept[0].counterexample,
-            examples=state["runs"],
-            seconds=time.perf_counter() - start,
-            failures=kept,
-            more_failures=len(found) - len(kept),
-        )
-        return link_causes(verdict, session.causes)
-    return Verdict(
-        prop.id, factory.name, "pass", examples=state["runs"], seconds=time.perf_counter() - start
+    found: list[Failure] = []
+    more = 0
+    # Hypothesis stops looking soon after its first failure; each further pass looks past the
+    # failures already found, until one finds nothing new or enough are kept.
+    while len(found) < MAX_FAILURES:
+        try:
+            test()
+        except Exception as exc:
+            new = [(k, f) for k, f in _failures(exc, state["case"]) if k not in known]
+            if not new:
+                break
+            known.update(k for k, _ in new)
+            room = MAX_FAILURES - len(found)
+            found += [f for _, f in new[:room]]
+            more = max(0, len(new) - room)
+            continue
+        break
+    seconds = time.perf_counter() - start
+    if not found:
+        return Verdict(prop.id, factory.name, "pass", examples=state["runs"], seconds=seconds)
+    verdict = Verdict(
+        prop.id,
+        factory.name,
+        "FAIL",
+        message=found[0].message,
+        counterexample=found[0].counterexample,
+        examples=state["runs"],
+        seconds=seconds,
+        failures=tuple(found),
+        more_failures=more,
     )
+    return link_causes(verdict, session.causes)
 
 
-def _attach(exc: BaseException, case: Case, output: str) -> None:
-    """Keep the example and its output on the exception: hypothesis hands back, for each
-    distinct failure, the exception its minimal example raised."""
+def _attach(exc: BaseException, case: Case, output: str, key: str) -> None:
+    """Keep the example, its output and its key on the exception: hypothesis hands back, for
+    each distinct failure, the exception its minimal example raised."""
     with contextlib.suppress(AttributeError, TypeError):
         exc._llm_case = case  # type: ignore[attr-defined]
         exc._llm_output = output  # type: ignore[attr-defined]
+        exc._llm_key = key  # type: ignore[attr-defined]
 
 
 def run_conformance(

@@ -55,7 +55,7 @@ from typing import Any
 from llm_fakes.clock import VirtualClock
 from llm_fakes.errors import UsageError
 
-__all__ = ["BACKEND_THREAD_PREFIX", "REAL", "virtual_time"]
+__all__ = ["BACKEND_THREAD_PREFIX", "REAL", "active", "virtual_time"]
 
 #: Threads the backend itself runs (server and handlers) carry this name prefix: they keep real
 #: time, and leak checks tell them from threads the provider under test leaves behind.
@@ -73,6 +73,11 @@ REAL: dict[str, Any] = {
 
 _state: dict[str, Any] = {"clock": None, "start": 0.0}
 _lock = threading.Lock()
+
+
+def active(clock: object) -> bool:
+    """Whether virtual time is on, on ``clock``."""
+    return _state["clock"] is clock and clock is not None
 
 
 def _clock() -> VirtualClock | None:
