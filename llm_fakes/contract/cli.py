@@ -66,6 +66,14 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "retry backoff really wait (default: virtual time on the backend's clock)",
     )
     parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="spread (backend, property) pairs over N worker processes (default 1)",
+    )
+    parser.add_argument(
         "--loopback",
         action="store_true",
         help="also check the built-in HTTP providers over real loopback sockets",
@@ -199,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
             max_examples=args.max_examples,
             progress=None if args.quiet else _progress(sys.stderr, per_backend),
             virtual=not args.real_time,
+            jobs=args.jobs,
         )
     except UsageError as exc:
         sys.stderr.write(f"llm-fakes conformance: {exc}\n")

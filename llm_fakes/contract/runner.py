@@ -311,35 +311,40 @@ def run_conformance(
     shrink: bool = True,
     progress: Callable[[Verdict, int, int], None] | None = None,
     virtual: bool = True,
+    jobs: int = 1,
 ) -> Report:
     """Run the selected properties (``only="C1,S"``; all by default) against every factory.
 
     ``max_examples`` overrides the profile's count, for every property or per property id.
     ``virtual=False`` runs the providers in real time (see :func:`run_property`).
-    ``progress(verdict, done, total)`` is called after each verdict.
+    ``progress(verdict, done, total)`` is called after each verdict, in the run's order.
+    ``jobs=N`` spreads the (backend, property) pairs over N worker processes (forked); the
+    verdicts are the same as a serial run's.
     """
     facts: Sequence[ProviderFactory] = [as_factory(f) for f in factories]
     props = select(only)
     prof = get_profile(profile)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"jobs must be an int >= 1, got {jobs!r}; e.g. --jobs 2.")
     report = Report(prof.name, [f.name for f in facts], props)
-    total = len(facts) * len(props)
+    units = [
+        (f, p, max_examples.get(p.id) if isinstance(max_examples, Mapping) else max_examples)
+        for f in facts
+        for p in props
+    ]
+    kw: dict[str, Any] = {"profile": prof, "shrink": shrink, "virtual": virtual}
     start = time.perf_counter()
-    with BackendSession() as session:
-        for factory in facts:
-            for prop in props:
-                n = max_examples.get(prop.id) if isinstance(max_examples, Mapping) else max_examples
-                verdict = run_property(
-                    prop,
-                    factory,
-                    session=session,
-                    profile=prof,
-                    max_examples=n,
-                    shrink=shrink,
-                    virtual=virtual,
-                )
+    if jobs > 1 and len(units) > 1:
+        from llm_fakes.contract._parallel import run_parallel
+
+        report.verdicts = run_parallel(units, jobs=jobs, progress=progress, **kw)
+    else:
+        with BackendSession() as session:
+            for factory, prop, n in units:
+                verdict = run_property(prop, factory, session=session, max_examples=n, **kw)
                 report.verdicts.append(verdict)
                 if progress is not None:
-                    progress(verdict, len(report.verdicts), total)
+                    progress(verdict, len(report.verdicts), len(units))
     for factory in facts:
         close = getattr(factory, "close", None)
         if close is not None:
