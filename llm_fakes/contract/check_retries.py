@@ -85,6 +85,18 @@ def retry_cap(ctx: Context) -> float:
 NESTED = "an undeclared retry loop inside the provider's (e.g. its SDK's own max_retries)"
 
 
+#: The cause R3–R6 share when an empty answer comes back as a reply instead of an error.
+EMPTY = "an empty response is returned as a reply (no text, no tool calls), not raised and retried"
+
+
+def _cause(result: Any, error: BaseException | None, fails: list[Fail]) -> str:
+    """The cause of an attempt-count or outcome problem, when it is one the report links."""
+    empty = getattr(result, "content", None) == "" and not getattr(result, "tool_uses", None)
+    if error is None and empty and any(f.kind == "empty" for f in fails):
+        return EMPTY
+    return ""
+
+
 def nested_attempts(k: int, m: int, inner: int = 0) -> tuple[int, bool]:
     """(attempts, succeeds) for ``k`` transient failures then a reply, ``max_retries=m``, and
     an inner layer retrying ``inner`` times per attempt.
@@ -157,15 +169,19 @@ def _check_budget(
     script = f"{_describe(fails)}, then succeeds,"
     result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
     problem = _attempts_problem(ctx, call, script, want_attempts)
+    got = ctx.backend.attempts
+    cause = _cause(result, error, fails)
     if problem:
         m_ = m if budget is None else budget
-        why = inner_loop(ctx.backend.attempts, len(fails), m_ or 0, ctx.factory.inner_retries)
+        why = inner_loop(got, len(fails), m_ or 0, ctx.factory.inner_retries)
+        if not cause and error is not None and got < want_attempts:
+            cause = f"{method}() gives up before max_retries is spent"
         raise fail(
             problem
             + (f"; it raised {short(error)}" if error else "")
             + (f". {why}" if why else ""),
             key="nested" if why else "count",
-            cause=NESTED if why else "",
+            cause=NESTED if why else cause,
         )
     if succeeds and error is not None:
         raise fail(
@@ -175,7 +191,8 @@ def _check_budget(
     if not succeeds and error is None:
         raise fail(
             f"{call} against a backend that {script} returned {short(result)}; the budget "
-            "was spent, so it should have raised the last error"
+            "was spent, so it should have raised the last error",
+            cause=cause,
         )
     if succeeds and getattr(result, "content", None) != _REPLY.content:
         raise fail(f"{call} returned {short(result)}; the backend's reply was {_REPLY.content!r}")
@@ -251,7 +268,7 @@ def check_r3(ctx: Context) -> None:
     permanent = script[-2]
     assert isinstance(permanent, Fail)
     call = f"{p['method']}(max_retries={p['max_retries']})"
-    _, error = outcome(lambda: call_method(ctx, p["method"], max_retries=p["max_retries"]))
+    result, error = outcome(lambda: call_method(ctx, p["method"], max_retries=p["max_retries"]))
     before = [t for t in script[:-2] if isinstance(t, Fail)]
     problem = _attempts_problem(
         ctx,
@@ -260,7 +277,10 @@ def check_r3(ctx: Context) -> None:
         len(script) - 1,
     )
     if problem:
-        raise fail(problem + ": a permanent error must not be retried")
+        raise fail(
+            problem + ": a permanent error must not be retried",
+            cause=_cause(result, error, before),
+        )
     if error is None:
         raise fail(f"{call} returned although the backend answered {permanent!r}")
     typed = typed_problem(error, permanent.kind)
@@ -312,7 +332,7 @@ def check_r4(ctx: Context) -> None:
                 f"attempt(s) with {f!r}: it made {ctx.backend.attempts}"
                 + (f". {why}" if why else ""),
                 key="nested" if why else "returned",
-                cause=NESTED if why else "",
+                cause=NESTED if why else _cause(result, None, [f]),
             )
         typed = typed_problem(error, f.kind)
         if typed:
@@ -374,7 +394,7 @@ def check_r5(ctx: Context) -> None:
     m, method = ctx.case.params["max_retries"], ctx.case.params["method"]
     call = f"{method}(max_retries={m})"
     start = time.perf_counter()
-    _, error = outcome(lambda: call_method(ctx, method, max_retries=m))
+    result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
     spent = time.perf_counter() - start
     if error is not None:
         raise fail(
@@ -399,6 +419,7 @@ def check_r5(ctx: Context) -> None:
             f"{len(sleeps)} time(s) {where}; {len(fails)} retries need {len(fails)} wait(s) "
             f"(waits {short(sleeps)}, {spent:.2f} s of real time). {fix}",
             key="count",
+            cause=_cause(result, error, fails),
         )
     for i, (f, wait) in enumerate(zip(fails, sleeps, strict=True)):
         low = min(f.retry_after, cap) if f.retry_after is not None else 0.0

@@ -162,18 +162,18 @@ def _unwritable(path: Path) -> str | None:
 
 def _progress(stream: TextIO, per_backend: int) -> Callable[..., None]:
     """One line per backend, growing by one property id (``:FAIL`` when it fails) at a time."""
-    started = [time.perf_counter()]
+    started = [time.perf_counter()]  # when this backend's first property started
 
     def show(verdict: Verdict, done: int, total: int) -> None:
         k = (done - 1) % per_backend
         if k == 0:
-            started[0] = time.perf_counter()
             n = (done - 1) // per_backend + 1
             stream.write(f"conformance [{n}/{total // per_backend}] {verdict.backend}:")
         mark = {"pass": "", "FAIL": ":FAIL", "not supported": ":n/a"}[verdict.status]
         stream.write(f" {verdict.property}{mark}")
         if k == per_backend - 1:
             stream.write(f" ({time.perf_counter() - started[0]:.1f} s)\n")
+            started[0] = time.perf_counter()
         stream.flush()
 
     return show
