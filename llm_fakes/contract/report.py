@@ -47,11 +47,14 @@ def _heading(v: Verdict, i: int) -> str:
     return f"{v.property} FAIL on {v.backend}{which}"
 
 
-def failure_lines(v: Verdict) -> list[str]:
-    """Each distinct failure of ``v``: message, minimal counter-example, the provider's output."""
+def failure_lines(v: Verdict, skip: int = 0) -> list[str]:
+    """Each distinct failure of ``v`` (but the first ``skip``): message, minimal counter-example,
+    the provider's output."""
     lines: list[str] = []
     for i, f in enumerate(v.all_failures()):
-        if i:
+        if i < skip:
+            continue
+        if i > skip:
             lines.append("")
         message = f.message.splitlines() or [""]
         if f.same_cause_as:

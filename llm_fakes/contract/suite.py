@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -104,8 +103,7 @@ def _failure_report(prop: Property, name: str, verdict: Verdict) -> str:
     if first.output:
         text += "\n\nThe provider printed / logged in that example:\n" + first.output
     if rest or verdict.more_failures:
-        others = dataclasses.replace(verdict, failures=tuple(rest))
-        text += "\n\nOther distinct failures:\n" + "\n".join(failure_lines(others))
+        text += "\n\nOther distinct failures:\n" + "\n".join(failure_lines(verdict, skip=1))
     return text
 
 

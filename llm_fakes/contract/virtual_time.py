@@ -117,28 +117,17 @@ def _time_ns() -> int:
     return int(REAL["time.time_ns"]() + int(_slept() * 1e9))
 
 
-async def _asyncio_sleep(delay: float, result: Any = None) -> Any:
-    clock = _clock()
-    if clock is not None and delay > 0:
-        clock.sleep(delay)
-        delay = 0
-    return await REAL["asyncio.sleep"](delay, result)
+def _async_sleep(real: str) -> Any:
+    """A virtual stand-in for the async sleep ``REAL[real]`` (asyncio's, anyio's, trio's)."""
 
+    async def sleep(delay: float, *args: Any, **kwargs: Any) -> Any:
+        clock = _clock()
+        if clock is not None and delay > 0:
+            clock.sleep(delay)
+            delay = 0  # still one real yield to the event loop
+        return await REAL[real](delay, *args, **kwargs)
 
-async def _anyio_sleep(delay: float) -> None:
-    clock = _clock()
-    if clock is not None and delay > 0:
-        clock.sleep(delay)
-        delay = 0
-    await REAL["anyio.sleep"](delay)
-
-
-async def _trio_sleep(seconds: float) -> None:
-    clock = _clock()
-    if clock is not None and seconds > 0:
-        clock.sleep(seconds)
-        seconds = 0
-    await REAL["trio.sleep"](seconds)
+    return sleep
 
 
 _FAKES: dict[str, Any] = {
@@ -147,9 +136,9 @@ _FAKES: dict[str, Any] = {
     "time.monotonic_ns": _monotonic_ns,
     "time.time": _time,
     "time.time_ns": _time_ns,
-    "asyncio.sleep": _asyncio_sleep,
-    "anyio.sleep": _anyio_sleep,
-    "trio.sleep": _trio_sleep,
+    "asyncio.sleep": _async_sleep("asyncio.sleep"),
+    "anyio.sleep": _async_sleep("anyio.sleep"),
+    "trio.sleep": _async_sleep("trio.sleep"),
 }
 
 

@@ -155,3 +155,23 @@ def test_capture_restores_streams_and_handlers_and_a_late_handler_writes_through
         late.stream.write("")  # the proxy it kept writes through now, without error
     finally:
         logger.removeHandler(handler)
+
+
+def test_a_long_value_from_the_provider_is_cut_in_the_message() -> None:
+    import dataclasses
+
+    from llm_fakes.contract import ProviderFactory, run_conformance
+
+    class Verbose:
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+        def complete(self, messages: object, **kw: object) -> object:
+            r = self.inner.complete(messages, **kw)  # type: ignore[attr-defined]
+            return dataclasses.replace(r, model="", raw_response={"blob": "x" * 1500})
+
+    f = ProviderFactory(lambda b: Verbose(b.scripted), name="verbose")
+    (verdict,) = run_conformance([f], only="C1", max_examples=2).verdicts
+    assert verdict.status == "FAIL"
+    assert "complete() returned LLMResponse(" in verdict.message
+    assert len(verdict.message) < 600 and " ch)" in verdict.message
