@@ -78,6 +78,9 @@ def get_profile(name: str | Profile) -> Profile:
         ) from None
 
 
+#: Searches per failing property: the first, and one looking past what the first found.
+SEARCH_PASSES = 2
+
 #: A failure message is cut to this many lines of at most this many characters.
 MESSAGE_LINES = 40
 MESSAGE_WIDTH = 500
@@ -261,9 +264,11 @@ def run_property(
     start = time.perf_counter()
     found: list[Failure] = []
     more = 0
-    # Hypothesis stops looking soon after its first failure; each further pass looks past the
-    # failures already found, until one finds nothing new or enough are kept.
-    while len(found) < MAX_FAILURES:
+    # Hypothesis stops looking soon after its first failure; a second pass looks past the
+    # failures already found (each pass may find several), unless enough are kept already.
+    for _ in range(SEARCH_PASSES):
+        if len(found) >= MAX_FAILURES:
+            break
         try:
             test()
         except Exception as exc:

@@ -177,3 +177,11 @@ def test_virtual_time_is_one_example_at_a_time_per_process() -> None:
         with virtual_time(VirtualClock()):
             pass
     assert time.sleep is REAL["time.sleep"]
+
+
+def test_trio_sleeps_are_virtual_too_where_trio_is_in_use() -> None:
+    trio = pytest.importorskip("trio")
+    clock = VirtualClock()
+    with virtual_time(clock):
+        trio.run(trio.sleep, 45)
+    assert clock.sleeps == [45.0] and trio.sleep is REAL["trio.sleep"]
