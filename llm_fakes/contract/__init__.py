@@ -29,9 +29,9 @@ if TYPE_CHECKING:
         run_conformance,
         run_property,
     )
+    from llm_fakes.contract.suite import ProviderContract
     from llm_fakes.contract.verdicts import Failure
     from llm_fakes.contract.virtual_time import virtual_time
-    from llm_fakes.contract.suite import ProviderContract
     from llm_fakes.contract.wire import BackendRequest
 
 _LAZY: dict[str, str] = {

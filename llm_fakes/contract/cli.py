@@ -31,7 +31,7 @@ from llm_fakes.errors import UsageError
 if TYPE_CHECKING:
     from llm_fakes.contract.runner import Report, Verdict
 
-__all__ = ["OUTPUTS", "Output", "outputs", "register"]
+__all__ = ["OUTPUTS", "Output", "check_output_path", "outputs", "register"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -116,8 +116,8 @@ def outputs(args: argparse.Namespace) -> list[Output]:
     """The reports asked for, checked before anything runs.
 
     Raises:
-        UsageError: Two reports asked for stdout, or a path cannot be written (no such
-            directory, a directory given as the file, no permission).
+        UsageError: Two reports asked for stdout, or a path cannot be written
+            (:func:`check_output_path`).
     """
     out: list[Output] = []
     for flag in OUTPUTS:
@@ -133,28 +133,42 @@ def outputs(args: argparse.Namespace) -> list[Output]:
                 )
             out.append(Output(flag=flag, path=None))
             continue
-        path = Path(value)
-        problem = _unwritable(path)
-        if problem:
-            raise UsageError(
-                f"Cannot write the --{flag} report to {value!r}: {problem}. Choose a path in "
-                "an existing, writable directory (or '-' for stdout)."
-            )
-        out.append(Output(flag=flag, path=path))
+        out.append(Output(flag=flag, path=check_output_path(f"--{flag}", value)))
     return out
 
 
-def _unwritable(path: Path) -> str | None:
-    parent = path.parent if str(path.parent) else Path(".")
+def check_output_path(option: str, value: str) -> Path:
+    """The path a report option names, checked before the (long) run; nothing is created.
+
+    Call it for every option that writes a file (``--html``, ``--json FILE``, ...) before
+    running, so a typo costs a second, not a whole run and a traceback.
+
+    Raises:
+        UsageError: The folder is missing or is a file, or the path is a folder.
+
+    Example:
+        >>> check_output_path("--html", "report.html")
+        PosixPath('report.html')
+    """
+    path = Path(value)
+    said = f"{option} {value!r}"
     if path.is_dir():
-        return "it is a directory"
-    if not parent.exists():
-        return f"the directory {str(parent)!r} does not exist"
-    if not parent.is_dir():
-        return f"{str(parent)!r} is not a directory"
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        return "permission denied"
-    return None
+        raise UsageError(
+            f"{said} is a folder. Give a file name, e.g. {str(path / 'report.html')!r}. "
+            "Nothing was run."
+        )
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(
+            f"{said}: the folder {str(folder)!r} does not exist. Create it first "
+            f"(mkdir -p {str(folder)!r}), or give a path in an existing folder. Nothing was run."
+        )
+    if not folder.is_dir():
+        raise UsageError(
+            f"{said}: {str(folder)!r} is a file, not a folder. Give a path in an existing "
+            "folder. Nothing was run."
+        )
+    return path
 
 
 # --------------------------------------------------------------------------- the run

@@ -125,8 +125,8 @@ def test_json_html_and_junit_go_to_their_files_and_dash_means_stdout(
 @pytest.mark.parametrize(
     ("flags", "problem"),
     [
-        (["--html", "no/such/dir/x.html"], "the directory 'no/such/dir' does not exist"),
-        (["--junit-xml", "."], "it is a directory"),
+        (["--html", "no/such/dir/x.html"], "the folder 'no/such/dir' does not exist"),
+        (["--junit-xml", "."], "--junit-xml '.' is a folder"),
         (["--json", "-", "--junit-xml", "-"], "--junit-xml - and --json - both ask for stdout"),
     ],
 )
