@@ -8,17 +8,28 @@ a 2-core machine). With ``--mutants`` it also runs every deliberately broken pro
 shrinking) and prints which properties each one fails: each must fail its own property and
 otherwise only those that depend on it.
 
+With ``--sdk`` it times the README's worked example as a user runs it, ``llm-fakes
+conformance`` in a fresh process (wall time, start-up included): the provider on the official
+openai SDK, left at the SDK's own retries with its own ``time.sleep`` loop, and the fixed one;
+each under virtual time (goal: under 30 s) and with ``--real-time`` (what the sleeps really
+cost), with the ratio. With ``--jobs N`` it times the whole built-in matrix serially and with
+``--jobs N`` in the same run, and prints the speed-up.
+
 Run:
     python benchmarks/bench_conformance.py
     python benchmarks/bench_conformance.py --rounds 3 --loopback --mutants
+    python benchmarks/bench_conformance.py --no-backends --sdk --jobs 2
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,16 +87,85 @@ def bench_mutants() -> bool:
     return ok
 
 
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "llm_fakes.cli", "conformance"]
+
+
+def _cli(args: list[str], cwd: Path, limit: float = 3600) -> tuple[float, str]:
+    """Wall seconds of one ``llm-fakes conformance`` process and its summary line; a run still
+    going after ``limit`` seconds is stopped and reported as ``> limit``."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [*CLI, *args, "-q"], cwd=cwd, capture_output=True, text=True, check=False, timeout=limit
+        )
+    except subprocess.TimeoutExpired:
+        return float("inf"), f"stopped after {limit:g} s"
+    seconds = time.perf_counter() - start
+    lines = done.stdout.strip().splitlines()
+    return seconds, (lines[-1] if lines else done.stderr.strip()[-200:])
+
+
+def _readme_block(first_line: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```python\n(" + re.escape(first_line) + r"\n.*?)```", text, re.S)
+    if match is None:
+        raise SystemExit(f"README.md has no {first_line!r} block")
+    return match.group(1)
+
+
+def bench_sdk(rounds: int, real_time_limit: float) -> bool:
+    print(f"\nREADME worked example, whole CLI run in a fresh process, median of {rounds}")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in ("sdk_provider.py", "test_sdk_provider.py"):
+            (folder / name).write_text(_readme_block(f"# {name}"), encoding="utf-8")
+        for spec in ("sdk_provider:factory", "test_sdk_provider:factory"):
+            virtual = [_cli([spec], folder) for _ in range(rounds)]
+            v = statistics.median(t for t, _ in virtual)
+            print(f"  {spec:28} virtual time {v:6.1f} s  ({virtual[-1][1]})", flush=True)
+            real = [_cli([spec, "--real-time"], folder, real_time_limit) for _ in range(rounds)]
+            r = statistics.median(t for t, _ in real)
+            shown = f"{r:6.1f} s" if r != float("inf") else f"> {real_time_limit:g} s"
+            ratio = f"{r / v:.1f}x" if r != float("inf") else f"> {real_time_limit / v:.0f}x"
+            print(f"  {spec:28} --real-time  {shown}  ({real[-1][1]}): {ratio} the virtual run")
+            ok = ok and v < BUDGET
+    return ok
+
+
+def bench_jobs(jobs: int, rounds: int) -> None:
+    print(f"\nWhole built-in matrix (llm-fakes conformance), serial vs --jobs {jobs}, median of")
+    print(f"{rounds} round(s), alternating in the same run")
+    serial, parallel = [], []
+    for _ in range(rounds):
+        serial.append(_cli([], ROOT)[0])
+        parallel.append(_cli(["--jobs", str(jobs)], ROOT)[0])
+    s, p = statistics.median(serial), statistics.median(parallel)
+    print(f"  serial {s:.1f} s, --jobs {jobs} {p:.1f} s: speed-up {s / p:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--loopback", action="store_true", help="also the loopback HTTP doors")
     parser.add_argument("--mutants", action="store_true", help="also the full mutant matrix")
+    parser.add_argument("--sdk", action="store_true", help="the README's SDK example, timed")
+    parser.add_argument(
+        "--real-time-limit", type=float, default=900, help="stop a --real-time run after S s"
+    )
+    parser.add_argument("--jobs", type=int, metavar="N", help="serial vs --jobs N speed-up")
+    parser.add_argument("--no-backends", action="store_true", help="skip the per-backend table")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}")
-    ok = bench_backends(args.rounds, args.loopback)
+    ok = True if args.no_backends else bench_backends(args.rounds, args.loopback)
     if args.mutants:
         ok = bench_mutants() and ok
+    if args.sdk:
+        ok = bench_sdk(args.rounds, args.real_time_limit) and ok
+    if args.jobs:
+        bench_jobs(args.jobs, args.rounds)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print("\nall goals met" if ok else "\nSOME GOALS MISSED")
     if FAILURES:
         print(f"properties failing on built-in backends: {', '.join(FAILURES)}")

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
         run_property,
     )
     from llm_fakes.contract.suite import ProviderContract
+    from llm_fakes.contract.verdicts import Failure
+    from llm_fakes.contract.virtual_time import virtual_time
     from llm_fakes.contract.wire import BackendRequest
 
 _LAZY: dict[str, str] = {
@@ -40,6 +42,7 @@ _LAZY: dict[str, str] = {
     "CallRequest": "llm_fakes.contract.cases",
     "Case": "llm_fakes.contract.cases",
     "ConformanceBackend": "llm_fakes.contract.backend",
+    "Failure": "llm_fakes.contract.verdicts",
     "PROFILES": "llm_fakes.contract.runner",
     "PROPERTIES": "llm_fakes.contract.properties",
     "Property": "llm_fakes.contract.properties",
@@ -50,6 +53,7 @@ _LAZY: dict[str, str] = {
     "load_factory": "llm_fakes.contract.factory",
     "run_conformance": "llm_fakes.contract.runner",
     "run_property": "llm_fakes.contract.runner",
+    "virtual_time": "llm_fakes.contract.virtual_time",
 }
 
 __all__ = [
@@ -62,6 +66,7 @@ __all__ = [
     "CallRequest",
     "Case",
     "ConformanceBackend",
+    "Failure",
     "Property",
     "ProviderContract",
     "ProviderFactory",
@@ -70,6 +75,7 @@ __all__ = [
     "load_factory",
     "run_conformance",
     "run_property",
+    "virtual_time",
 ]
 
 

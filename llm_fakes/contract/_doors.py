@@ -28,11 +28,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport"]
+from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
 
-#: Threads the backend itself runs (server and handlers) carry this name prefix, so leak checks
-#: can tell them from threads the provider under test leaves behind.
-BACKEND_THREAD_PREFIX = "llm-fakes-backend"
+__all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport"]
 
 
 def _resplit(data: bytes, sizes: tuple[int, ...], start: int) -> tuple[list[bytes], int]:

@@ -59,9 +59,41 @@ class Context:
         return turn
 
 
-def fail(message: str) -> ContractViolation:
-    """The error a check raises (``raise fail(...)``)."""
-    return ContractViolation(message)
+class Deviation(ContractViolation):
+    """A check's failure, with what tells it apart and what caused it.
+
+    Attributes:
+        key: Which distinct way the property failed (the runner reports each key's own minimal
+            counter-example); ``""``: told apart by where the check raised it.
+        cause: The underlying deviation in a few words, when the check can name it; failures of
+            different properties with the same cause are linked in the report.
+    """
+
+    def __init__(self, message: str, *, key: str = "", cause: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.cause = cause
+
+
+#: How long a value from the provider may be in a message before it is cut.
+VALUE_WIDTH = 300
+
+
+def fail(message: str, *, key: str = "", cause: str = "") -> Deviation:
+    """The error a check raises (``raise fail(...)``); see :class:`Deviation`."""
+    return Deviation(message, key=key, cause=cause)
+
+
+def short(value: Any, width: int = VALUE_WIDTH) -> str:
+    """``repr(value)``, cut to ``width`` characters (a provider's response repr can be 1.5 KB).
+
+    Example:
+        >>> short("x" * 1000, 24)
+        "'xxxxxxxxxxx… (+990 ch)"
+    """
+    from llm_fakes.contract._capture import shorten
+
+    return shorten(repr(value), width)
 
 
 def run(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -107,7 +139,7 @@ async def events_or_error(ctx: Context) -> tuple[list[Any], BaseException | None
 
 def show_events(events: list[Any], limit: int = 12) -> str:
     """Events, one per line, for a failure message."""
-    shown = [f"  [{i}] {e!r}" for i, e in enumerate(events[:limit])]
+    shown = [f"  [{i}] {short(e, 160)}" for i, e in enumerate(events[:limit])]
     if len(events) > limit:
         shown.append(f"  ... {len(events) - limit} more")
     return "\n".join(shown) or "  (no events)"

@@ -57,6 +57,8 @@ class BackendSession:
 
     def __init__(self) -> None:
         self._servers: dict[str, LoopbackServer] = {}
+        #: ``(backend, cause) -> property``: the first property each cause failed, for linking.
+        self.causes: dict[tuple[str, str], str] = {}
         self._current: dict[str, WatchedTransport] = {}
         self._lock = threading.Lock()
 

@@ -62,8 +62,10 @@ class BackendOptions:
     """How the backend plays its script in one example.
 
     Attributes:
-        real_time: Use the real clock (C3 needs real latency); otherwise a fresh virtual clock
-            that never sleeps.
+        real_time: Run the example in real time: the real clock, and no virtual time for the
+            provider (C3 and S7 measure real time); otherwise a fresh virtual clock that never
+            sleeps, and the provider's own waits go to it too (see
+            :mod:`llm_fakes.contract.virtual_time`).
         latency: Seconds every backend door waits before answering (real time only).
         chunk_delay: Real seconds between streamed chunks at the HTTP doors (S7: a loopback
             server still streaming to a client that walked away is a leak).

@@ -25,6 +25,7 @@ from llm_fakes.contract._support import (
     is_int,
     kind,
     run,
+    short,
     show_events,
     tool_uses,
     view,
@@ -42,11 +43,10 @@ C3_TRIES = 3
 
 
 def _reply_case(factory: ProviderFactory, copies: int) -> st.SearchStrategy[Case]:
-    tools = factory.supports("tools")
     return st.builds(
         lambda reply, request: Case(script=(reply,) * copies, request=request),
-        gen.replies(tool_calls=tools),
-        gen.call_requests(tool_calls=tools, rich=False),
+        gen.replies(tool_calls=factory.supports("tool_calls")),
+        gen.call_requests(tool_calls=factory.supports("send_tools"), rich=False),
     )
 
 
@@ -60,27 +60,35 @@ def cases_c1(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 def check_c1(ctx: Context) -> None:
     reply = ctx.reply(0)
     r = ctx.provider.complete(**ctx.request)
-    problems = []
-    if not isinstance(getattr(r, "content", None), str):
-        problems.append(f"content is {getattr(r, 'content', None)!r}, not a str")
+    # (what, message): each distinct set of "what"s is its own failure, shrunk on its own.
+    problems: list[tuple[str, str]] = []
+    content = getattr(r, "content", None)
+    if not isinstance(content, str):
+        problems.append(("content", f"content is {short(content)}, not a str"))
     model = getattr(r, "model", None)
     if not isinstance(model, str) or not model:
-        problems.append(f"model is {model!r}, not a non-empty str")
+        problems.append(("model", f"model is {short(model)}, not a non-empty str"))
     for name in ("input_tokens", "output_tokens"):
         if not is_int(getattr(r, name, None)):
-            problems.append(f"{name} is {getattr(r, name, None)!r}, not an int >= 0")
+            problems.append((name, f"{name} is {short(getattr(r, name, None))}, not an int >= 0"))
     if not isinstance(getattr(r, "stop_reason", None), str):
-        problems.append(f"stop_reason is {getattr(r, 'stop_reason', None)!r}, not a str")
-    if getattr(r, "content", None) != reply.content:
+        stop = getattr(r, "stop_reason", None)
+        problems.append(("stop_reason", f"stop_reason is {short(stop)}, not a str"))
+    if isinstance(content, str) and content != reply.content:
         problems.append(
-            f"content is {getattr(r, 'content', None)!r}, the backend produced {reply.content!r}"
+            ("content", f"content is {short(content)}, the backend produced {reply.content!r}")
         )
-    if tool_uses(r) != expected_uses(reply):
-        problems.append(
-            f"tool uses are {tool_uses(r)!r}, the backend produced {expected_uses(reply)!r}"
-        )
+    got, want = tool_uses(r), expected_uses(reply)
+    cause = ""
+    if got != want:
+        problems.append(("tool_uses", f"tool uses are {short(got)}, the backend produced {want!r}"))
+        cause = "complete() returns no tool uses" if not got else ""
     if problems:
-        raise fail("; ".join(problems) + f". complete() returned {r!r}")
+        raise fail(
+            "; ".join(m for _, m in problems) + f". complete() returned {short(r)}",
+            key="+".join(sorted({w for w, _ in problems})),
+            cause=cause,
+        )
 
 
 # --------------------------------------------------------------------------- C2
@@ -93,14 +101,12 @@ def cases_c2(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 def check_c2(ctx: Context) -> None:
     sync = view(call_method(ctx, "complete"))
     async_ = view(call_method(ctx, "acomplete"))
-    diffs = [
-        f"{k}: complete {sync[k]!r} != acomplete {async_[k]!r}"
-        for k in sync
-        if sync[k] != async_[k]
-    ]
-    if diffs:
+    differ = [k for k in sync if sync[k] != async_[k]]
+    if differ:
+        diffs = [f"{k}: complete {short(sync[k])} != acomplete {short(async_[k])}" for k in differ]
         raise fail(
-            "acomplete() differs from complete() for the same request:\n  " + "\n  ".join(diffs)
+            "acomplete() differs from complete() for the same request:\n  " + "\n  ".join(diffs),
+            key="+".join(differ),
         )
 
 
@@ -171,7 +177,7 @@ def cases_c4(factory: ProviderFactory) -> st.SearchStrategy[Case]:
             script=(Reply(text=text),), request=request, params={"method": method}
         ),
         gen.texts(min_size=1, max_size=12),
-        gen.call_requests(tool_calls=factory.supports("tools"), rich=True),
+        gen.call_requests(tool_calls=factory.supports("send_tools"), rich=True),
         st.sampled_from(methods),
     )
 
@@ -189,7 +195,7 @@ def check_c4(ctx: Context) -> None:
     if not seen:
         raise fail(f"{method}() returned, but no request reached the backend")
     got, req = seen[-1], ctx.case.request
-    diffs = []
+    diffs, what = [], []
     want_msgs = [canonical_message(m) for m in req.messages]
     got_msgs = [canonical_message(m) for m in got.messages]
     if got_msgs != want_msgs:
@@ -197,24 +203,31 @@ def check_c4(ctx: Context) -> None:
             w = want_msgs[i] if i < len(want_msgs) else "(missing)"
             g = got_msgs[i] if i < len(got_msgs) else "(missing)"
             if w != g:
-                diffs.append(f"messages[{i}]: sent {w!r}, backend saw {g!r}")
+                diffs.append(f"messages[{i}]: sent {short(w)}, backend saw {short(g)}")
                 break
         if len(want_msgs) != len(got_msgs):
             diffs.append(f"{len(want_msgs)} messages sent, backend saw {len(got_msgs)}")
+        what.append("messages")
     if got.system != req.system:
-        diffs.append(f"system: sent {req.system!r}, backend saw {got.system!r}")
+        diffs.append(f"system: sent {short(req.system)}, backend saw {short(got.system)}")
+        what.append("system")
     if canonical_tools(got.tools) != canonical_tools(req.tools):
         diffs.append(
-            f"tools: sent {canonical_tools(req.tools)!r}, backend saw "
-            f"{canonical_tools(got.tools)!r}"
+            f"tools: sent {short(canonical_tools(req.tools))}, backend saw "
+            f"{short(canonical_tools(got.tools))}"
         )
+        what.append("tools")
     # A provider may declare the API's floor (the Responses API rejects max_output_tokens < 16).
     floor = getattr(ctx.provider, "min_max_tokens", None)
     want_max = max(req.max_tokens, floor) if isinstance(floor, int) and req.max_tokens else None
     if got.max_tokens != (want_max or req.max_tokens):
         diffs.append(f"max_tokens: sent {req.max_tokens!r}, backend saw {got.max_tokens!r}")
+        what.append("max_tokens")
     if diffs:
+        # stream() and complete()/acomplete() often build requests apart: separate failures.
+        path = "stream" if method == "stream" else "complete"
         raise fail(
             f"The request {method}() sent did not reach the backend intact ({got.door} "
-            "door):\n  " + "\n  ".join(diffs)
+            "door):\n  " + "\n  ".join(diffs),
+            key=f"{path}:{'+'.join(what)}",
         )

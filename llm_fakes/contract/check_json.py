@@ -7,10 +7,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from llm_fakes.contract import strategies as gen
-from llm_fakes.contract._support import Context, call_method, fail, outcome
+from llm_fakes.contract._support import Context, call_method, fail, outcome, short
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.scripted.turns import Reply
+
+#: The cause J1 and J3 (and J2) share when the JSON-mode request never says so on the wire.
+NOT_SENT = "JSON mode does not reach the backend"
 
 _ASK: dict[str, dict[str, Any]] = {
     "json_mode": {"json_mode": True},
@@ -49,11 +52,13 @@ def check_j1(ctx: Context) -> None:
     if not seen.json_mode:
         raise fail(
             f"{call} reached the backend ({seen.door} door) as a plain request, not a JSON-mode "
-            f"one; it received {seen.raw!r}"
+            f"one; it received {short(seen.raw)}",
+            key=ask,
+            cause=NOT_SENT,
         )
     want = ctx.reply(0).content
     if r.content != want:
-        raise fail(f"{call} returned content {r.content!r}; the backend sent {want!r}")
+        raise fail(f"{call} returned content {short(r.content)}; the backend sent {want!r}")
 
 
 # --------------------------------------------------------------------------- J2
@@ -90,21 +95,23 @@ def check_j2(ctx: Context) -> None:
     if seen.json_format != "json_schema" or seen.json_schema != schema:
         raise fail(
             f"complete(response_format=<json_schema>) reached the backend ({seen.door} door) "
-            f"with schema {seen.json_schema!r} (JSON mode {seen.json_format!r}); it sent "
-            f"{schema!r}. It received {seen.raw!r}"
+            f"with schema {short(seen.json_schema)} (JSON mode {seen.json_format!r}); it sent "
+            f"{short(schema)}. It received {short(seen.raw)}",
+            cause=NOT_SENT if not seen.json_mode else "",
         )
     want = ctx.reply(0).content
     if r.content != want:
         raise fail(
-            f"complete(response_format=...) returned {r.content!r}; the backend sent {want!r}"
+            f"complete(response_format=...) returned {short(r.content)}; the backend sent "
+            f"{short(want)}"
         )
     bad = ctx.reply(1).content
     got, error = outcome(lambda: call_method(ctx, "complete", response_format=rf, max_retries=0))
     if error is None:
         raise fail(
-            f"The backend replied {bad!r}, which does not validate against the schema, and "
-            f"complete(response_format=...) returned {got!r} instead of raising the backend's "
-            "validation error."
+            f"The backend replied {short(bad)}, which does not validate against the schema, and "
+            f"complete(response_format=...) returned {short(got)} instead of raising the "
+            "backend's validation error."
         )
     if "schema" not in str(error).lower():
         raise fail(
@@ -138,9 +145,11 @@ def check_j3(ctx: Context) -> None:
     first = ctx.reply(0).content
     got, error = outcome(lambda: call_method(ctx, "complete", max_retries=0, **extra))
     if error is None:
+        seen = ctx.backend.requests
         raise fail(
             f"The script answers JSON mode with non-JSON {first!r} (not marked invalid_json), "
-            f"and {call} returned {got!r} instead of raising an error that says so."
+            f"and {call} returned {short(got)} instead of raising an error that says so.",
+            cause=NOT_SENT if seen and not seen[-1].json_mode else "",
         )
     if "json" not in str(error).lower():
         raise fail(
@@ -152,5 +161,5 @@ def check_j3(ctx: Context) -> None:
     if r.content != second:
         raise fail(
             f"A reply marked Reply(invalid_json=True) should come back unchanged under JSON "
-            f"mode: {call} returned {r.content!r}, the backend sent {second!r}"
+            f"mode: {call} returned {short(r.content)}, the backend sent {second!r}"
         )

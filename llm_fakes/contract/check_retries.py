@@ -1,8 +1,14 @@
 """Checks R1–R6: retries (docs/contract.md, "Retries").
 
 Attempts are counted where they land: each attempt consumes one scripted turn at the backend,
-whichever door the provider uses. Waits are read from the backend's virtual clock, which the
-factory hands the provider (``clock=backend.clock``).
+whichever door the provider uses. Waits are read from the backend's virtual clock: the provider
+waits on it when the factory hands it over (``clock=backend.clock``), and under virtual time its
+own ``time.sleep`` / ``asyncio.sleep`` and its SDK's backoff land there too.
+
+A provider over an SDK that retries on its own makes ``(m + 1) * (i + 1)`` attempts for
+``max_retries=m`` when the SDK retries ``i`` times per call. R1, R2, R4 and R6 recognise that
+count and say so; ``ProviderFactory(..., inner_retries=i)`` declares it (R1, R2's default
+budget, R4 and R6 then expect it, while ``max_retries=0`` must still be one attempt).
 """
 
 from __future__ import annotations
@@ -23,14 +29,17 @@ from llm_fakes.contract._support import (
     kind,
     outcome,
     run,
+    short,
     show_events,
     typed_problem,
 )
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory
+from llm_fakes.contract.virtual_time import active
 from llm_fakes.scripted.turns import Fail, Reply
 
-#: Failures scripted for R4's stream part: more than any sane default retry budget.
+#: Failures scripted for R4's stream part when the factory declares no default budget: more than
+#: any sane one (the check still holds the provider to its own ``default_max_retries``).
 STREAM_FAILURES = 16
 _REPLY = Reply(text="Recovered.")
 _METHODS = st.sampled_from(["complete", "acomplete"])
@@ -72,6 +81,49 @@ def retry_cap(ctx: Context) -> float:
     return float(cap)
 
 
+#: The cause R1, R2, R4 and R6 share when the attempt count is a multiple of the budget.
+NESTED = "an undeclared retry loop inside the provider's (e.g. its SDK's own max_retries)"
+
+
+#: The cause R3–R6 share when an empty answer comes back as a reply instead of an error.
+EMPTY = "an empty response is returned as a reply (no text, no tool calls), not raised and retried"
+
+
+def _cause(result: Any, error: BaseException | None, fails: list[Fail]) -> str:
+    """The cause of an attempt-count or outcome problem, when it is one the report links."""
+    empty = getattr(result, "content", None) == "" and not getattr(result, "tool_uses", None)
+    if error is None and empty and any(f.kind == "empty" for f in fails):
+        return EMPTY
+    return ""
+
+
+def nested_attempts(k: int, m: int, inner: int = 0) -> tuple[int, bool]:
+    """(attempts, succeeds) for ``k`` transient failures then a reply, ``max_retries=m``, and
+    an inner layer retrying ``inner`` times per attempt.
+
+    Example:
+        >>> nested_attempts(1, 0), nested_attempts(5, 0, inner=2), nested_attempts(1, 2)
+        ((1, False), (3, False), (2, True))
+    """
+    cap = (m + 1) * (inner + 1)
+    return min(k + 1, cap), k + 1 <= cap
+
+
+def inner_loop(got: int, k: int, m: int, declared: int) -> str:
+    """Why ``got`` attempts, when an inner retry loop explains it: ``""`` otherwise."""
+    for inner in range(declared + 1, 11):
+        attempts, ok = nested_attempts(k, m, inner)
+        if attempts == got:
+            size = f"{inner}" if not ok else f"at least {inner}"
+            return (
+                f"{got} attempts for max_retries={m}: an inner retry loop of {size} inside the "
+                f"provider's ({m + 1} x {inner + 1}), such as its SDK's own max_retries. Pass "
+                "max_retries down to that layer (or turn its retries off), or declare it with "
+                f"ProviderFactory(..., inner_retries={inner})"
+            )
+    return ""
+
+
 def _attempts_problem(ctx: Context, call: str, script: str, want: int) -> str | None:
     got = ctx.backend.attempts
     if got == want:
@@ -104,34 +156,53 @@ def cases_r1(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 
 
 def _check_budget(
-    ctx: Context, fails: list[Fail], m: int | None, want_attempts: int, succeeds: bool
+    ctx: Context,
+    fails: list[Fail],
+    m: int | None,
+    want_attempts: int,
+    succeeds: bool,
+    budget: int | None = None,
 ) -> None:
+    """Call with ``max_retries=m`` (whose budget is ``budget``, ``m`` when omitted)."""
     method = ctx.case.params.get("method", "complete")
     call = f"{method}(max_retries={m!r})"
     script = f"{_describe(fails)}, then succeeds,"
     result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
     problem = _attempts_problem(ctx, call, script, want_attempts)
+    got = ctx.backend.attempts
+    cause = _cause(result, error, fails)
     if problem:
-        raise fail(problem + (f"; it raised {error!r}" if error else ""))
+        m_ = m if budget is None else budget
+        why = inner_loop(got, len(fails), m_ or 0, ctx.factory.inner_retries)
+        if not cause and error is not None and got < want_attempts:
+            cause = f"{method}() gives up before max_retries is spent"
+        raise fail(
+            problem
+            + (f"; it raised {short(error)}" if error else "")
+            + (f". {why}" if why else ""),
+            key="nested" if why else "count",
+            cause=NESTED if why else cause,
+        )
     if succeeds and error is not None:
         raise fail(
-            f"{call} against a backend that {script} raised {error!r}; with "
+            f"{call} against a backend that {script} raised {short(error)}; with "
             f"{len(fails)} failure(s) within the budget it should have succeeded"
         )
     if not succeeds and error is None:
         raise fail(
-            f"{call} against a backend that {script} returned {result!r}; the budget "
-            "was spent, so it should have raised the last error"
+            f"{call} against a backend that {script} returned {short(result)}; the budget "
+            "was spent, so it should have raised the last error",
+            cause=cause,
         )
     if succeeds and getattr(result, "content", None) != _REPLY.content:
-        raise fail(f"{call} returned {result!r}; the backend's reply was {_REPLY.content!r}")
+        raise fail(f"{call} returned {short(result)}; the backend's reply was {_REPLY.content!r}")
 
 
 def check_r1(ctx: Context) -> None:
     p = ctx.case.params
     fails = [t for t in ctx.case.script if isinstance(t, Fail)]
     k, m = p["k"], p["max_retries"]
-    _check_budget(ctx, fails, m, min(k, m) + 1, k <= m)
+    _check_budget(ctx, fails, m, *nested_attempts(k, m, ctx.factory.inner_retries))
 
 
 # --------------------------------------------------------------------------- R2
@@ -165,12 +236,12 @@ def cases_r2(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 def check_r2(ctx: Context) -> None:
     p = ctx.case.params
     fails = [t for t in ctx.case.script if isinstance(t, Fail)]
-    if p["max_retries"] == 0:
+    if p["max_retries"] == 0:  # no retry at any layer, declared inner retries or not
         _check_budget(ctx, fails, 0, 1, False)
         return
     d = default_retries(ctx)
     k = p["k"]
-    _check_budget(ctx, fails, None, min(k, d) + 1, k <= d)
+    _check_budget(ctx, fails, None, *nested_attempts(k, d, ctx.factory.inner_retries), budget=d)
 
 
 # --------------------------------------------------------------------------- R3
@@ -197,7 +268,7 @@ def check_r3(ctx: Context) -> None:
     permanent = script[-2]
     assert isinstance(permanent, Fail)
     call = f"{p['method']}(max_retries={p['max_retries']})"
-    _, error = outcome(lambda: call_method(ctx, p["method"], max_retries=p["max_retries"]))
+    result, error = outcome(lambda: call_method(ctx, p["method"], max_retries=p["max_retries"]))
     before = [t for t in script[:-2] if isinstance(t, Fail)]
     problem = _attempts_problem(
         ctx,
@@ -206,7 +277,10 @@ def check_r3(ctx: Context) -> None:
         len(script) - 1,
     )
     if problem:
-        raise fail(problem + ": a permanent error must not be retried")
+        raise fail(
+            problem + ": a permanent error must not be retried",
+            cause=_cause(result, error, before),
+        )
     if error is None:
         raise fail(f"{call} returned although the backend answered {permanent!r}")
     typed = typed_problem(error, permanent.kind)
@@ -222,13 +296,21 @@ def cases_r4(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 
     which = st.sampled_from(methods)
 
+    inner = factory.inner_retries
+    default = factory.default_max_retries
+
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         f = draw(gen.transient_failures())
         method = draw(which)
         m = draw(_0_2)
-        n = STREAM_FAILURES if method == "stream" else m + 1
-        params = {"method": method} if method == "stream" else {"method": method, "max_retries": m}
+        if method == "stream":
+            # Every attempt the declared budget allows fails (and no more are scripted).
+            n = STREAM_FAILURES if default is None else (default + 1) * (inner + 1)
+            params: dict[str, Any] = {"method": method}
+        else:
+            n = (m + 1) * (inner + 1)
+            params = {"method": method, "max_retries": m}
         return Case(script=(*(f,) * n, _REPLY), request=draw(_REQUEST), params=params)
 
     return build()
@@ -243,16 +325,34 @@ def check_r4(ctx: Context) -> None:
         call = f"{method}(max_retries={m})"
         result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
         if error is None:
+            n = len(ctx.case.script) - 1
+            why = inner_loop(ctx.backend.attempts, n, m, ctx.factory.inner_retries)
             raise fail(
-                f"{call} returned {result!r} although all {m + 1} attempts failed with {f!r}"
+                f"{call} returned {short(result)} although the backend failed the first {n} "
+                f"attempt(s) with {f!r}: it made {ctx.backend.attempts}"
+                + (f". {why}" if why else ""),
+                key="nested" if why else "returned",
+                cause=NESTED if why else _cause(result, None, [f]),
             )
         typed = typed_problem(error, f.kind)
         if typed:
             raise fail(f"{call}: every attempt failed with {f!r} and the provider {typed}")
         return
-    default_retries(ctx)
+    d = default_retries(ctx)
     events, error = run(lambda: events_or_error(ctx))
     terminal = [e for e in events if kind(e) in TERMINAL]
+    allowed = (d + 1) * (ctx.factory.inner_retries + 1)
+    if ctx.backend.attempts > allowed:
+        why = inner_loop(ctx.backend.attempts, len(ctx.case.script) - 1, d, 0)
+        raise fail(
+            f"stream() against a backend failing every attempt with {f!r} made "
+            f"{ctx.backend.attempts} attempts; its default budget (default_max_retries={d}"
+            + (f", inner_retries={ctx.factory.inner_retries}" if ctx.factory.inner_retries else "")
+            + f") allows {allowed}"
+            + (f". {why}" if why else ""),
+            key="stream-count",
+            cause=NESTED if why else "",
+        )
     if error is not None:
         typed = typed_problem(error, f.kind)
         if typed or terminal:
@@ -294,7 +394,7 @@ def check_r5(ctx: Context) -> None:
     m, method = ctx.case.params["max_retries"], ctx.case.params["method"]
     call = f"{method}(max_retries={m})"
     start = time.perf_counter()
-    _, error = outcome(lambda: call_method(ctx, method, max_retries=m))
+    result, error = outcome(lambda: call_method(ctx, method, max_retries=m))
     spent = time.perf_counter() - start
     if error is not None:
         raise fail(
@@ -302,10 +402,24 @@ def check_r5(ctx: Context) -> None:
         )
     sleeps = list(getattr(ctx.backend.clock, "sleeps", []))
     if len(sleeps) != len(fails):
+        if active(ctx.backend.clock):
+            where = (
+                "(on backend.clock, or with time.sleep / asyncio.sleep / anyio.sleep, all "
+                "recorded under virtual time)"
+            )
+            fix = "Wait once before each retry, as long as Retry-After asks."
+        else:
+            where = "on the injected clock"
+            fix = (
+                "Under --real-time only the clock the factory passes (clock=backend.clock) is "
+                "seen: wait on it, never with time.sleep/asyncio.sleep."
+            )
         raise fail(
-            f"{call} retried {len(fails)} time(s) but waited {len(sleeps)} time(s) on the "
-            f"injected clock (waits {sleeps!r}, {spent:.2f} s of real time). Wait on the clock "
-            "the factory passes (clock=backend.clock), never with time.sleep/asyncio.sleep."
+            f"{call} against a backend that {_describe(fails)}, then succeeds, waited "
+            f"{len(sleeps)} time(s) {where}; {len(fails)} retries need {len(fails)} wait(s) "
+            f"(waits {short(sleeps)}, {spent:.2f} s of real time). {fix}",
+            key="count",
+            cause=_cause(result, error, fails),
         )
     for i, (f, wait) in enumerate(zip(fails, sleeps, strict=True)):
         low = min(f.retry_after, cap) if f.retry_after is not None else 0.0
@@ -354,12 +468,14 @@ def check_r6(ctx: Context) -> None:
     if ctx.factory.retry_budget == "per_kind":
         attempts, ok = per_kind_attempts(fails, m)
     else:
-        attempts, ok = min(len(fails), m) + 1, len(fails) <= m
+        attempts, ok = nested_attempts(len(fails), m, ctx.factory.inner_retries)
     try:
         _check_budget(ctx, fails, m, attempts, ok)
     except AssertionError as exc:
         raise fail(
             f"{exc}. The provider declares retry_budget={ctx.factory.retry_budget!r} (one "
             "budget for every transient kind when 'shared'); declare what it does with "
-            "ProviderFactory(..., retry_budget='shared' | 'per_kind')."
+            "ProviderFactory(..., retry_budget='shared' | 'per_kind').",
+            key=getattr(exc, "key", ""),
+            cause=getattr(exc, "cause", ""),
         ) from None

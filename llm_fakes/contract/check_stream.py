@@ -19,9 +19,11 @@ from llm_fakes.contract._support import (
     Context,
     call_method,
     events_or_error,
+    expected_uses,
     fail,
     kind,
     run,
+    short,
     show_events,
     stream_events,
     tool_uses,
@@ -46,7 +48,13 @@ _FRACTION = st.integers(0, 100)
 def _stream_case(
     factory: ProviderFactory, *, copies: int, tools: bool | None = None, prefix: bool = False
 ) -> st.SearchStrategy[Case]:
-    use_tools = factory.supports("tools") if tools is None else tools
+    # Tool calls in the replies only where every method the property compares returns them.
+    use_tools = factory.supports("stream_tool_calls") and (
+        copies == 1 or factory.supports("tool_calls")
+    )
+    if tools is not None:
+        use_tools = tools
+    send_tools = factory.supports("send_tools")
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
@@ -58,7 +66,7 @@ def _stream_case(
                 script = (draw(gen.transient_failures()), *script)
             elif lead == "mid_stream":
                 script = (Fail.mid_stream(reply, after_chunk=draw(_0_3)), *script)
-        request = draw(gen.call_requests(tool_calls=use_tools, rich=False))
+        request = draw(gen.call_requests(tool_calls=send_tools, rich=False))
         options = BackendOptions(byte_splits=draw(_WIRE))
         return Case(script=script, request=request, backend=options)
 
@@ -96,9 +104,24 @@ def check_s1(ctx: Context) -> None:
         so_far += event.content
         if event.snapshot != so_far:
             raise fail(
-                f"events[{i}].snapshot is {event.snapshot!r}, but the deltas so far join to "
-                f"{so_far!r}:\n{show_events(events)}"
+                f"events[{i}].snapshot is {short(event.snapshot)}, but the deltas so far join to "
+                f"{short(so_far)}:\n{show_events(events)}",
+                cause=_repeats_after_retry(ctx, events),
             )
+
+
+def _repeats_after_retry(ctx: Context, events: list[Any]) -> str:
+    """S6's cause, when this example's stream broke mid-way and its text came out repeated."""
+    first = ctx.case.script[0] if ctx.case.script else None
+    if not (isinstance(first, Fail) and first.kind == "mid_stream"):
+        return ""
+    text = "".join(r.content for r in ctx.case.script[1:2] if isinstance(r, Reply))
+    streamed = "".join(e.content for e in _text_deltas(events))
+    return REPEATS if streamed != text and not text.startswith(streamed) else ""
+
+
+#: The cause S1 and S6 share.
+REPEATS = "stream() repeats text after a mid-stream retry"
 
 
 # --------------------------------------------------------------------------- S2
@@ -133,7 +156,7 @@ def check_s2(ctx: Context) -> None:
 def cases_s3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        reply = draw(gen.replies(tool_calls=factory.supports("tools")))
+        reply = draw(gen.replies(tool_calls=factory.supports("stream_tool_calls")))
         ending = draw(_ENDINGS)
         script: tuple[Reply | Fail, ...]
         if ending == "permanent":
@@ -145,7 +168,7 @@ def cases_s3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
             script = (draw(gen.transient_failures()), reply)
         else:
             script = (reply,)
-        request = draw(gen.call_requests(tool_calls=factory.supports("tools"), rich=False))
+        request = draw(gen.call_requests(tool_calls=factory.supports("send_tools"), rich=False))
         return Case(script=script, request=request, backend=BackendOptions(byte_splits=draw(_WIRE)))
 
     return build()
@@ -214,13 +237,25 @@ def cases_s5(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 
 
 def check_s5(ctx: Context) -> None:
-    want = tool_uses(call_method(ctx, "complete"))
+    # Against complete() when it returns tool calls; against the script when it may not.
+    scripted = expected_uses(ctx.reply(0))
+    if ctx.factory.supports("tool_calls"):
+        want, source = tool_uses(call_method(ctx, "complete")), "complete() returned tool uses"
+    else:
+        want, source = scripted, "the backend produced"
     events = stream_events(ctx)
     got = [(e.tool_use_id, e.tool_name, e.tool_input) for e in events if kind(e) == "tool_call"]
     if got != want:
+        cause = ""
+        if not want and scripted:
+            cause = "complete() returns no tool uses"
+        elif not got and want:
+            cause = "stream() yields no ToolCallEvents"
         raise fail(
-            f"The stream's ToolCallEvents are {got!r}, complete() returned tool uses {want!r}:\n"
-            f"{show_events(events)}"
+            f"The stream's ToolCallEvents are {short(got)}, {source} {short(want)}:\n"
+            f"{show_events(events)}",
+            key="complete" if cause.startswith("complete") else "stream",
+            cause=cause,
         )
 
 
@@ -252,9 +287,10 @@ def check_s6(ctx: Context) -> None:
     if not text.startswith(streamed):
         before = "".join((ctx.reply(1).chunks or ())[: ctx.case.params["after_chunk"]])
         raise fail(
-            f"After a failure mid-stream (having yielded {before!r}) the stream went on to "
-            f"yield {streamed!r} in all: text already yielded came again. A stream must not "
-            f"retry once it has yielded text, or must not repeat it.\n{show_events(events)}"
+            f"After a failure mid-stream (having yielded {short(before)}) the stream went on to "
+            f"yield {short(streamed)} in all: text already yielded came again. A stream must not "
+            f"retry once it has yielded text, or must not repeat it.\n{show_events(events)}",
+            cause=REPEATS,
         )
 
 
@@ -270,7 +306,8 @@ def cases_s7(factory: ProviderFactory) -> st.SearchStrategy[Case]:
             script=(reply, reply),
             request=CallRequest(messages=[{"role": "user", "content": "Tell me a story."}]),
             params={"abandon": (first, "cancel" if first == "break" else "break")},
-            backend=BackendOptions(chunk_delay=S7_CHUNK_DELAY),
+            # Real time: the chunk delay and the release deadline are measured on the wall.
+            backend=BackendOptions(real_time=True, chunk_delay=S7_CHUNK_DELAY),
             summary=f"script: 2 x Reply(text='w0 w1 ... w{S7_WORDS - 1} ') (one word every "
             f"{S7_CHUNK_DELAY * 1000:g} ms at the HTTP doors)",
         ),
@@ -319,7 +356,7 @@ def check_s7(ctx: Context) -> None:
 
 
 def _check_abandon(ctx: Context, how: str) -> None:
-    from llm_fakes.contract._doors import BACKEND_THREAD_PREFIX
+    from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
 
     threads_before = set(threading.enumerate())
     pending, still_open = run(lambda: _abandon(ctx, how))

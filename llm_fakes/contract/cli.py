@@ -1,8 +1,14 @@
 """``llm-fakes conformance [module:factory ...]``: the contract report, property by backend.
 
-With no factory it checks every built-in provider. It prints the matrix (or ``--json``), writes
-an ``--html`` page when asked, shows progress on stderr, and exits 1 when any property fails
-(2 for a usage error, such as a factory that cannot be imported).
+With no factory it checks every built-in provider. It prints the matrix, writes the report as
+JSON (``--json FILE``), HTML (``--html FILE``) or JUnit XML (``--junit-xml FILE``) when asked
+(``-`` writes that one to stdout instead of the matrix), shows progress on stderr, and exits 1
+when any property fails (2 for a usage error, such as a factory that cannot be imported or an
+output path that cannot be written).
+
+The provider runs under virtual time (its ``time.sleep`` and its SDK's retry backoff return at
+once, recorded on the backend's clock); ``--real-time`` turns that off. What the provider prints
+or logs while an example runs is captured, and shown only under a failing property.
 
 Example:
     $ llm-fakes conformance
@@ -12,18 +18,20 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from llm_fakes.errors import UsageError
 
 if TYPE_CHECKING:
-    from llm_fakes.contract.runner import Verdict
+    from llm_fakes.contract.runner import Report, Verdict
 
-__all__ = ["check_output_path", "register"]
+__all__ = ["OUTPUTS", "Output", "check_output_path", "outputs", "register"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -42,8 +50,29 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     )
     parser.add_argument("--only", metavar="IDS", help="properties to run, e.g. C1,S3 or R")
     parser.add_argument("--max-examples", type=int, metavar="N", help="examples per property")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    for flag, (_, what) in OUTPUTS.items():
+        parser.add_argument(
+            f"--{flag}",
+            metavar="FILE",
+            # --json alone (no FILE) prints JSON on stdout, as it always has.
+            nargs="?" if flag == "json" else None,
+            const="-" if flag == "json" else None,
+            help=f"write the report as {what} to FILE ('-': stdout, instead of the matrix)",
+        )
+    parser.add_argument(
+        "--real-time",
+        action="store_true",
+        help="run providers in real time: their time.sleep / asyncio.sleep and their SDK's "
+        "retry backoff really wait (default: virtual time on the backend's clock)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="spread (backend, property) pairs over N worker processes (default 1)",
+    )
     parser.add_argument(
         "--loopback",
         action="store_true",
@@ -51,6 +80,61 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return run
+
+
+# --------------------------------------------------------------------------- output files
+
+#: ``--FLAG``: (renderer in llm_fakes.contract.report, what it writes).
+OUTPUTS: dict[str, tuple[str, str]] = {
+    "json": ("render_json", "JSON"),
+    "html": ("render_html", "a self-contained HTML page"),
+    "junit-xml": ("render_junit", "JUnit XML"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    """One report to write: which flag asked for it, and where (``None``: stdout)."""
+
+    flag: str
+    path: Path | None
+
+    def write(self, report: Report) -> None:
+        """Render and write (atomically: a file is whole or untouched)."""
+        from llm_fakes.contract import report as render
+
+        text = getattr(render, OUTPUTS[self.flag][0])(report)
+        if self.path is None:
+            sys.stdout.write(text.rstrip("\n") + "\n")
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(self.path)
+
+
+def outputs(args: argparse.Namespace) -> list[Output]:
+    """The reports asked for, checked before anything runs.
+
+    Raises:
+        UsageError: Two reports asked for stdout, or a path cannot be written
+            (:func:`check_output_path`).
+    """
+    out: list[Output] = []
+    for flag in OUTPUTS:
+        value = getattr(args, flag.replace("-", "_"))
+        if value is None:
+            continue
+        if value == "-":
+            taken = [o.flag for o in out if o.path is None]
+            if taken:
+                raise UsageError(
+                    f"--{flag} - and --{taken[0]} - both ask for stdout. Give one of them a "
+                    f"file, e.g. --{flag} report.{flag.split('-')[0]}."
+                )
+            out.append(Output(flag=flag, path=None))
+            continue
+        out.append(Output(flag=flag, path=check_output_path(f"--{flag}", value)))
+    return out
 
 
 def check_output_path(option: str, value: str) -> Path:
@@ -87,20 +171,23 @@ def check_output_path(option: str, value: str) -> Path:
     return path
 
 
+# --------------------------------------------------------------------------- the run
+
+
 def _progress(stream: TextIO, per_backend: int) -> Callable[..., None]:
     """One line per backend, growing by one property id (``:FAIL`` when it fails) at a time."""
-    started = [time.perf_counter()]
+    started = [time.perf_counter()]  # when this backend's first property started
 
     def show(verdict: Verdict, done: int, total: int) -> None:
         k = (done - 1) % per_backend
         if k == 0:
-            started[0] = time.perf_counter()
             n = (done - 1) // per_backend + 1
             stream.write(f"conformance [{n}/{total // per_backend}] {verdict.backend}:")
         mark = {"pass": "", "FAIL": ":FAIL", "not supported": ":n/a"}[verdict.status]
         stream.write(f" {verdict.property}{mark}")
         if k == per_backend - 1:
             stream.write(f" ({time.perf_counter() - started[0]:.1f} s)\n")
+            started[0] = time.perf_counter()
         stream.flush()
 
     return show
@@ -111,11 +198,11 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.contract import builtins
     from llm_fakes.contract.factory import load_factory
     from llm_fakes.contract.properties import select
-    from llm_fakes.contract.report import render_html, render_json, render_text
+    from llm_fakes.contract.report import render_text
     from llm_fakes.contract.runner import run_conformance
 
     try:
-        html = check_output_path("--html", args.html) if args.html else None
+        wanted = outputs(args)
         if args.factories:
             factories = [load_factory(spec) for spec in args.factories]
         else:
@@ -133,13 +220,16 @@ def run(args: argparse.Namespace) -> int:
             profile=args.profile,
             max_examples=args.max_examples,
             progress=None if args.quiet else _progress(sys.stderr, per_backend),
+            virtual=not args.real_time,
+            jobs=args.jobs,
         )
     except UsageError as exc:
         sys.stderr.write(f"llm-fakes conformance: {exc}\n")
         return 2
-    sys.stdout.write((render_json(report) if args.json else render_text(report)) + "\n")
-    if html is not None:
-        html.write_text(render_html(report), encoding="utf-8")
-        if not args.quiet:
-            sys.stderr.write(f"conformance: HTML report written to {args.html}\n")
+    if not any(o.path is None for o in wanted):
+        sys.stdout.write(render_text(report) + "\n")
+    for output in wanted:
+        output.write(report)
+        if output.path is not None and not args.quiet:
+            sys.stderr.write(f"conformance: {OUTPUTS[output.flag][1]} written to {output.path}\n")
     return 0 if report.ok else 1

@@ -9,6 +9,8 @@ Example:
     >>> f = ProviderFactory(lambda backend: backend.scripted, capabilities={"streaming"})
     >>> sorted(f.capabilities), f.name
     (['streaming'], '<lambda>')
+    >>> sorted(ProviderFactory(lambda b: b.scripted, capabilities=["tools"]).capabilities)
+    ['send_tools', 'stream_tool_calls', 'tool_calls']
 """
 
 from __future__ import annotations
@@ -24,15 +26,25 @@ from llm_fakes.errors import UsageError
 if TYPE_CHECKING:
     from llm_fakes.contract.backend import ConformanceBackend
 
-__all__ = ["CAPABILITIES", "ProviderFactory", "as_factory", "load_factory"]
+__all__ = ["ALIASES", "CAPABILITIES", "ProviderFactory", "as_factory", "load_factory"]
 
-#: Everything a provider may declare. A plain callable supports all of them.
+#: Everything a provider may declare. A plain callable supports all of them. Each gap is
+#: declared on its own, so leaving one out keeps every other check running.
 CAPABILITIES: dict[str, str] = {
-    "tools": "tool calling (tools in requests, tool calls in replies)",
+    "send_tools": "tools in requests reach the backend",
+    "tool_calls": "tool calls come back out of complete() / acomplete()",
+    "stream_tool_calls": "tool calls come out of stream() as ToolCallEvents",
     "streaming": "stream() with the seed's events",
     "json_mode": "json_mode=True and response_format={'type': 'json_object'}",
     "json_schema": "response_format={'type': 'json_schema', ...}",
-    "retries": "max_retries, retry waits on an injectable clock, typed errors",
+    "retries": "max_retries and the default budget honoured, transient failures retried, "
+    "permanent ones not, typed errors (with or without an injectable clock)",
+    "clock": "retry waits on the injected backend.clock (needed by R5 only under --real-time)",
+}
+
+#: Names that stand for several capabilities.
+ALIASES: dict[str, frozenset[str]] = {
+    "tools": frozenset({"send_tools", "tool_calls", "stream_tool_calls"}),
 }
 
 RetryBudget = Literal["shared", "per_kind"]
@@ -52,6 +64,10 @@ class ProviderFactory:
             ``provider.retry_policy.max_delay`` or ``provider.max_retry_wait`` is read.
         retry_budget: ``"shared"`` (one ``max_retries`` budget for every transient failure kind,
             as the kit's :class:`~llm_fakes.RetryPolicy` documents) or ``"per_kind"`` (R6).
+        inner_retries: Retries a layer inside the provider makes on each of its attempts (an
+            SDK left at its own ``max_retries``): R1, R2's default budget, R4 and R6 then expect
+            ``(m + 1) * (inner_retries + 1)`` attempts for ``max_retries=m``. ``max_retries=0``
+            must still be one attempt (R2).
         teardown: Called with the provider after each example (close its clients).
 
     Example:
@@ -70,6 +86,7 @@ class ProviderFactory:
         max_retry_wait: float | None = None,
         retry_budget: RetryBudget = "shared",
         teardown: Callable[[Any], Any] | None = None,
+        inner_retries: int = 0,
     ) -> None:
         if not callable(build):
             raise UsageError(
@@ -81,18 +98,29 @@ class ProviderFactory:
                 f"capabilities= takes a list of names, got the string {capabilities!r} for "
                 f"{build!r}. Write capabilities=[{capabilities!r}]."
             )
-        caps = frozenset(CAPABILITIES if capabilities is None else capabilities)
-        unknown = sorted(caps - set(CAPABILITIES))
+        given = frozenset(CAPABILITIES if capabilities is None else capabilities)
+        unknown = sorted(given - set(CAPABILITIES) - set(ALIASES))
         if unknown:
             raise UsageError(
                 f"Unknown capability {unknown!r} for {build!r}. "
-                f"Capabilities are {sorted(CAPABILITIES)!r}; pass a list of them, "
+                f"Capabilities are {sorted(CAPABILITIES)!r} ('tools' stands for "
+                f"{sorted(ALIASES['tools'])!r}); pass a list of them, "
                 "e.g. capabilities=['tools', 'streaming']."
             )
+        caps = frozenset().union(*(ALIASES.get(c, {c}) for c in given))
         if retry_budget not in ("shared", "per_kind"):
             raise UsageError(
                 f"retry_budget must be 'shared' or 'per_kind', got {retry_budget!r}. "
                 "Say how your provider counts retries across failure kinds."
+            )
+        if (
+            isinstance(inner_retries, bool)
+            or not isinstance(inner_retries, int)
+            or inner_retries < 0
+        ):
+            raise UsageError(
+                f"inner_retries must be an int >= 0, got {inner_retries!r}: the retries a layer "
+                "inside the provider (its SDK) makes per attempt, e.g. inner_retries=2."
             )
         self.build = build
         self.capabilities = caps
@@ -102,10 +130,11 @@ class ProviderFactory:
         self.max_retry_wait = max_retry_wait
         self.retry_budget: RetryBudget = retry_budget
         self.teardown = teardown
+        self.inner_retries = inner_retries
 
     def supports(self, capability: str) -> bool:
-        """Whether the provider declared ``capability``."""
-        return capability in self.capabilities
+        """Whether the provider declared ``capability`` (for an alias: all it stands for)."""
+        return ALIASES.get(capability, frozenset({capability})) <= self.capabilities
 
     def __call__(self, backend: ConformanceBackend) -> Any:
         return self.build(backend)
@@ -129,6 +158,7 @@ def as_factory(value: Any, name: str | None = None) -> ProviderFactory:
                 max_retry_wait=value.max_retry_wait,
                 retry_budget=value.retry_budget,
                 teardown=value.teardown,
+                inner_retries=value.inner_retries,
             )
         return value
     return ProviderFactory(value, capabilities=getattr(value, "capabilities", None), name=name)

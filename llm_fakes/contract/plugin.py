@@ -21,6 +21,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="hypothesis profile of ProviderContract tests: ci (seeded, bounded; default) or "
         "thorough (random, twelve times the examples).",
     )
+    group.addoption(
+        "--llm-conformance-real-time",
+        action="store_true",
+        default=False,
+        help="run ProviderContract tests in real time: the provider's time.sleep / asyncio.sleep "
+        "and its SDK's retry backoff really wait (default: virtual time, no real waiting).",
+    )
     parser.addini(
         "llm_fakes_conformance_profile",
         "Profile of ProviderContract tests: ci (default) or thorough.",

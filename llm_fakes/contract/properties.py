@@ -12,7 +12,7 @@ Example:
     >>> [p.id for p in PROPERTIES.values()][:4]
     ['C1', 'C2', 'C3', 'C4']
     >>> PROPERTIES["S5"].requires
-    ('streaming', 'tools')
+    ('streaming', 'stream_tool_calls')
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ class Property:
         cases: ``cases(factory)`` -> a strategy of examples.
         check: ``check(context)`` raises :class:`~llm_fakes.errors.ContractViolation`.
         most: At most this many examples, whatever the profile (``None``: no cap).
+        real_time_requires: Capabilities it needs too when the run is in real time
+            (``--real-time``): R5 reads waits off the injected clock then.
     """
 
     id: str
@@ -58,6 +60,11 @@ class Property:
     cases: Callable[[ProviderFactory], st.SearchStrategy[Case]]
     check: Callable[[Context], None]
     most: int | None = None
+    real_time_requires: tuple[str, ...] = ()
+
+    def needs(self, virtual: bool = True) -> tuple[str, ...]:
+        """The capabilities it needs in a run with or without virtual time."""
+        return self.requires if virtual else self.requires + self.real_time_requires
 
 
 _ALL = [
@@ -130,7 +137,7 @@ _ALL = [
         "S5",
         "tool_call_events_equal_complete",
         "ToolCallEvents equal complete().tool_uses, in order",
-        ("streaming", "tools"),
+        ("streaming", "stream_tool_calls"),
         s.cases_s5,
         s.check_s5,
     ),
@@ -214,6 +221,7 @@ _ALL = [
         ("retries",),
         r.cases_r5,
         r.check_r5,
+        real_time_requires=("clock",),
     ),
     Property(
         "R6",

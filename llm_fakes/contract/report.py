@@ -1,4 +1,4 @@
-"""Render a conformance :class:`~llm_fakes.contract.runner.Report`: text, JSON and HTML.
+"""Render a conformance :class:`~llm_fakes.contract.runner.Report`: text, JSON, HTML, JUnit XML.
 
 Each format names where the contract is stated (``docs/contract.md``). The text table has one
 line per property, starting with its id, and one column per backend: ``pass``, ``FAIL`` or
@@ -7,7 +7,7 @@ counter-example. The HTML page is self-contained (inline CSS, no script, no exte
 a CI artefact opens anywhere.
 
 Example:
-    >>> from llm_fakes.contract.runner import Report, Verdict
+    >>> from llm_fakes.contract.verdicts import Failure, Report, Verdict
     >>> from llm_fakes.contract.properties import select
     >>> r = Report("ci", ["mine"], select("C1"), [Verdict("C1", "mine", "FAIL", "model is ''")])
     >>> print(render_text(r).splitlines()[2])
@@ -16,14 +16,15 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from typing import Any
 
 from llm_fakes.contract.properties import CONTRACT_DOC
-from llm_fakes.contract.runner import Report, Verdict
+from llm_fakes.contract.verdicts import Report, Verdict
 
-__all__ = ["render_html", "render_json", "render_text", "summary"]
+__all__ = ["failure_lines", "render_html", "render_json", "render_junit", "render_text", "summary"]
 
 _TITLE = 50
 
@@ -42,12 +43,36 @@ def summary(report: Report) -> str:
     )
 
 
-def _failure_text(v: Verdict) -> list[str]:
-    lines = [f"{v.property} FAIL on {v.backend}: " + v.message.splitlines()[0]]
-    lines += [f"    {line}" for line in v.message.splitlines()[1:]]
-    if v.counterexample:
-        lines.append("  minimal counter-example:")
-        lines += [f"    {line}" for line in v.counterexample.splitlines()]
+def _heading(v: Verdict, i: int) -> str:
+    n = len(v.all_failures())
+    which = f" ({i + 1} of {n + v.more_failures})" if n + v.more_failures > 1 else ""
+    return f"{v.property} FAIL on {v.backend}{which}"
+
+
+def failure_lines(v: Verdict, skip: int = 0) -> list[str]:
+    """Each distinct failure of ``v`` (but the first ``skip``): message, minimal counter-example,
+    the provider's output."""
+    lines: list[str] = []
+    for i, f in enumerate(v.all_failures()):
+        if i < skip:
+            continue
+        if i > skip:
+            lines.append("")
+        message = f.message.splitlines() or [""]
+        if f.same_cause_as:
+            lines.append(f"{_heading(v, i)}: same cause as {f.same_cause_as}: {f.cause}")
+            lines += [f"    {line}" for line in message]
+        else:
+            lines.append(f"{_heading(v, i)}: {message[0]}")
+            lines += [f"    {line}" for line in message[1:]]
+        if f.counterexample:
+            lines.append("  minimal counter-example:")
+            lines += [f"    {line}" for line in f.counterexample.splitlines()]
+        if f.output:
+            lines.append("  the provider printed / logged in that example:")
+            lines += [f"    | {line}" for line in f.output.splitlines()]
+    if v.more_failures:
+        lines.append(f"  ... and {v.more_failures} more distinct failure(s) of {v.property}")
     return lines
 
 
@@ -73,7 +98,7 @@ def render_text(report: Report) -> str:
         lines.append(row.rstrip())
     for v in report.failures:
         lines.append("")
-        lines.extend(_failure_text(v))
+        lines.extend(failure_lines(v))
     lines += ["", summary(report)]
     return "\n".join(lines)
 
@@ -98,6 +123,8 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "counterexample": v.counterexample,
                 "examples": v.examples,
                 "seconds": round(v.seconds, 3),
+                "failures": [dataclasses.asdict(f) for f in v.all_failures()],
+                "more_failures": v.more_failures,
             }
             for v in report.verdicts
         ],
@@ -135,11 +162,28 @@ def render_html(report: Report) -> str:
         rows.append(f"<tr><th>{e(prop.id)}</th><td>{e(prop.title)}</td>{''.join(cells)}</tr>")
     failures = []
     for v in report.failures:
+        parts = []
+        for i, f in enumerate(v.all_failures()):
+            linked = (
+                f"<p>Same cause as <code>{e(f.same_cause_as)}</code>: {e(f.cause)}</p>"
+                if f.same_cause_as
+                else ""
+            )
+            output = (
+                f"<p>The provider printed / logged in that example:</p><pre>{e(f.output)}</pre>"
+                if f.output
+                else ""
+            )
+            tag = "h3" if i == 0 else "h4"
+            heading = f"<{tag}>{e(_heading(v, i))}</{tag}>"
+            parts.append(
+                f"{heading}{linked}<pre>{e(f.message)}</pre>"
+                f"<p>Minimal counter-example:</p><pre>{e(f.counterexample)}</pre>{output}"
+            )
+        if v.more_failures:
+            parts.append(f"<p>... and {v.more_failures} more distinct failure(s).</p>")
         failures.append(
-            f'<div class="failure" id="{e(v.property)}-{e(v.backend)}">'
-            f"<h3>{e(v.property)} FAIL on {e(v.backend)}</h3>"
-            f"<pre>{e(v.message)}</pre>"
-            f"<p>Minimal counter-example:</p><pre>{e(v.counterexample)}</pre></div>"
+            f'<div class="failure" id="{e(v.property)}-{e(v.backend)}">{"".join(parts)}</div>'
         )
     head = "".join(f"<th>{e(b)}</th>" for b in report.backends)
     verdict = "all properties hold" if report.ok else f"{len(report.failures)} failure(s)"
@@ -152,3 +196,38 @@ def render_html(report: Report) -> str:
         f"<table><tr><th>id</th><th>property</th>{head}</tr>{''.join(rows)}</table>"
         f"{''.join(failures)}</body></html>\n"
     )
+
+
+def render_junit(report: Report) -> str:
+    """JUnit XML, as CI servers read it: one ``<testsuite>`` per backend, one ``<testcase>``
+    per property (``<failure>`` for FAIL, ``<skipped>`` for not supported)."""
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites", name="llm-fakes conformance", time=f"{report.seconds:.3f}")
+    for backend in report.backends:
+        verdicts = [report.verdict(p.id, backend) for p in report.properties]
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"conformance {backend}",
+            tests=str(len(verdicts)),
+            failures=str(sum(v.status == "FAIL" for v in verdicts)),
+            skipped=str(sum(v.status == "not supported" for v in verdicts)),
+            errors="0",
+            time=f"{sum(v.seconds for v in verdicts):.3f}",
+        )
+        for prop, v in zip(report.properties, verdicts, strict=True):
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"conformance.{backend}",
+                name=f"{prop.id} {prop.title}",
+                time=f"{v.seconds:.3f}",
+            )
+            if v.status == "FAIL":
+                failure = ET.SubElement(case, "failure", message=v.message.splitlines()[0])
+                failure.text = "\n".join(failure_lines(v))
+            elif v.status == "not supported":
+                ET.SubElement(case, "skipped", message=f"not supported: {v.message}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -1,8 +1,11 @@
 """Run properties against factories with hypothesis, and collect one verdict per pair.
 
-Each property runs as a hypothesis test: a fresh backend and a fresh provider per example. When
-a property fails, hypothesis shrinks the example; the last example it replays is the minimal
-counter-example, which the verdict keeps (as text) with the failure message.
+Each property runs as a hypothesis test: a fresh backend and a fresh provider per example, under
+virtual time (:mod:`~llm_fakes.contract.virtual_time`) unless turned off, with what the provider
+prints or logs captured (:mod:`~llm_fakes.contract._capture`). When a property fails, hypothesis
+shrinks each distinct failure (told apart by the check's ``key``, or where it raised) to its own
+minimal counter-example; the verdict keeps up to three, each with its message, its example (as
+text) and the provider's output in that example, and links causes across properties.
 
 Profiles (``ci``: seeded and bounded; ``thorough``: random and long) set the example counts; both
 front ends (the ``llm-fakes conformance`` command and the pytest base class) take a profile name.
@@ -16,21 +19,32 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from llm_fakes.contract._support import Context
+from llm_fakes.clock import VirtualClock
+from llm_fakes.contract._capture import captured, excerpt, shorten
+from llm_fakes.contract._support import Context, Deviation
 from llm_fakes.contract.backend import BackendSession, ConformanceBackend
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory, as_factory
 from llm_fakes.contract.properties import Property, select
+from llm_fakes.contract.verdicts import MAX_FAILURES, Failure, Report, Verdict, link_causes
+from llm_fakes.contract.virtual_time import virtual_time
 from llm_fakes.errors import ContractViolation, UsageError
 
-__all__ = ["PROFILES", "Profile", "Report", "Verdict", "run_conformance", "run_property"]
-
-Status = Literal["pass", "FAIL", "not supported"]
+__all__ = [
+    "PROFILES",
+    "Failure",
+    "Profile",
+    "Report",
+    "Verdict",
+    "run_conformance",
+    "run_property",
+]
 
 
 @dataclass(frozen=True)
@@ -64,65 +78,82 @@ def get_profile(name: str | Profile) -> Profile:
         ) from None
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of one property for one backend.
+#: Searches per failing property: the first, and one looking past what the first found.
+SEARCH_PASSES = 2
 
-    Attributes:
-        property: The property id.
-        backend: The factory's name.
-        status: ``"pass"``, ``"FAIL"`` or ``"not supported"``.
-        message: Why it failed (or which capability it needs).
-        counterexample: The minimal failing example, readable.
-        examples: Examples run.
-        seconds: Wall time spent.
-    """
-
-    property: str
-    backend: str
-    status: Status
-    message: str = ""
-    counterexample: str = ""
-    examples: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class Report:
-    """Every verdict of a run, in (backend, property) order."""
-
-    profile: str
-    backends: list[str]
-    properties: list[Property]
-    verdicts: list[Verdict] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def failures(self) -> list[Verdict]:
-        """The failing verdicts."""
-        return [v for v in self.verdicts if v.status == "FAIL"]
-
-    @property
-    def ok(self) -> bool:
-        """Whether nothing failed."""
-        return not self.failures
-
-    def verdict(self, prop: str, backend: str) -> Verdict:
-        """The verdict for one cell of the matrix."""
-        for v in self.verdicts:
-            if v.property == prop and v.backend == backend:
-                return v
-        raise KeyError((prop, backend))
+#: A failure message is cut to this many lines of at most this many characters.
+MESSAGE_LINES = 40
+MESSAGE_WIDTH = 500
 
 
 def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, ContractViolation):
-        return str(exc)
-    if type(exc).__name__ in ("Flaky", "FlakyFailure", "FlakyReplay"):
+        text = str(exc)
+    elif type(exc).__name__ in ("Flaky", "FlakyFailure", "FlakyReplay"):
         inner = getattr(exc, "exceptions", ())
         detail = "; ".join(_describe_error(e) for e in inner) or str(exc)
-        return f"flaky: failed on an example, then passed when it was replayed: {detail}"
-    return f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
+        text = f"flaky: failed on an example, then passed when it was replayed: {detail}"
+    else:
+        text = f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
+    lines = [shorten(line, MESSAGE_WIDTH) for line in text.splitlines()[:MESSAGE_LINES]]
+    if len(text.splitlines()) > MESSAGE_LINES:
+        lines.append(f"... {len(text.splitlines()) - MESSAGE_LINES} more line(s)")
+    return "\n".join(lines)
+
+
+_KEYED: dict[str, type[Deviation]] = {}
+
+
+def _key_of(exc: BaseException) -> str:
+    """The check's key for this failure, or else where it was raised (and its type)."""
+    key: str = getattr(exc, "key", "")
+    if key:
+        return key
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+    return where if isinstance(exc, ContractViolation) else f"{type(exc).__qualname__}@{where}"
+
+
+def _keyed(prop: str, exc: ContractViolation) -> Deviation:
+    """``exc`` as an instance of a class of its own per distinct failure, which is how
+    hypothesis tells failures apart (by type and raise site: this one raises them all)."""
+    key = _key_of(exc)
+    name = f"{prop}:{key}"
+    cls = _KEYED.get(name)
+    if cls is None:
+        cls = _KEYED[name] = type(f"ContractViolation[{name}]", (Deviation,), {})
+    return cls(str(exc), key=key, cause=getattr(exc, "cause", ""))
+
+
+def _reword(exc: ContractViolation, prefix: str) -> Deviation:
+    return Deviation(f"{prefix}: {exc}", key=_key_of(exc), cause=getattr(exc, "cause", ""))
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup) and type(exc).__name__ not in ("FlakyFailure",):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+def _failures(exc: BaseException, fallback: Case | None) -> list[tuple[str, Failure]]:
+    """``(key, failure)`` for each distinct failure hypothesis raised."""
+    out = []
+    for leaf in _leaves(exc):
+        case = getattr(leaf, "_llm_case", None) or fallback
+        out.append(
+            (
+                getattr(leaf, "_llm_key", "") or f"{type(leaf).__qualname__}: {leaf}",
+                Failure(
+                    _describe_error(leaf),
+                    counterexample=case.describe() if case is not None else "",
+                    output=excerpt(getattr(leaf, "_llm_output", "")),
+                    cause=getattr(leaf, "cause", ""),
+                ),
+            )
+        )
+    return out
 
 
 def run_property(
@@ -133,14 +164,19 @@ def run_property(
     profile: str | Profile = "ci",
     max_examples: int | None = None,
     shrink: bool = True,
+    virtual: bool = True,
 ) -> Verdict:
     """Run one property against one factory; never raises for a provider's failure.
 
     ``shrink=False`` reports the first failing example as found (faster, not minimal).
+    ``virtual=False`` runs the provider in real time (``--real-time``): its own ``time.sleep``
+    and its SDK's backoff really wait; otherwise each example runs under
+    :func:`~llm_fakes.contract.virtual_time.virtual_time` on the backend's clock (except the
+    real-time examples of C3 and S7).
     """
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
-    missing = [cap for cap in prop.requires if not factory.supports(cap)]
+    missing = [cap for cap in prop.needs(virtual) if not factory.supports(cap)]
     if missing:
         return Verdict(
             prop.id, factory.name, "not supported", message=f"needs {', '.join(missing)}"
@@ -148,11 +184,49 @@ def run_property(
     prof = get_profile(profile)
     n = min(prof.max_examples if max_examples is None else max_examples, prop.most or 10**9)
     state: dict[str, Any] = {"case": None, "runs": 0}
+    # Failures already reported (by key), and what each example did (None: it passed), so a
+    # later search pass skips both and hypothesis looks further for another distinct failure.
+    known: set[str] = set()
+    outcomes: dict[str, str | None] = {}
 
     def example(case: Case) -> None:
+        seen = repr(case)
+        if seen in outcomes and (outcomes[seen] is None or outcomes[seen] in known):
+            return
         state["case"] = case
         state["runs"] += 1
+        outcomes[seen] = None
         backend = ConformanceBackend(case.script, session=session, options=case.backend)
+        clock = backend.clock
+        timing = (
+            virtual_time(clock)
+            if virtual and isinstance(clock, VirtualClock)
+            else contextlib.nullcontext()
+        )
+        problem: ContractViolation | None = None
+        try:
+            with captured() as out, timing:
+                try:
+                    play(case, backend)
+                except ContractViolation as exc:
+                    problem = exc
+        except Exception as exc:  # the provider (or its factory) raised where no check looked
+            key = _key_of(exc)
+            outcomes[seen] = key
+            if key in known:
+                return
+            _attach(exc, case, out.getvalue(), key)
+            raise
+        if problem is not None:
+            # Raised here, outside the except block, so hypothesis keys it by its class alone.
+            keyed = _keyed(prop.id, problem)
+            outcomes[seen] = keyed.key
+            if keyed.key in known:
+                return
+            _attach(keyed, case, out.getvalue(), keyed.key)
+            raise keyed
+
+    def play(case: Case, backend: ConformanceBackend) -> None:
         try:
             provider = factory(backend)
             if factory.teardown is not None:
@@ -164,13 +238,13 @@ def run_property(
             except ContractViolation as exc:
                 if replay is None:
                     raise
-                raise ContractViolation(f"while recording: {exc}") from None
+                raise _reword(exc, "while recording") from None
             if replay is not None:
                 try:
                     replayed = replay(backend, provider)
                     prop.check(Context(replayed, backend, case, factory))
                 except ContractViolation as exc:
-                    raise ContractViolation(f"on replay: {exc}") from None
+                    raise _reword(exc, "on replay") from None
         finally:
             backend.close()
 
@@ -183,27 +257,54 @@ def run_property(
         database=None,
         deadline=None,
         verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
+        report_multiple_bugs=True,
         suppress_health_check=list(HealthCheck),
         phases=(Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if shrink else ()),
     )(given(prop.cases(factory))(example))
     start = time.perf_counter()
-    try:
-        test()
-    except Exception as exc:
-        case = state["case"]
-        return Verdict(
-            prop.id,
-            factory.name,
-            "FAIL",
-            message=_describe_error(exc),
-            counterexample=case.describe() if case is not None else "",
-            examples=state["runs"],
-            seconds=time.perf_counter() - start,
-        )
-    return Verdict(
-        prop.id, factory.name, "pass", examples=state["runs"], seconds=time.perf_counter() - start
+    found: list[Failure] = []
+    more = 0
+    # Hypothesis stops looking soon after its first failure; a second pass looks past the
+    # failures already found (each pass may find several), unless enough are kept already.
+    for _ in range(SEARCH_PASSES):
+        if len(found) >= MAX_FAILURES:
+            break
+        try:
+            test()
+        except Exception as exc:
+            new = [(k, f) for k, f in _failures(exc, state["case"]) if k not in known]
+            if not new:
+                break
+            known.update(k for k, _ in new)
+            room = MAX_FAILURES - len(found)
+            found += [f for _, f in new[:room]]
+            more = max(0, len(new) - room)
+            continue
+        break
+    seconds = time.perf_counter() - start
+    if not found:
+        return Verdict(prop.id, factory.name, "pass", examples=state["runs"], seconds=seconds)
+    verdict = Verdict(
+        prop.id,
+        factory.name,
+        "FAIL",
+        message=found[0].message,
+        counterexample=found[0].counterexample,
+        examples=state["runs"],
+        seconds=seconds,
+        failures=tuple(found),
+        more_failures=more,
     )
+    return link_causes(verdict, session.causes)
+
+
+def _attach(exc: BaseException, case: Case, output: str, key: str) -> None:
+    """Keep the example, its output and its key on the exception: hypothesis hands back, for
+    each distinct failure, the exception its minimal example raised."""
+    with contextlib.suppress(AttributeError, TypeError):
+        exc._llm_case = case  # type: ignore[attr-defined]
+        exc._llm_output = output  # type: ignore[attr-defined]
+        exc._llm_key = key  # type: ignore[attr-defined]
 
 
 def run_conformance(
@@ -214,28 +315,41 @@ def run_conformance(
     max_examples: int | Mapping[str, int] | None = None,
     shrink: bool = True,
     progress: Callable[[Verdict, int, int], None] | None = None,
+    virtual: bool = True,
+    jobs: int = 1,
 ) -> Report:
     """Run the selected properties (``only="C1,S"``; all by default) against every factory.
 
     ``max_examples`` overrides the profile's count, for every property or per property id.
-    ``progress(verdict, done, total)`` is called after each verdict.
+    ``virtual=False`` runs the providers in real time (see :func:`run_property`).
+    ``progress(verdict, done, total)`` is called after each verdict, in the run's order.
+    ``jobs=N`` spreads the (backend, property) pairs over N worker processes (forked); the
+    verdicts are the same as a serial run's.
     """
     facts: Sequence[ProviderFactory] = [as_factory(f) for f in factories]
     props = select(only)
     prof = get_profile(profile)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"jobs must be an int >= 1, got {jobs!r}; e.g. --jobs 2.")
     report = Report(prof.name, [f.name for f in facts], props)
-    total = len(facts) * len(props)
+    units = [
+        (f, p, max_examples.get(p.id) if isinstance(max_examples, Mapping) else max_examples)
+        for f in facts
+        for p in props
+    ]
+    kw: dict[str, Any] = {"profile": prof, "shrink": shrink, "virtual": virtual}
     start = time.perf_counter()
-    with BackendSession() as session:
-        for factory in facts:
-            for prop in props:
-                n = max_examples.get(prop.id) if isinstance(max_examples, Mapping) else max_examples
-                verdict = run_property(
-                    prop, factory, session=session, profile=prof, max_examples=n, shrink=shrink
-                )
+    if jobs > 1 and len(units) > 1:
+        from llm_fakes.contract._parallel import run_parallel
+
+        report.verdicts = run_parallel(units, jobs=jobs, progress=progress, **kw)
+    else:
+        with BackendSession() as session:
+            for factory, prop, n in units:
+                verdict = run_property(prop, factory, session=session, max_examples=n, **kw)
                 report.verdicts.append(verdict)
                 if progress is not None:
-                    progress(verdict, len(report.verdicts), total)
+                    progress(verdict, len(report.verdicts), len(units))
     for factory in facts:
         close = getattr(factory, "close", None)
         if close is not None:

@@ -27,7 +27,7 @@ import pytest
 
 from llm_fakes.contract.factory import ProviderFactory, as_factory
 from llm_fakes.contract.properties import PROPERTIES, Property
-from llm_fakes.contract.runner import run_property
+from llm_fakes.contract.runner import Verdict, run_property
 from llm_fakes.errors import UsageError
 
 __all__ = ["ProviderContract"]
@@ -40,10 +40,15 @@ class ProviderContract:
         profile: ``"ci"`` or ``"thorough"``; ``None`` uses ``--llm-conformance-profile`` or the
             ``llm_fakes_conformance_profile`` ini key (default ``ci``).
         max_examples: Examples per property, overriding the profile.
+        real_time: ``True`` runs the provider in real time (its ``time.sleep`` and its SDK's
+            backoff really wait); ``None`` (default) uses ``--llm-conformance-real-time``, off
+            unless given: each example runs under virtual time
+            (:mod:`llm_fakes.contract.virtual_time`).
     """
 
     profile: str | None = None
     max_examples: int | None = None
+    real_time: bool | None = None
 
     @pytest.fixture
     def provider_factory(self) -> Any:
@@ -65,18 +70,41 @@ class ProviderContract:
             or config.getini("llm_fakes_conformance_profile")
             or "ci"
         )
+        real_time = self.real_time
+        if real_time is None:
+            real_time = bool(config.getoption("--llm-conformance-real-time", default=False))
         verdict = run_property(
-            prop, wrapped, session=session, profile=profile, max_examples=self.max_examples
+            prop,
+            wrapped,
+            session=session,
+            profile=profile,
+            max_examples=self.max_examples,
+            virtual=not real_time,
         )
         if verdict.status == "not supported":
             pytest.skip(f"not supported: {prop.id} {verdict.message}")
         if verdict.status == "FAIL":
-            pytest.fail(
-                f"{prop.id} ({prop.title}) FAILS for {wrapped.name}:\n{verdict.message}\n\n"
-                f"Minimal counter-example ({verdict.examples} examples run):\n"
-                f"{verdict.counterexample}",
-                pytrace=False,
-            )
+            pytest.fail(_failure_report(prop, wrapped.name, verdict), pytrace=False)
+
+
+def _failure_report(prop: Property, name: str, verdict: Verdict) -> str:
+    """The first failure as before (message, then its minimal counter-example), then any other
+    distinct failures and linked causes as the CLI prints them."""
+    from llm_fakes.contract.report import failure_lines
+
+    first, *rest = verdict.all_failures()
+    text = f"{prop.id} ({prop.title}) FAILS for {name}:\n"
+    if first.same_cause_as:
+        text += f"same cause as {first.same_cause_as}: {first.cause}\n"
+    text += (
+        f"{first.message}\n\nMinimal counter-example ({verdict.examples} examples run):\n"
+        f"{first.counterexample}"
+    )
+    if first.output:
+        text += "\n\nThe provider printed / logged in that example:\n" + first.output
+    if rest or verdict.more_failures:
+        text += "\n\nOther distinct failures:\n" + "\n".join(failure_lines(verdict, skip=1))
+    return text
 
 
 def _make_test(prop: Property) -> Callable[..., None]:

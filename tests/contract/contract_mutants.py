@@ -439,3 +439,46 @@ MUTANTS: dict[type[Wrapper], tuple[str, set[str]]] = {
     SleepsForReal: ("R5", {"R5"}),
     PerKindBudget: ("R6", {"R6"}),
 }
+
+
+# ----------------------------------------------------------------------------- several at once
+
+
+class TwoWaysToBreakC4(Wrapper):
+    """C4, twice over, independently: complete() and acomplete() cap ``max_tokens`` at 512, and
+    stream() drops the system prompt (two code paths, two bugs)."""
+
+    def _args(self, **kwargs: Any) -> dict[str, Any]:
+        if "response_format" in kwargs:  # complete / acomplete
+            return {**kwargs, "max_tokens": min(kwargs["max_tokens"], 512)}
+        return {**kwargs, "system": ""}
+
+
+class CompleteDropsToolUses(Wrapper):
+    """C1 (and S5, which compares the stream with complete()): complete() and acomplete() return
+    no tool uses, while stream() still yields the ToolCallEvents."""
+
+    def complete(self, *args: Any, **kwargs: Any) -> LLMResponse:
+        return dataclasses.replace(super().complete(*args, **kwargs), tool_uses=[])
+
+    async def acomplete(self, *args: Any, **kwargs: Any) -> LLMResponse:
+        return dataclasses.replace(await super().acomplete(*args, **kwargs), tool_uses=[])
+
+
+class RetriesInside(Wrapper):
+    """R1/R2/R4/R6: each of its attempts goes through an inner loop that retries twice more
+    (as an SDK left at its own ``max_retries=2`` does), whatever ``max_retries`` says."""
+
+    def _retry(self, attempt: Callable[[int], Any], max_retries: int | None) -> Any:
+        def inner(n: int) -> Any:
+            return retry_sync(attempt, policy=self.retry_policy, max_retries=2, clock=self.clock)
+
+        return super()._retry(inner, max_retries)
+
+    async def _aretry(self, attempt: Callable[[int], Any], max_retries: int | None) -> Any:
+        async def inner(n: int) -> Any:
+            return await retry_async(
+                attempt, policy=self.retry_policy, max_retries=2, clock=self.clock
+            )
+
+        return await super()._aretry(inner, max_retries)

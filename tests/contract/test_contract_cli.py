@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,41 @@ def test_with_no_argument_every_builtin_backend_is_checked(
     header = out.splitlines()[1].split()
     assert header == names
     assert out.splitlines()[-1].startswith(f"{2 * len(names)} pass, 0 FAIL")
+
+
+def test_jobs_spread_the_pairs_over_processes_with_the_serial_verdicts(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["conformance", "myfactories:broken", "myfactories:honest", "--only", "C1,C2,J1"]
+    serial_code = main([*args, "--max-examples", "3", "--json", "-", "-q"])
+    serial = json.loads(capsys.readouterr().out)
+    code = main([*args, "--max-examples", "3", "--json", "-", "--jobs", "2"])
+    out, err = capsys.readouterr()
+    parallel = json.loads(out)
+
+    def verdicts(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+        return [(r["backend"], r["property"], r["verdict"], r["message"]) for r in data["results"]]
+
+    assert (code, serial_code) == (1, 1)
+    assert verdicts(parallel) == verdicts(serial)
+    # Progress still reads in the run's order, one line per backend.
+    assert err.splitlines()[0].startswith("conformance [1/2] EmptyModel: C1:FAIL C2 J1 (")
+    assert err.splitlines()[1].startswith("conformance [2/2] Wrapper: C1 C2 J1 (")
+
+
+def test_real_time_leaves_r5_to_providers_that_wait_on_the_injected_clock(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "clockless.py").write_text(
+        "from llm_fakes.contract import ProviderFactory\n"
+        "f = ProviderFactory(lambda b: b.scripted, name='clockless', capabilities=['retries'])\n"
+    )
+    assert main(["conformance", "clockless:f", "--only", "R5", "--max-examples", "2", "-q"]) == 0
+    virtual = capsys.readouterr().out
+    code = main(["conformance", "clockless:f", "--only", "R5", "--real-time", "-q"])
+    real = capsys.readouterr().out
+    assert code == 0
+    assert next(line for line in virtual.splitlines() if line.startswith("R5 ")).endswith("pass")
+    assert next(line for line in real.splitlines() if line.startswith("R5 ")).endswith(
+        "not supported"
+    )

@@ -21,8 +21,10 @@ def test_an_unknown_capability_is_refused_with_the_list_of_known_ones() -> None:
         ProviderFactory(scripted, capabilities=["tools", "vision"])
     assert str(err.value) == (
         "Unknown capability ['vision'] for "
-        f"{scripted!r}. Capabilities are ['json_mode', 'json_schema', 'retries', 'streaming', "
-        "'tools']; pass a list of them, e.g. capabilities=['tools', 'streaming']."
+        f"{scripted!r}. Capabilities are ['clock', 'json_mode', 'json_schema', 'retries', "
+        "'send_tools', 'stream_tool_calls', 'streaming', 'tool_calls'] ('tools' stands for "
+        "['send_tools', 'stream_tool_calls', 'tool_calls']); pass a list of them, e.g. "
+        "capabilities=['tools', 'streaming']."
     )
 
 
@@ -53,7 +55,7 @@ def test_a_plain_callable_may_carry_its_capabilities() -> None:
     assert (factory.name, sorted(factory.capabilities)) == ("build", ["streaming"])
     report = run_conformance([factory], only="S1,S5,R1", max_examples=2)
     assert [v.status for v in report.verdicts] == ["pass", "not supported", "not supported"]
-    assert [v.message for v in report.verdicts[1:]] == ["needs tools", "needs retries"]
+    assert [v.message for v in report.verdicts[1:]] == ["needs stream_tool_calls", "needs retries"]
 
 
 def test_teardown_runs_once_per_example_with_the_provider_it_built() -> None:

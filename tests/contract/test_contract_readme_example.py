@@ -1,8 +1,11 @@
-"""The README's worked example (a provider on the official openai SDK and its ~10 lines of
-conformance tests) runs as written, under pytest with no configuration, and from the CLI."""
+"""The README's worked example runs as written: a provider on the official openai SDK, left at
+the SDK's own retries and with its own ``time.sleep`` loop, unpatched (``# sdk_provider.py``),
+gets the findings the README shows; the fixed one (``# test_sdk_provider.py``) passes every
+property, under pytest with no configuration and from the CLI."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,31 +16,74 @@ from llm_fakes.cli import main
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def example() -> str:
+def block(first_line: str) -> str:
     text = README.read_text(encoding="utf-8")
-    match = re.search(r"```python\n(# test_sdk_provider\.py\n.*?)```", text, re.S)
-    assert match, "README.md lost its '# test_sdk_provider.py' example"
+    match = re.search(r"```python\n(" + re.escape(first_line) + r"\n.*?)```", text, re.S)
+    assert match, f"README.md lost its {first_line!r} example"
     return match.group(1)
 
 
-def test_the_sdk_example_passes_what_it_supports_and_skips_retries(inner: pytest.Pytester) -> None:
-    # One example per property instead of the ci profile's 25, to stay quick.
-    inner.makepyfile(test_sdk_provider=example() + "\nTestSDKProvider.max_examples = 1\n")
-    result = inner.runpytest("-rs")
-    result.assert_outcomes(passed=14, skipped=6)
-    result.stdout.fnmatch_lines(["*: not supported: R1 needs retries"])
-
-
-def test_the_same_factory_runs_from_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "sdk_example.py").write_text(example())
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "sdk_provider.py").write_text(block("# sdk_provider.py"))
+    (tmp_path / "test_sdk_provider.py").write_text(block("# test_sdk_provider.py"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    code = main(
-        ["conformance", "sdk_example:factory", "--only", "C,J", "--max-examples", "2", "-q"]
-    )
+    return tmp_path
+
+
+def test_the_provider_as_first_written_gets_the_findings_the_readme_shows(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["conformance", "sdk_provider:factory", "--only", "S1,R", "--json", "r.json"])
     out = capsys.readouterr().out
-    assert code == 0
-    assert out.splitlines()[1].split() == ["sdk_example:factory"]
-    assert out.splitlines()[-1].startswith("7 pass, 0 FAIL, 0 not supported in ")
+    assert code == 1
+    data = json.loads((project / "r.json").read_text())
+    assert {r["property"]: r["verdict"] for r in data["results"]} == {
+        "S1": "FAIL",
+        "R1": "FAIL",
+        "R2": "FAIL",
+        "R3": "FAIL",
+        "R4": "FAIL",
+        "R5": "FAIL",
+        "R6": "FAIL",
+    }
+    flat = " ".join(out.split())
+    # The SDK's own retries under the provider's loop, explained and linked.
+    assert (
+        "made 2 attempt(s); expected 1. 2 attempts for max_retries=0: an inner retry loop of at "
+        "least 1 inside the provider's (1 x 2), such as its SDK's own max_retries." in flat
+    )
+    assert (
+        "R2 FAIL on sdk_provider:factory: same cause as R1: an undeclared retry loop inside the "
+        "provider's (e.g. its SDK's own max_retries)" in flat
+    )
+    # acomplete() never retries; the SDK alone refuses a Retry-After over 120 s.
+    assert "script: [Fail.rate_limit(retry_after=121.0), Reply(" in flat
+    assert "acomplete(max_retries=1) against a backend that fails 3 time(s)" in flat
+    # An empty answer passed on as a reply.
+    assert "same cause as R3: an empty response is returned as a reply" in flat
+    # Every finding the README's table names is one the run reports.
+    readme = README.read_text(encoding="utf-8")
+    for phrase in ("an inner retry loop of at", "same cause as R1", "same cause as R3"):
+        assert phrase in " ".join(readme.split())
+
+
+def test_the_fixed_provider_passes_every_property_under_pytest(inner: pytest.Pytester) -> None:
+    # One example per property instead of the ci profile's 25, to stay quick.
+    inner.makepyfile(
+        sdk_provider=block("# sdk_provider.py"),
+        test_sdk_provider=block("# test_sdk_provider.py") + "\nTestSDKProvider.max_examples = 1\n",
+    )
+    result = inner.runpytest("-rs")
+    result.assert_outcomes(passed=20)
+
+
+def test_the_fixed_provider_passes_from_the_command_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["conformance", "test_sdk_provider:factory", "--max-examples", "3", "-q"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[1].split() == ["test_sdk_provider:factory"]
+    assert out.splitlines()[-1].startswith("20 pass, 0 FAIL, 0 not supported in ")

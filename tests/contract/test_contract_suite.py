@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from llm_fakes.contract.properties import PROPERTIES
@@ -130,3 +133,87 @@ def test_the_profile_comes_from_the_ini_key(inner: pytest.Pytester) -> None:
             "--llm-conformance-profile / the llm_fakes_conformance_profile ini key (pytest)."
         ]
     )
+
+
+XDIST = """
+import pytest
+from contract_mutants import EmptyModel, RetriesInside, Wrapper, factory
+from llm_fakes.contract import ProviderContract
+
+
+class TestMany(ProviderContract):
+    max_examples = 2
+
+    @pytest.fixture(params=[Wrapper, EmptyModel, RetriesInside], ids=lambda c: c.__name__)
+    def provider_factory(self, request):
+        return factory(request.param)
+"""
+
+
+def test_under_xdist_each_property_and_backend_is_a_test_with_the_serial_verdict(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = str(Path(__file__).resolve().parent)
+    monkeypatch.setenv("PYTHONPATH", here + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    inner.makepyfile(test_many=XDIST)
+
+    def outcomes(*args: str) -> dict[str, str]:
+        result = inner.runpytest_subprocess("-q", "-rA", "-p", "no:cacheprovider", *args)
+        found = {}
+        for line in result.outlines:
+            word, _, rest = line.partition(" ")
+            if word in ("PASSED", "FAILED", "SKIPPED") and "test_many.py::" in rest:
+                found[rest.split()[0].split(" - ")[0]] = word
+        return found
+
+    serial = outcomes()
+    parallel = outcomes("-n", "2")
+    assert len(serial) == 3 * len(PROPERTIES)  # one test per property and backend
+    assert parallel == serial
+    assert serial[
+        "test_many.py::TestMany::test_C1_complete_returns_the_backend_reply[EmptyModel]"
+    ] == ("FAILED")
+    assert serial[
+        "test_many.py::TestMany::test_R1_attempts_are_min_k_m_plus_one[RetriesInside]"
+    ] == ("FAILED")
+    assert {v for k, v in serial.items() if k.endswith("[Wrapper]")} == {"PASSED"}
+
+
+def test_a_failing_test_links_the_cause_an_earlier_test_showed_and_lists_other_failures(
+    inner: pytest.Pytester,
+) -> None:
+    inner.makepyfile(
+        test_linked="""
+import pytest
+from contract_mutants import CompleteDropsToolUses, TwoWaysToBreakC4, factory
+from llm_fakes.contract import ProviderContract
+
+class TestLinked(ProviderContract):
+    @pytest.fixture
+    def provider_factory(self):
+        return factory(CompleteDropsToolUses)
+
+class TestTwice(ProviderContract):
+    @pytest.fixture
+    def provider_factory(self):
+        return factory(TwoWaysToBreakC4)
+"""
+    )
+    reprec = inner.inline_run("-k", "(TestLinked and (C1 or S5)) or (TestTwice and C4)")
+    failed = {
+        r.nodeid.split("::", 1)[1]: str(r.longrepr)
+        for r in reprec.getreports("pytest_runtest_logreport")
+        if r.when == "call" and r.failed
+    }
+    assert set(failed) == {
+        "TestLinked::test_C1_complete_returns_the_backend_reply",
+        "TestLinked::test_S5_tool_call_events_equal_complete",
+        "TestTwice::test_C4_any_history_reaches_the_backend_intact",
+    }
+    s5 = failed["TestLinked::test_S5_tool_call_events_equal_complete"]
+    assert (
+        "FAILS for CompleteDropsToolUses:\nsame cause as C1: complete() returns no tool uses\n"
+        in (s5)
+    )
+    c4 = failed["TestTwice::test_C4_any_history_reaches_the_backend_intact"]
+    assert "\n\nOther distinct failures:\nC4 FAIL on TwoWaysToBreakC4 (2 of 2): " in c4
