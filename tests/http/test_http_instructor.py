@@ -17,7 +17,9 @@ import pydantic
 import pytest
 
 # Not in the dev extra (its jiter pin would hold openai back): see the "instructor" extra.
-instructor = pytest.importorskip("instructor", reason="instructor is not installed")
+instructor = pytest.importorskip(
+    "instructor", reason="instructor is in the clients extra: pip install -e '.[dev,clients]'"
+)
 
 from instructor.core import IncompleteOutputException  # noqa: E402
 

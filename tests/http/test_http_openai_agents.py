@@ -10,7 +10,9 @@ import json
 
 import pytest
 
-agents = pytest.importorskip("agents")
+agents = pytest.importorskip(
+    "agents", reason="openai-agents is in the clients extra: pip install -e '.[dev,clients]'"
+)
 
 from agents.models.openai_provider import OpenAIProvider as AgentsOpenAIProvider  # noqa: E402
 from openai import AsyncOpenAI  # noqa: E402
