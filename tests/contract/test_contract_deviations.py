@@ -86,7 +86,7 @@ def test_r4_scripts_as_many_failures_as_the_declared_budget_allows() -> None:
     counts: set[tuple[str, int]] = set()
     f = ProviderFactory(lambda b: b.scripted, default_max_retries=1, inner_retries=2)
 
-    @settings(max_examples=40, database=None)
+    @settings(max_examples=200, database=None)
     @given(cases_r4(f))
     def collect(case: Any) -> None:
         fails = len(case.script) - 1

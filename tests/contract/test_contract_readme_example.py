@@ -39,8 +39,13 @@ def test_the_provider_as_first_written_gets_the_findings_the_readme_shows(
     out = capsys.readouterr().out
     assert code == 1
     data = json.loads((project / "r.json").read_text())
-    assert {r["property"]: r["verdict"] for r in data["results"]} == {
-        "S1": "FAIL",
+    verdicts = {r["property"]: r["verdict"] for r in data["results"]}
+    # S1's counter-example is a Retry-After over 120 s, which current openai releases refuse to
+    # wait for (the stream then ends in a raised RateLimitError); older ones (openai 2.x, the
+    # lowest the suite runs on) wait, and S1 passes there. Every R finding holds on both.
+    s1 = verdicts.pop("S1")
+    assert s1 in {"FAIL", "pass"}
+    assert verdicts == {
         "R1": "FAIL",
         "R2": "FAIL",
         "R3": "FAIL",
@@ -58,11 +63,12 @@ def test_the_provider_as_first_written_gets_the_findings_the_readme_shows(
         "R2 FAIL on sdk_provider:factory: same cause as R1: an undeclared retry loop inside the "
         "provider's (e.g. its SDK's own max_retries)" in flat
     )
-    # acomplete() never retries; the SDK alone refuses a Retry-After over 120 s.
-    assert "script: [Fail.rate_limit(retry_after=121.0), Reply(" in flat
-    assert "acomplete(max_retries=1) against a backend that fails 3 time(s)" in flat
-    # An empty answer passed on as a reply.
-    assert "same cause as R3: an empty response is returned as a reply" in flat
+    # acomplete() never retries itself (the SDK's retries alone); a current SDK also refuses a
+    # Retry-After over 120 s. Which example shows it first depends on the hypothesis release.
+    assert ("script: [Fail.rate_limit(retry_after=121.0), Reply(" in flat) == (s1 == "FAIL")
+    assert re.search(r"acomplete\(max_retries=\d\) against a backend that fails \d time\(s\)", flat)
+    # An empty answer passed on as a reply (linked to whichever property found it first).
+    assert re.search(r"same cause as R\d: an empty response is returned as a reply", flat)
     # Every finding the README's table names is one the run reports.
     readme = README.read_text(encoding="utf-8")
     for phrase in ("an inner retry loop of at", "same cause as R1", "same cause as R3"):

@@ -173,8 +173,10 @@ def test_under_xdist_each_property_and_backend_is_a_test_with_the_serial_verdict
     assert serial[
         "test_many.py::TestMany::test_C1_complete_returns_the_backend_reply[EmptyModel]"
     ] == ("FAILED")
+    # R2 always scripts max_retries=0 against one failure, so it catches the inner retry loop on
+    # every hypothesis release (R1 does too, but only where the drawn k and m expose it).
     assert serial[
-        "test_many.py::TestMany::test_R1_attempts_are_min_k_m_plus_one[RetriesInside]"
+        "test_many.py::TestMany::test_R2_zero_and_default_max_retries[RetriesInside]"
     ] == ("FAILED")
     assert {v for k, v in serial.items() if k.endswith("[Wrapper]")} == {"PASSED"}
 
