@@ -10,6 +10,7 @@ scripted connection drop surfaces mid-stream as the exception a real one raises.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -74,8 +75,8 @@ def _stream_class(mod: Any) -> type[Any]:
     return _Parts
 
 
-class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Answers requests from a :class:`~llm_fakes.http.fake_server.FakeServer`."""
+class _Answers:
+    """What a fake transport does, whichever package's transport classes it is built on."""
 
     def __init__(self, fake: FakeServer) -> None:
         self.fake = fake
@@ -108,7 +109,20 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return f"FakeTransport({self.fake!r})"
 
 
-_CLASSES: list[type[Any]] = []
+class FakeTransport(_Answers, httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers requests from a :class:`~llm_fakes.http.fake_server.FakeServer`."""
+
+
+@functools.cache
+def _transport_class() -> type[_Answers]:
+    try:
+        import httpx2
+    except ImportError:
+        return FakeTransport
+    # The same answers on httpx2's bases (no httpx class in the MRO).
+    bases = (_Answers, httpx2.BaseTransport, httpx2.AsyncBaseTransport)
+    cls: type[_Answers] = type("FakeTransport", bases, {"__doc__": FakeTransport.__doc__})
+    return cls
 
 
 def make_transport(fake: FakeServer) -> Any:
@@ -119,15 +133,4 @@ def make_transport(fake: FakeServer) -> Any:
     ``httpx`` clients (and older SDKs) take any object with ``handle_request``; so where
     ``httpx2`` is installed the transport is an ``httpx2`` one, else an ``httpx`` one.
     """
-    if not _CLASSES:
-        try:
-            import httpx2
-        except ImportError:
-            _CLASSES.append(FakeTransport)
-        else:
-            # FakeTransport's methods, on httpx2's bases instead of httpx's.
-            body = {k: v for k, v in vars(FakeTransport).items() if not k.startswith("__dict")}
-            body.pop("__weakref__", None)
-            bases = (httpx2.BaseTransport, httpx2.AsyncBaseTransport)
-            _CLASSES.append(type("FakeTransport", bases, body))
-    return _CLASSES[0](fake)
+    return _transport_class()(fake)
