@@ -130,7 +130,6 @@ class EventAssembler:
         self.input_tokens = 0
         self.output_tokens = 0
         self.cached_tokens = 0
-        self.reasoning_tokens = 0
         self.cache_creation_tokens = 0
         #: Anthropic thinking blocks as sent (``{"type", "thinking", "signature"}``).
         self.thinking_blocks: list[dict[str, Any]] = []

@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["SECRET_HEADERS", "RecordedRequest", "WireResponse", "json_response", "sse_response"]
+__all__ = [
+    "CREATED",
+    "SECRET_HEADERS",
+    "RecordedRequest",
+    "WireResponse",
+    "json_response",
+    "sse_response",
+]
+
+#: The fixed ``created`` time of every fake response, so recordings of the fakes are byte-stable.
+CREATED = 1_767_225_600
 
 #: Request headers never logged (credentials).
 SECRET_HEADERS = frozenset(

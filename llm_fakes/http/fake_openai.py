@@ -39,14 +39,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm_fakes.http._fake_values import WireResponse, json_response
+from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
 __all__ = ["FakeOpenAI"]
 
-CREATED = 1_767_225_600  # fixed, so recordings of the fake are byte-stable
 ROLES = ("system", "developer", "user", "assistant", "tool")
 _ERROR_TYPES = {
     "invalid_request": ("invalid_request_error", None),

@@ -39,13 +39,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llm_fakes.http._fake_values import CREATED
+from llm_fakes.http.responses_wire import MIN_OUTPUT_TOKENS
 from llm_fakes.scripted.render import Rendered, chunk_text
 
 __all__ = ["ResponsesEndpoint"]
 
-CREATED = 1_767_225_600  # the same fixed time as the Chat Completions route
 ROLES = ("user", "assistant", "system", "developer")
-MIN_OUTPUT_TOKENS = 16
 _TEXT_PARTS = ("input_text", "output_text", "text", "summary_text")
 _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning")
 

@@ -211,6 +211,10 @@ def stop_reason_of(response: dict[str, Any], has_calls: bool) -> str:
 def error_from_failure(error: Any, what: str) -> ProviderError:
     """The typed error for a ``failed`` response's ``error`` (``{"code", "message"}``).
 
+    Unlike an ``error`` *event* (:func:`~llm_fakes.http._errors.error_from_event`, never retried:
+    the server ended a stream it had started), a failed response is a whole answer that failed,
+    so ``server_error`` and ``rate_limit_exceeded`` are retried like the HTTP statuses they mean.
+
     Example:
         >>> error_from_failure({"code": "server_error", "message": "boom"}, "x")
         ServerError('ServerError (HTTP 500): boom')
@@ -366,9 +370,7 @@ class EventDecoder:
         elif kind in _FINISHED:
             response = p.get("response") or {}
             st.model = str(response.get("model") or st.model)
-            st.input_tokens, st.output_tokens, st.cached_tokens, st.reasoning_tokens = usage_of(
-                response.get("usage")
-            )
+            st.input_tokens, st.output_tokens, st.cached_tokens, _ = usage_of(response.get("usage"))
             st.stop_reason = stop_reason_of(response, bool(self._calls))
             st.done = True
         return []

@@ -177,11 +177,15 @@ def test_a_failed_response_is_a_typed_error(error: dict[str, str], kind: type[Ex
     failed = {**DONE, "status": "failed", "error": error}
     with pytest.raises(kind) as info:
         provider(serving(json.dumps(failed))).complete(USER, max_retries=0)
+    assert type(info.value) is kind  # not merely a subclass of it
     assert error["message"] in str(info.value)
     streamed = sse({"type": "response.failed", "response": failed})
     events = collect(provider(serving(streamed, ctype="text/event-stream")).stream(USER))
     assert [e.type for e in events] == ["error"]
+    assert events[0].error.startswith(kind.__name__)
     assert error["message"] in events[0].error
+    # A failed response is retryable exactly when its code is a transient one.
+    assert events[0].recoverable is (kind is not ProviderError)
 
 
 def test_the_documented_error_event_ends_the_stream_typed() -> None:
