@@ -59,7 +59,6 @@ from llm_fakes.events import (
 )
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy
-from llm_fakes.scripted.flaws import JSON_FLAWS
 from llm_fakes.scripted.turns import Fail, Reply, ToolCall
 from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
 from llm_fakes.typeset import TypeSet
@@ -94,6 +93,7 @@ _LAZY: dict[str, str] = {
     "OpenAIResponsesProvider": "llm_fakes.http.openai_responses",
     "ScriptedProvider": "llm_fakes.scripted.provider",
     "load_script": "llm_fakes.scripted.files",
+    "JSON_FLAWS": "llm_fakes.scripted.flaws",
     "LLMSnapshotExtension": "llm_fakes.snapshot",
     "block_network": "llm_fakes.guard",
 }
@@ -112,7 +112,6 @@ __all__ = [
     "Fail",
     "FinishEvent",
     "JSONModeError",
-    "JSON_FLAWS",
     "LLMFakesError",
     "LLMProvider",
     "LLMResponse",

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -107,9 +106,9 @@ class Output:
         if self.path is None:
             sys.stdout.write(text.rstrip("\n") + "\n")
             return
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(self.path)
+        from llm_fakes.cassettes.storage import write_atomic
+
+        write_atomic(self.path, text)
 
 
 def outputs(args: argparse.Namespace) -> list[Output]:

@@ -225,7 +225,9 @@ def render_junit(report: Report) -> str:
                 time=f"{v.seconds:.3f}",
             )
             if v.status == "FAIL":
-                failure = ET.SubElement(case, "failure", message=v.message.splitlines()[0])
+                failure = ET.SubElement(
+                    case, "failure", message=(v.message.splitlines() or [""])[0]
+                )
                 failure.text = "\n".join(failure_lines(v))
             elif v.status == "not supported":
                 ET.SubElement(case, "skipped", message=f"not supported: {v.message}")

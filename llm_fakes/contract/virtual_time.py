@@ -176,9 +176,10 @@ def virtual_time(clock: VirtualClock) -> Iterator[VirtualClock]:
                 "in parallel threads. Use separate processes (llm-fakes conformance --jobs N, "
                 "or pytest -n N), or turn virtual time off (--real-time)."
             )
-        saved = [(module, attr, getattr(module, attr)) for module, attr, _ in _targets()]
+        targets = _targets()
+        saved = [(module, attr, getattr(module, attr)) for module, attr, _ in targets]
         _state["clock"], _state["start"] = clock, clock.now()
-        for module, attr, fake in _targets():
+        for module, attr, fake in targets:
             setattr(module, attr, fake)
     try:
         yield clock
