@@ -188,3 +188,35 @@ def test_xdist_workers_sharing_a_cassette_are_judged_together(
         "last 'c'). Remove them by re-recording with --llm-record-mode=all, or turn strict mode "
         "off (llm_fakes_strict_cassettes = off)."
     ]
+
+
+NAMED_BY_CONFIG = """
+import os
+import pytest
+
+@pytest.fixture
+def llm_config():
+    return {"cassette": {"name": "by_config"}}
+
+def test_it(llm_cassette):
+    llm_cassette.complete([{"role": "user", "content": "a"}])
+    if os.environ.get("RECORDING"):
+        llm_cassette.complete([{"role": "user", "content": "b"}])
+"""
+
+
+def test_a_cassette_named_through_llm_config_is_judged_with_its_own_test(
+    pytester: pytest.Pytester, make_ini: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Collection cannot see llm_config's name, so nobody was expected to use that path: it is
+    # this test's alone, and strict mode fails the test itself (not a deferred session verdict).
+    pytester.makeconftest(REAL)
+    pytester.makepyfile(test_cas_c=NAMED_BY_CONFIG)
+    monkeypatch.setenv("RECORDING", "1")
+    run(pytester, "--llm-record-mode=once").assert_outcomes(passed=1)
+    monkeypatch.delenv("RECORDING")
+    assert (pytester.path / "cassettes" / "test_cas_c" / "by_config.yaml").exists()
+    make_ini("llm_fakes_strict_cassettes = on\n")
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    assert "cassettes/test_cas_c/by_config.yaml has 1 recorded interaction(s)" in error_text(result)
