@@ -139,10 +139,11 @@ def survey(
             bad.append((path, str(exc)))
             continue
         h = doc["header"]
+        days = _age(h["recorded_at"], current)  # compared unrounded; shown to a tenth of a day
         age = CassetteAge(
             path=str(path),
             recorded_at=h["recorded_at"],
-            age_days=round(_age(h["recorded_at"], current), 1),
+            age_days=round(days, 1),
             model=h["model"],
             model_answered=h.get("model_answered", ""),
             provider=h["provider"],
@@ -151,7 +152,7 @@ def survey(
             imported_from=h.get("imported_from", ""),
             interactions=len(doc["interactions"]),
         )
-        if older_than is not None and age.age_days * 86400 < older_than:
+        if older_than is not None and days * 86400 < older_than:
             continue
         if model is not None and not any(
             fnmatch.fnmatchcase(m, model) for m in (age.model, age.model_answered) if m

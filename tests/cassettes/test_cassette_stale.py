@@ -70,3 +70,16 @@ def test_bad_input_is_a_usage_error_and_a_bad_file_exit_1(
     (folder / "broken.yaml").write_text("version: 1\n")
     result = stale(pytester)
     assert result.ret == 1 and "broken.yaml" in result.stderr.str()
+
+
+def test_older_than_compares_the_exact_age_not_the_one_shown(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from llm_fakes.cassettes.drift import survey
+
+    path = tmp_path / "c.yaml"
+    cassette(path, "2026-01-01T00:00:00Z", "gpt-4o")
+    now = datetime(2026, 1, 2, 11, 2, 24, tzinfo=UTC)  # 1.46 days later, shown as 1.5
+    assert survey([path], older_than=36 * 3600, now=now)[0] == []
+    [age] = survey([path], older_than=35 * 3600, now=now)[0]
+    assert age.age_days == 1.5
