@@ -76,7 +76,11 @@ def load_vcr(path: Path) -> dict[str, Any]:
             data = json.loads(text)
         except ValueError:  # not JSON: YAML (a superset, mostly), vcrpy's default
             data = yaml.load(text, _loader())
-    except (ValueError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        from llm_fakes.cassettes._yaml import error_position
+
+        raise Unreadable(f"neither JSON nor valid YAML: the YAML breaks{error_position(exc)}") from None
+    except ValueError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Unreadable(f"neither a JSON nor a YAML cassette ({first})") from None
     if isinstance(data, dict) and "header" in data:

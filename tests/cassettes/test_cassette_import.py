@@ -325,6 +325,10 @@ def test_a_folder_imports_whole_files_only_and_keeps_sub_folders(tmp_path: Path)
         ("ours.yaml", None),
     ]
     assert "already an llm-fakes cassette" in str(report.skipped[1])
+    # A broken YAML file is named where its unclosed value starts (line 1, the "[").
+    assert "the YAML breaks at line 1, column 15, where a value that is never closed starts" in (
+        str(report.skipped[0])
+    )
     files = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*"))
     assert files == ["deep", "deep/ok.yaml"]  # no temporaries, nothing for the bad files
     assert storage.load(tmp_path / "out" / "deep" / "ok.yaml")["header"]["imported_from"]
