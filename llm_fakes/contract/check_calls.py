@@ -219,8 +219,8 @@ def check_c4(ctx: Context) -> None:
         what.append("tools")
     # A provider may declare the API's floor (the Responses API rejects max_output_tokens < 16).
     floor = getattr(ctx.provider, "min_max_tokens", None)
-    want_max = max(req.max_tokens, floor) if isinstance(floor, int) and req.max_tokens else None
-    if got.max_tokens != (want_max or req.max_tokens):
+    want_max = max(req.max_tokens, floor) if isinstance(floor, int) else req.max_tokens
+    if got.max_tokens != want_max:
         diffs.append(f"max_tokens: sent {req.max_tokens!r}, backend saw {got.max_tokens!r}")
         what.append("max_tokens")
     if diffs:

@@ -188,6 +188,29 @@ def test_jobs_spread_the_pairs_over_processes_with_the_serial_verdicts(
     assert err.splitlines()[1].startswith("conformance [2/2] Wrapper: C1 C2 J1 (")
 
 
+def test_jobs_keep_the_serial_failures_and_their_cause_links(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # S5 fails with the same cause as C1 for this mutant: the link is made after the workers
+    # return, so it must come out as in a serial run.
+    (project / "linked.py").write_text(
+        "from contract_mutants import CompleteDropsToolUses, factory\n"
+        "no_tool_uses = factory(CompleteDropsToolUses)\n"
+    )
+    args = ["conformance", "linked:no_tool_uses", "--only", "C1,S5", "--max-examples", "5"]
+    main([*args, "--json", "-", "-q"])
+    serial = json.loads(capsys.readouterr().out)
+    main([*args, "--json", "-", "-q", "--jobs", "2"])
+    parallel = json.loads(capsys.readouterr().out)
+
+    def failures(data: dict[str, Any]) -> list[Any]:
+        return [(r["property"], r["failures"]) for r in data["results"]]
+
+    links = [f["same_cause_as"] for r in serial["results"] for f in r["failures"]]
+    assert "C1" in links  # the case the comparison is about
+    assert failures(parallel) == failures(serial)
+
+
 def test_real_time_leaves_r5_to_providers_that_wait_on_the_injected_clock(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@ failing property (a few lines, cut); reports go to files that nothing else write
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -144,16 +145,22 @@ def test_capture_restores_streams_and_handlers_and_a_late_handler_writes_through
     handler = logging.StreamHandler(sys.stderr)
     logger = logging.getLogger("llm-fakes-test-capture")
     logger.addHandler(handler)
+    outer, saved = io.StringIO(), sys.stdout
+    sys.stdout = outer  # the "real" stdout while the example runs
     try:
-        real_out, real_err = sys.stdout, sys.stderr
+        real_err = sys.stderr
         with captured() as buffer:
             print("inside")
             logger.error("logged inside")
             late = logging.StreamHandler(sys.stdout)  # made during the example
-        assert (sys.stdout, sys.stderr, handler.stream) == (real_out, real_err, real_err)
+        assert (sys.stdout, sys.stderr, handler.stream) == (outer, real_err, real_err)
         assert buffer.getvalue() == "inside\nlogged inside\n"
-        late.stream.write("")  # the proxy it kept writes through now, without error
+        # The proxy it kept writes through to the real stream now, not into the buffer.
+        late.stream.write("late\n")
+        assert outer.getvalue() == "late\n"
+        assert buffer.getvalue() == "inside\nlogged inside\n"
     finally:
+        sys.stdout = saved
         logger.removeHandler(handler)
 
 

@@ -69,10 +69,11 @@ def test_the_provider_as_first_written_gets_the_findings_the_readme_shows(
     assert re.search(r"acomplete\(max_retries=\d\) against a backend that fails \d time\(s\)", flat)
     # An empty answer passed on as a reply (linked to whichever property found it first).
     assert re.search(r"same cause as R\d: an empty response is returned as a reply", flat)
-    # Every finding the README's table names is one the run reports.
-    readme = README.read_text(encoding="utf-8")
-    for phrase in ("an inner retry loop of at", "same cause as R1", "same cause as R3"):
-        assert phrase in " ".join(readme.split())
+    # The README quotes the findings every supported release reports, in the run's words.
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    for phrase in ("an inner retry loop of at", "same cause as R1"):
+        assert phrase in flat
+        assert phrase in readme
 
 
 def test_the_fixed_provider_passes_every_property_under_pytest(inner: pytest.Pytester) -> None:
