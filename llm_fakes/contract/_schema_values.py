@@ -14,6 +14,7 @@ lists, empty strings, 0.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -132,12 +133,20 @@ def _strategy(s: Any, root: dict[str, Any], where: str) -> st.SearchStrategy[Any
         items = _strategy(s.get("items", {}), root, f"{where}/items")
         low = int(s.get("minItems", 0))
         high = int(s.get("maxItems", low + 3))
-        return st.lists(items, min_size=low, max_size=high, unique=bool(s.get("uniqueItems")))
+        # By their JSON text: objects and lists are not hashable, and 1 == True in Python only.
+        unique = (lambda v: json.dumps(v, sort_keys=True)) if s.get("uniqueItems") else None
+        return st.lists(items, min_size=low, max_size=high, unique_by=unique)
     if kind == "string":
         if s.get("format") in _FORMATS:
             return _FORMATS[s["format"]]()
         if "pattern" in s:
-            return st.from_regex(s["pattern"], fullmatch=True)
+            values = st.from_regex(s["pattern"], fullmatch=True)
+            if "minLength" not in s and "maxLength" not in s:
+                return values
+            shortest, longest = int(s.get("minLength", 0)), s.get("maxLength")
+            return values.filter(
+                lambda v: shortest <= len(v) and (longest is None or len(v) <= int(longest))
+            )
         low = int(s.get("minLength", 0))
         return st.text(min_size=low, max_size=int(s.get("maxLength", low + 12)))
     if kind in ("integer", "number"):

@@ -131,3 +131,26 @@ def test_unsupported_schemas_and_unknown_flaws_are_clear_errors() -> None:
     )
     with pytest.raises(UsageError, match=r"Unknown JSON flaw 'fence'"):
         near_json(SCHEMA, flaws=["fence"])
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "pattern": "^a+$", "maxLength": 3},  # a pattern and a length together
+        {"type": "string", "pattern": "^[a-z]+$", "minLength": 4},
+        {  # unique items that are objects (unhashable) or 1 and True (equal in Python)
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"anyOf": [{"type": "object"}, {"type": "integer"}, {"type": "boolean"}]},
+        },
+    ],
+)
+def test_values_drawn_for_a_schema_validate_against_it(schema: dict[str, Any]) -> None:
+    from llm_fakes.contract._schema_values import values_for
+
+    @settings(max_examples=100, database=None, suppress_health_check=list(HealthCheck))
+    @given(values_for(schema))
+    def check(value: Any) -> None:
+        jsonschema.validate(value, schema)
+
+    check()
