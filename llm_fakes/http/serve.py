@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; the exit status."""
     from llm_fakes.errors import ScriptError, UnusedScriptError
     from llm_fakes.http._loopback import LoopbackServer
-    from llm_fakes.scripted.files import load_script_file
+    from llm_fakes.scripted.files import load_script
 
     fake_cls: Any
     if args.api == "openai":
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from llm_fakes.http.fake_anthropic import FakeAnthropic as fake_cls
     try:
-        loaded = load_script_file(args.script)
+        loaded = load_script(args.script)
     except ScriptError as exc:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2

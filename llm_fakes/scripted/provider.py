@@ -74,7 +74,9 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
     Args:
         script: Turns, consumed one per attempt: a ``str`` (text reply), :class:`Reply` or
-            :class:`Fail`.
+            :class:`Fail`; or what :func:`~llm_fakes.load_script` returns, whose rules join the
+            provider's and whose settings (``model``, ``chunking``, ``on_exhausted``) apply
+            where the matching argument is left at its default.
         model: The model name replies report unless a turn says otherwise.
         chunking: How ``stream`` splits text: ``"words"``, ``"chars"`` or an ``int`` size
             (a reply's explicit ``chunks`` win).
@@ -118,6 +120,12 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         types: TypesSpec = None,
         validate_json: bool = True,
     ) -> None:
+        settings: dict[str, Any] = getattr(script, "settings", None) or {}
+        if settings:
+            model = settings.get("model", model) if model == "scripted-model" else model
+            chunking = settings.get("chunking", chunking) if chunking == "words" else chunking
+            if on_exhausted == "raise":
+                on_exhausted = settings.get("on_exhausted", on_exhausted)
         if not isinstance(model, str) or not model:
             raise ScriptError(f"model must be a non-empty str, got {model!r}")
         chunk_text("a b", chunking)  # validates chunking, with its own message
@@ -129,6 +137,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             if not isinstance(value, int | float) or value < 0:
                 raise ScriptError(f"{name} must be a number of seconds >= 0, got {value!r}")
         self._script = Script(script, on_exhausted=on_exhausted, responder=responder)
+        self._script.rules.extend(getattr(script, "rules", None) or ())
         self.model = model
         self.chunking: Chunking = chunking
         self.clock: Clock = clock if clock is not None else VirtualClock()
