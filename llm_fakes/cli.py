@@ -7,6 +7,8 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -42,8 +44,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code when the reader of our output went away (``llm-fakes ... | head``): 128 + SIGPIPE,
+#: what a shell tool killed by that signal reports.
+CLOSED_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code.
+
+    Output into a pipe whose reader has gone (``llm-fakes cassette show ... | head``) ends the
+    command quietly with :data:`CLOSED_PIPE`, not a ``BrokenPipeError`` traceback.
+    """
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's documented recipe: point stdout at devnull so the flush at exit cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):  # a stdout with no descriptor (captured)
+            os.dup2(devnull, sys.stdout.fileno())
+        return CLOSED_PIPE
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     import importlib
 
     args_list = list(sys.argv[1:] if argv is None else argv)
