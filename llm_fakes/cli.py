@@ -20,7 +20,11 @@ __all__ = ["main"]
 Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
-    "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
+    "cassette": (
+        "Cassette files: ls (list interactions), show (in full), verify, import (vcrpy "
+        "cassettes) and stale (by age, model and versions).",
+        "llm_fakes.cassettes.cli:register",
+    ),
     "serve": ("Serve a scripted fake OpenAI or Anthropic API.", "llm_fakes.http.serve:register"),
     "conformance": (
         "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
@@ -35,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llm-fakes",
         description="Scripted fakes, cassettes and conformance tests for LLM providers.",
+        epilog="`llm-fakes COMMAND --help` describes a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"llm-fakes {__version__}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
