@@ -39,7 +39,8 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "factories",
         nargs="*",
         metavar="module:factory",
-        help="a callable(backend) -> provider, or a ProviderFactory; default: every built-in",
+        help="a callable(backend) -> provider, or a ProviderFactory, as module:name or "
+        "path/to/module.py:name; default: every built-in",
     )
     parser.add_argument(
         "--profile",
