@@ -36,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -336,3 +337,7 @@ def _model(name: str) -> dict[str, Any]:
 
 def _sse(data: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n"
+
+
+# help(FakeOpenAI) and inspect.signature show FakeServer's parameters, not (*args, **kwargs).
+functools.update_wrapper(FakeOpenAI.__init__, FakeServer.__init__, assigned=(), updated=())
