@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from llm_fakes.config import RECORD_MODE, Setting, add_options, resolve_for
-from llm_fakes.errors import UsageError
+from llm_fakes.errors import LLMFakesError, UsageError
 
 from llm_fakes.cassettes.tally import CassetteTally
 
@@ -264,7 +264,13 @@ def llm_cassette(
         return provider
 
     config = request.config
-    cassette = CassetteProvider(path, inner=real, mode=mode, run_id=config.stash[_RUN], **options)
+    __tracebackhide__ = True
+    try:
+        cassette = CassetteProvider(
+            path, inner=real, mode=mode, run_id=config.stash[_RUN], **options
+        )
+    except LLMFakesError as exc:  # a broken cassette: its message names the file and field
+        raise exc.with_traceback(None)  # noqa: B904 (the same error, without the kit's frames)
     yield cassette
     recorded = cassette.recorded > 0
     cassette.save()

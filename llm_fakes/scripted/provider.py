@@ -44,7 +44,7 @@ from itertools import chain, count
 from typing import Any
 
 from llm_fakes.clock import Clock, VirtualClock
-from llm_fakes.errors import ProviderError, ScriptError, ScriptExhausted, UsageError
+from llm_fakes.errors import ProviderError, ScriptError, ScriptExhausted, UsageError, kit_error
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.scripted._loops import AnyLoopClock
@@ -166,6 +166,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         json_mode: bool = False,
         max_retries: int | None = None,
     ) -> ScriptedCall:
+        __tracebackhide__ = kit_error
         if not isinstance(messages, list):
             raise UsageError(
                 f"{method}() takes messages as a list of dicts, got {type(messages).__name__}: "
@@ -189,6 +190,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         return call
 
     def _take(self, call: ScriptedCall) -> tuple[Turn, str]:
+        __tracebackhide__ = kit_error
         with self._lock:
             picked = self._script.next(call)
             if picked is None:
@@ -198,6 +200,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         return picked
 
     def _render(self, call: ScriptedCall, reply: Reply) -> Rendered:
+        __tracebackhide__ = kit_error
         return render(
             reply,
             call.messages,
@@ -209,6 +212,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
     def _resolve(self, call: ScriptedCall, started: float) -> Rendered:
         """Consume one turn for ``complete``/``acomplete``: a rendered reply, or raise."""
+        __tracebackhide__ = kit_error
         with self._lock:  # _take, inlined on the hot path
             picked = self._script.next(call)
         if picked is None:
@@ -257,6 +261,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """Play the next turn(s) synchronously; see :meth:`LLMProvider.complete`."""
+        __tracebackhide__ = kit_error
         call = self._open(
             "complete",
             messages,
@@ -270,6 +275,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         clock = self.clock
 
         def attempt(_n: int) -> Rendered:
+            __tracebackhide__ = kit_error
             started = clock.now()
             if self.per_call:
                 clock.sleep(self.per_call)
@@ -304,6 +310,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
         Waits yield to the running loop, asyncio or trio (see :mod:`llm_fakes.scripted._loops`).
         """
+        __tracebackhide__ = kit_error
         call = self._open(
             "acomplete",
             messages,
@@ -317,6 +324,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         clock = AnyLoopClock(self.clock)
 
         async def attempt(_n: int) -> Rendered:
+            __tracebackhide__ = kit_error
             started = clock.now()
             if self.per_call:
                 await clock.asleep(self.per_call)
@@ -338,6 +346,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         return result  # type: ignore[no-any-return]
 
     async def _stream_attempt(self, call: ScriptedCall) -> _Plan:
+        __tracebackhide__ = kit_error
         clock = AnyLoopClock(self.clock)
         started = clock.now()
         if self.per_call:
@@ -363,6 +372,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         max_tokens: int = 4096,
     ) -> AsyncIterator[Any]:
         """Play the next turn(s) as events; see the module notes on retries and latency."""
+        __tracebackhide__ = kit_error
         call = self._open("stream", messages, system, tools, max_tokens)
         types = self.types or get_default_types()
         clock = AnyLoopClock(self.clock)
