@@ -44,7 +44,14 @@ from itertools import chain, count
 from typing import Any
 
 from llm_fakes.clock import Clock, VirtualClock
-from llm_fakes.errors import ProviderError, ScriptError, ScriptExhausted, UsageError, kit_error
+from llm_fakes.errors import (
+    BadRequestError,
+    ProviderError,
+    ScriptError,
+    ScriptExhausted,
+    UsageError,
+    kit_error,
+)
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.scripted._loops import AnyLoopClock
@@ -172,6 +179,12 @@ class ScriptedProvider(ScriptControls, LLMProvider):
                 f"{method}() takes messages as a list of dicts, got {type(messages).__name__}: "
                 f"{messages!r}. Pass [{{'role': 'user', 'content': ...}}]."
             )
+        # What FakeOpenAI answers 400 to (the seed's messages are OpenAI-style), refused alike.
+        from llm_fakes.http.openai_checks import seed_request_problem
+
+        problem = seed_request_problem(messages, system, max_tokens)
+        if problem is not None:
+            raise BadRequestError(problem)
         # next() on a count and list.append are atomic, so concurrent calls get distinct
         # numbers without a lock on this path.
         call = ScriptedCall(
