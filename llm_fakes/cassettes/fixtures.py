@@ -9,7 +9,7 @@ the fixture).
   only when something has to be recorded, so never in record mode ``none``.
 * ``--llm-record-mode`` / ``llm_fakes_record_mode``: ``none`` (default), ``once``,
   ``new_episodes``, ``all``.
-* ``--llm-cassette-dir`` / ``llm_fakes_cassette_dir``: the cassette folder, relative to the
+* ``--llm-fakes-cassette-dir`` / ``llm_fakes_cassette_dir``: the cassette folder, relative to the
   rootdir (default ``cassettes``).
 * ``--llm-strict-cassettes`` / ``llm_fakes_strict_cassettes`` (``on``/``off``): fail a test that
   leaves recorded interactions unplayed (:class:`~llm_fakes.errors.UnusedInteractionsError`). A
@@ -62,6 +62,8 @@ MARKER = "llm_cassette"
 MARKER_FIXTURE = "llm_cassette"
 CASSETTE_DIR = Setting(
     name="cassette_dir",
+    # --llm-cassette-dir is pytest-mockllm's: this one is --llm-fakes-cassette-dir only.
+    short_option=False,
     help="Folder of the cassettes, relative to the rootdir (default: cassettes).",
     default="cassettes",
 )

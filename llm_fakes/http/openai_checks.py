@@ -34,9 +34,9 @@ def seed_request_problem(messages: list[Any], system: str, max_tokens: Any) -> s
     """The 400 message ``FakeOpenAI`` answers a seed-style request's shape with, or ``None``.
 
     :class:`~llm_fakes.ScriptedProvider` refuses the same requests with the same words (its
-    messages are OpenAI-style): no messages, a message without a known role, a ``max_tokens``
-    that is not an integer >= 1. (The conversation's order, such as a tool result no tool call
-    asked for, is the fake servers' to check: the scripted fake takes any history.)
+    messages are OpenAI-style): a message without a known role, a ``max_tokens`` that is not an
+    integer >= 1. (No messages at all, or the conversation's order, such as a tool result no
+    tool call asked for, is the fake servers' to check: the scripted fake takes any history.)
 
     Example:
         >>> seed_request_problem([{"content": "hi"}], "", 10)
@@ -48,8 +48,6 @@ def seed_request_problem(messages: list[Any], system: str, max_tokens: Any) -> s
     problem = max_tokens_problem("max_tokens", max_tokens)
     if problem is not None:
         return problem
-    if not messages and not system:
-        return "Invalid 'messages': expected a non-empty array of messages."
     offset = 1 if system else 0  # on the wire the system prompt is messages[0]
     for i, m in enumerate(messages):
         if type(m) is not dict or m.get("role") not in ROLES:

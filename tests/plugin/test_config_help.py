@@ -46,11 +46,11 @@ def test_the_guard_options_explain_their_values(
     result.stdout.fnmatch_lines(
         [
             "llm-fakes:",
-            "  --llm-guard={auto,on,off}",
+            "  --llm-guard={auto,on,off}, --llm-fakes-guard={auto,on,off}",
             "*Network guard: 'auto' (default) blocks real httpx*",
         ]
     )
-    result.stdout.fnmatch_lines(["  --llm-allow-hosts=HOSTS", "*Hosts the network guard lets*"])
+    result.stdout.fnmatch_lines(["  --llm-allow-hosts=HOSTS, --llm-fakes-allow-hosts=HOSTS", "*Hosts the network guard*"])
 
 
 def test_the_readme_configuration_table_lists_every_option_and_ini_key(

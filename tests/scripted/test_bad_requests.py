@@ -19,7 +19,6 @@ BAD: dict[str, dict[str, Any]] = {
     "no role after a system prompt": {"messages": [{"content": "hi"}], "system": "Be brief."},
     "max_tokens as text": {"messages": [{"role": "user", "content": "hi"}], "max_tokens": "100"},
     "max_tokens zero": {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0},
-    "no messages": {"messages": []},
 }
 
 
