@@ -6,9 +6,9 @@ fixtures live beside the feature and are listed in ``pytest_plugins`` below.
 
 from __future__ import annotations
 
-import pytest
+import sys
 
-from llm_fakes.typeset import set_default_types
+import pytest
 
 #: Fixture modules of each feature, registered with this plugin.
 pytest_plugins: list[str] = [
@@ -33,8 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     spec = str(config.getini("llm_fakes_types") or "").strip()
-    set_default_types(spec or None)
+    if spec:  # the kit's own types are the default already: nothing to import without a spec
+        from llm_fakes.typeset import set_default_types
+
+        set_default_types(spec)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    set_default_types(None)
+    typeset = sys.modules.get("llm_fakes.typeset")
+    if typeset is not None:
+        typeset.set_default_types(None)

@@ -50,7 +50,9 @@ def test_the_guard_options_explain_their_values(
             "*Network guard: 'auto' (default) blocks real httpx*",
         ]
     )
-    result.stdout.fnmatch_lines(["  --llm-allow-hosts=HOSTS, --llm-fakes-allow-hosts=HOSTS", "*Hosts the network guard*"])
+    result.stdout.fnmatch_lines(
+        ["  --llm-allow-hosts=HOSTS, --llm-fakes-allow-hosts=HOSTS", "*Hosts the network guard*"]
+    )
 
 
 def test_the_readme_configuration_table_lists_every_option_and_ini_key(
