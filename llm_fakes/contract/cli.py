@@ -30,7 +30,7 @@ from llm_fakes.errors import UsageError
 if TYPE_CHECKING:
     from llm_fakes.contract.runner import Report, Verdict
 
-__all__ = ["OUTPUTS", "Output", "check_output_path", "outputs", "register"]
+__all__ = ["OUTPUTS", "Output", "check_output_path", "contract_text", "outputs", "register"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -79,7 +79,33 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="also check the built-in HTTP providers over real loopback sockets",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--contract",
+        action="store_true",
+        help="print the contract the properties check (docs/contract.md) and exit",
+    )
     return run
+
+
+def contract_text() -> str:
+    """The contract document: shipped in the package (``llm_fakes/docs/contract.md`` in a
+    wheel), or read from the source tree (``docs/contract.md``) in a checkout.
+
+    Raises:
+        UsageError: Neither is there (a broken installation).
+    """
+    from importlib import resources
+
+    shipped = resources.files("llm_fakes").joinpath("docs", "contract.md")
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    source = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    raise UsageError(
+        "The contract document is missing from this installation (llm_fakes/docs/contract.md). "
+        "Reinstall llm-fakes."
+    )
 
 
 # --------------------------------------------------------------------------- output files
@@ -201,6 +227,13 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.contract.report import render_text
     from llm_fakes.contract.runner import run_conformance
 
+    if args.contract:
+        try:
+            sys.stdout.write(contract_text())
+        except UsageError as exc:
+            sys.stderr.write(f"llm-fakes conformance: {exc}\n")
+            return 2
+        return 0
     try:
         wanted = outputs(args)
         if args.factories:
