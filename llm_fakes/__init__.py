@@ -181,12 +181,12 @@ __all__ = ["__version__", *_PUBLIC]
 
 
 def __getattr__(name: str) -> Any:
+    # Not cached here: the defining module is the one source of each name, so a test tool that
+    # drops modules between runs (pytester does) cannot leave an old class beside a new one.
     module = _PUBLIC.get(name) or _ELSEWHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'llm_fakes' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:
