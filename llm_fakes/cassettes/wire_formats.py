@@ -82,7 +82,7 @@ class WireFormat:
             ValueError: The body cannot be read as this API's response.
         """
         from llm_fakes.cassettes.outcome import error_record, response_record
-        from llm_fakes.http._errors import error_details, error_from_status
+        from llm_fakes.wire.errors import error_details, error_from_status
         from llm_fakes.typeset import TypeSet
 
         if status >= 400:
@@ -196,7 +196,7 @@ def canonical(fmt: WireFormat, request: dict[str, Any]) -> dict[str, Any] | None
 
 
 def _openai() -> WireFormat:
-    from llm_fakes.http import openai_wire
+    from llm_fakes.wire import openai_chat as openai_wire
 
     return WireFormat(
         name="openai-chat",
@@ -210,7 +210,7 @@ def _openai() -> WireFormat:
 
 
 def _anthropic() -> WireFormat:
-    from llm_fakes.http import anthropic_wire
+    from llm_fakes.wire import anthropic_messages as anthropic_wire
 
     return WireFormat(
         name="anthropic-messages",
@@ -224,7 +224,7 @@ def _anthropic() -> WireFormat:
 
 
 def _responses() -> WireFormat:
-    from llm_fakes.http import responses_wire
+    from llm_fakes.wire import openai_responses as responses_wire
 
     return WireFormat(
         name="openai-responses",

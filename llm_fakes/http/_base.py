@@ -33,17 +33,17 @@ import httpx
 from llm_fakes._version import __version__
 from llm_fakes.clock import Clock, RealClock
 from llm_fakes.errors import EmptyResponseError, UsageError
-from llm_fakes.http._assemble import is_empty_response
-from llm_fakes.http._errors import (
-    decode_json_body,
-    error_from_response,
-    error_from_transport,
-)
 from llm_fakes.http._stream import iter_events, stream_events
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.types import LLMResponse, Tool
 from llm_fakes.typeset import TypeSet, TypesSpec, resolve_types, tool_uses_of
+from llm_fakes.wire._assemble import is_empty_response
+from llm_fakes.wire.errors import (
+    decode_json_body,
+    error_from_response,
+    error_from_transport,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "HTTPProvider"]
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from llm_fakes.errors import EmptyResponseError, ProviderError
-from llm_fakes.http._assemble import is_empty_response
-from llm_fakes.http._errors import error_from_response, error_from_transport
 from llm_fakes.typeset import TypeSet
+from llm_fakes.wire._assemble import is_empty_response
+from llm_fakes.wire.errors import error_from_response, error_from_transport
 
 if TYPE_CHECKING:
     from llm_fakes.http._base import HTTPProvider

@@ -3,7 +3,7 @@
 The key comes from ``api_key=`` or ``ANTHROPIC_API_KEY``, the URL from ``base_url=``,
 ``ANTHROPIC_BASE_URL`` or ``https://api.anthropic.com`` (the same convention as the official SDK:
 the provider posts to ``{base_url}/v1/messages``). Tool calls, tool results, JSON mode and stop
-reasons are mapped as :mod:`llm_fakes.http.anthropic_wire` documents.
+reasons are mapped as :mod:`llm_fakes.wire.anthropic_messages` documents.
 
 Example:
     >>> from llm_fakes import FakeAnthropic
@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 
 from llm_fakes.clock import Clock
-from llm_fakes.http import anthropic_wire
 from llm_fakes.http._base import DEFAULT_TIMEOUT, HTTPProvider, Transport
 from llm_fakes.retry import RetryPolicy
 from llm_fakes.typeset import TypeSet, TypesSpec
+from llm_fakes.wire import anthropic_messages as anthropic_wire
 
 __all__ = ["AnthropicProvider"]
 

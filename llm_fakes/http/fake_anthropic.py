@@ -7,7 +7,7 @@ It answers ``POST /v1/messages`` as Anthropic does: ``message`` bodies with ``te
 and ``message_stop``; ``{"type": "error", "error": {...}}`` bodies with Anthropic's status codes
 (529 for overloaded). It checks requests as the API does: the ``anthropic-version`` header,
 ``max_tokens``, roles, and that every ``tool_use`` is answered by a ``tool_result`` in the next
-message. JSON mode is recognised in both forms :mod:`~llm_fakes.http.anthropic_wire` sends, and
+message. JSON mode is recognised in both forms :mod:`~llm_fakes.wire.anthropic_messages` sends, and
 in the structured-outputs beta's top-level ``output_format`` too. Without consuming a turn it
 answers ``GET /v1/models`` (with :attr:`FakeServer.models`) and ``POST /v1/messages/count_tokens``
 (with the kit's input-token estimate). Every response carries a ``request-id`` header.
@@ -32,9 +32,9 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import WireResponse, json_response
-from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
+from llm_fakes.wire.anthropic_messages import JSON_INSTRUCTION
 
 __all__ = ["FakeAnthropic"]
 

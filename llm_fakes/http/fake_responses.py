@@ -40,8 +40,8 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import CREATED
-from llm_fakes.http.responses_wire import MIN_OUTPUT_TOKENS
 from llm_fakes.scripted.render import Rendered, chunk_text
+from llm_fakes.wire.openai_responses import MIN_OUTPUT_TOKENS
 
 __all__ = ["ResponsesEndpoint"]
 
