@@ -57,6 +57,7 @@ from llm_fakes.scripted.request import ScriptedRequest
 from llm_fakes.scripted.script import OnExhausted, Script
 from llm_fakes.scripted.turns import Fail, Reply, Turn
 from llm_fakes.types import Tool
+from llm_fakes.wire.base import RequestView, WireAPI
 
 __all__ = ["FakeServer", "RecordedRequest", "WireResponse"]
 
@@ -83,6 +84,8 @@ class FakeServer:
 
     __test__ = False
     api_name: ClassVar[str] = ""
+    #: The registry entry of the fake's main route: how requests are read, errors written.
+    wire: ClassVar[WireAPI]
     base_path: ClassVar[str] = ""
     default_models: ClassVar[tuple[str, ...]] = ()
 
@@ -148,11 +151,13 @@ class FakeServer:
     def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
         raise NotImplementedError
 
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+    def view(self, body: dict[str, Any]) -> RequestView:
+        """The request in the kit's terms, as the fake's wire entry reads it."""
+        return self.wire.read_request(body)
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """The API's error body, as the fake's wire entry renders it."""
+        return self.wire.error_body(status, message, kind)
 
     def overloaded(self, message: str) -> WireResponse:
         raise NotImplementedError

@@ -46,8 +46,13 @@ __all__ = [
     "AnthropicMessages",
     "EventDecoder",
     "build_request",
+    "content_blocks",
     "normalise_stop_reason",
+    "output_format",
     "parse_message",
+    "read_messages_request",
+    "seed_messages",
+    "text_of",
     "to_anthropic_messages",
 ]
 
@@ -353,6 +358,101 @@ class EventDecoder:
         return self.state.final_events()
 
 
+def content_blocks(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content if isinstance(b, dict)]
+
+
+def text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(
+        str(b.get("text", "")) for b in content_blocks(content) if b.get("type") == "text"
+    )
+
+
+def seed_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wire messages back in the seed's OpenAI style (what ``AnthropicProvider`` was given)."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        content = m["content"]
+        if isinstance(content, str):
+            out.append({"role": m["role"], "content": content})
+            continue
+        blocks = content_blocks(content)
+        if m["role"] == "user":
+            for b in blocks:
+                if b.get("type") == "tool_result":
+                    res = b.get("content", "")
+                    tool: dict[str, Any] = {
+                        "role": "tool",
+                        "tool_call_id": b.get("tool_use_id"),
+                        "content": res if isinstance(res, str) else text_of(res),
+                    }
+                    if b.get("is_error"):
+                        tool["is_error"] = True
+                    out.append(tool)
+            if any(b.get("type") != "tool_result" for b in blocks):
+                out.append({"role": "user", "content": text_of(blocks)})
+            continue
+        msg: dict[str, Any] = {"role": "assistant", "content": text_of(blocks)}
+        calls = [b for b in blocks if b.get("type") == "tool_use"]
+        if calls:
+            msg["tool_calls"] = [
+                {
+                    "id": b.get("id"),
+                    "type": "function",
+                    "function": {"name": b.get("name"), "arguments": json.dumps(b.get("input"))},
+                }
+                for b in calls
+            ]
+        out.append(msg)
+    return out
+
+
+def output_format(body: dict[str, Any]) -> Any:
+    """The requested output format: ``output_config.format``, or the structured-outputs beta's
+    top-level ``output_format`` (sent by litellm and the SDK's ``beta.messages.parse``)."""
+    fmt = (body.get("output_config") or {}).get("format")
+    return body.get("output_format") if fmt is None else fmt
+
+
+def read_messages_request(body: dict[str, Any]) -> RequestView:
+    """A ``/v1/messages`` body in the kit's terms: ``tool_result`` blocks as ``tool`` messages,
+    ``input_schema`` as ``parameters``, either JSON-mode form as ``response_format``."""
+    system = body.get("system") or ""
+    system = system if isinstance(system, str) else text_of(system)
+    instructed = JSON_INSTRUCTION in system
+    if instructed:
+        system = system.replace(JSON_INSTRUCTION, "").rstrip("\n")
+    fmt = output_format(body)
+    schema = fmt.get("schema") if isinstance(fmt, dict) else None
+    rf: dict[str, Any] | None = None
+    if schema is not None:
+        rf = {"type": "json_schema", "json_schema": {"schema": schema}}
+    elif instructed:
+        rf = {"type": "json_object"}
+    return {
+        "model": body["model"],
+        "messages": seed_messages(body["messages"]),
+        "system": system,
+        "tools": [
+            {
+                "name": t["name"],
+                "description": t.get("description", ""),
+                "parameters": t.get("input_schema") or {},
+            }
+            for t in body.get("tools") or ()
+        ],
+        "max_tokens": body["max_tokens"],
+        "stream": bool(body.get("stream")),
+        "json_mode": rf is not None,
+        "response_format": rf,
+        "schema": schema,
+    }
+
+
 #: kind -> Anthropic's error ``type``.
 ERROR_TYPES = {
     "invalid_request": "invalid_request_error",
@@ -396,8 +496,7 @@ class AnthropicMessages(WireAPI):
     base_path = ""
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
-        view: RequestView = self.fake_class()().view(body)
-        return view
+        return read_messages_request(body)
 
     def build_request(self, model: str, messages: Any, **fields: Any) -> dict[str, Any]:
         return build_request(model, messages, **fields)

@@ -26,13 +26,13 @@ import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
 if TYPE_CHECKING:
     from llm_fakes.errors import ProviderError
     from llm_fakes.typeset import TypeSet
 
-__all__ = ["Auth", "RequestView", "WireAPI", "load"]
+__all__ = ["Auth", "RequestView", "WireAPI", "json_format_of", "load", "schema_of"]
 
 #: The error kinds a fake renders (:meth:`WireAPI.error_body`), whatever the API calls them.
 ERROR_KINDS = (
@@ -44,6 +44,31 @@ ERROR_KINDS = (
     "timeout",
     "overloaded",
 )
+
+
+JsonFormat = Literal["json_object", "json_schema"]
+
+
+def json_format_of(json_mode: bool, response_format: Any) -> JsonFormat | None:
+    """``"json_schema"``, ``"json_object"`` or ``None``: the JSON mode a request asks for."""
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    if kind == "json_schema":
+        return "json_schema"
+    if json_mode or kind == "json_object":
+        return "json_object"
+    return None
+
+
+def schema_of(response_format: Any) -> dict[str, Any] | None:
+    """The JSON schema inside a ``json_schema`` response format (OpenAI's nesting or flat)."""
+    if not isinstance(response_format, dict):
+        return None
+    inner = response_format.get("json_schema")
+    if isinstance(inner, dict) and isinstance(inner.get("schema"), dict):
+        schema: dict[str, Any] = inner["schema"]
+        return schema
+    flat = response_format.get("schema")
+    return flat if isinstance(flat, dict) else None
 
 
 class RequestView(TypedDict):
@@ -147,6 +172,10 @@ class WireAPI:
         """Whether a URL path (query allowed) is one of this API's scripted endpoints."""
         clean = path.split("?", 1)[0].rstrip("/")
         return any(clean.endswith(suffix) for suffix in self.path_suffixes)
+
+    def describe_paths(self) -> str:
+        """The endpoints it serves, for people (``"POST */chat/completions"``)."""
+        return " or ".join(f"POST *{suffix}" for suffix in self.path_suffixes)
 
     def all_secret_headers(self) -> frozenset[str]:
         """The auth header and every other credential header, lower-cased."""

@@ -287,6 +287,41 @@ def openai_error_body(status: int, message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": etype, "param": None, "code": code}}
 
 
+def read_chat_request(body: dict[str, Any]) -> RequestView:
+    """A ``/chat/completions`` body in the kit's terms (system and developer messages joined
+    into ``system``)."""
+    system = [
+        m["content"]
+        for m in body["messages"]
+        if m["role"] in ("system", "developer") and isinstance(m.get("content"), str)
+    ]
+    messages = [dict(m) for m in body["messages"] if m["role"] not in ("system", "developer")]
+    rf = body.get("response_format")
+    rtype = rf.get("type") if isinstance(rf, dict) else None
+    json_mode = rtype in ("json_object", "json_schema")
+    schema = None
+    if isinstance(rf, dict) and rtype == "json_schema":
+        schema = (rf.get("json_schema") or {}).get("schema")
+    return {
+        "model": body["model"],
+        "messages": messages,
+        "system": "\n\n".join(system),
+        "tools": [
+            {
+                "name": t["function"]["name"],
+                "description": t["function"].get("description", ""),
+                "parameters": t["function"].get("parameters") or {},
+            }
+            for t in body.get("tools") or ()
+        ],
+        "max_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
+        "stream": bool(body.get("stream")),
+        "json_mode": json_mode,
+        "response_format": rf if json_mode else None,
+        "schema": schema if isinstance(schema, dict) else None,
+    }
+
+
 class OpenAIChat(WireAPI):
     """OpenAI Chat Completions (``POST /v1/chat/completions``), also what Azure OpenAI and the
     OpenAI-compatible servers speak.
@@ -320,8 +355,7 @@ class OpenAIChat(WireAPI):
     base_path = "/v1"
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
-        view: RequestView = self.fake_class()().view(body)
-        return view
+        return read_chat_request(body)
 
     def build_request(self, model: str, messages: Any, **fields: Any) -> dict[str, Any]:
         return build_request(model, messages, **fields)

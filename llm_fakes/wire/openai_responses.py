@@ -52,7 +52,11 @@ __all__ = [
     "OpenAIResponses",
     "build_request",
     "error_from_failure",
+    "input_items",
+    "item_kind",
+    "item_text",
     "parse_response",
+    "read_responses_request",
     "text_format",
     "to_input_items",
 ]
@@ -389,6 +393,95 @@ class EventDecoder:
         return self.state.final_events()
 
 
+_TEXT_PARTS = ("input_text", "output_text", "text", "summary_text")
+
+
+def input_items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = body.get("input")
+    if isinstance(raw, str):
+        return [{"role": "user", "content": raw}]
+    return list(raw or ())
+
+
+def item_kind(item: dict[str, Any]) -> str:
+    return str(item.get("type") or ("message" if "role" in item else ""))
+
+
+def item_text(content: Any) -> Any:
+    """Message content as the seed has it: a string (text parts joined), else the parts."""
+    if isinstance(content, str):
+        return content
+    parts = [p for p in content if isinstance(p, dict)]
+    if all(p.get("type") in _TEXT_PARTS for p in parts):
+        return "".join(str(p.get("text") or p.get("refusal") or "") for p in parts)
+    return parts
+
+
+def read_responses_request(body: dict[str, Any]) -> RequestView:
+    """A ``/responses`` body in the kit's terms: ``input`` items as OpenAI-style messages,
+    ``instructions`` (and system/developer messages) as ``system``, ``text.format`` as a
+    Chat-style ``response_format``."""
+    system = [body["instructions"]] if body.get("instructions") else []
+    messages: list[dict[str, Any]] = []
+    joinable = False  # whether a function_call item continues the last assistant message
+    for item in input_items(body):
+        kind = item_kind(item)
+        if kind == "message":
+            role = item["role"]
+            if role in ("system", "developer"):
+                system.append(str(item_text(item["content"])))
+                joinable = False
+                continue
+            messages.append({"role": role, "content": item_text(item["content"])})
+            joinable = role == "assistant"
+        elif kind == "function_call":
+            if not joinable:
+                messages.append({"role": "assistant", "content": ""})
+                joinable = True
+            messages[-1].setdefault("tool_calls", []).append(
+                {
+                    "id": item["call_id"],
+                    "type": "function",
+                    "function": {"name": item["name"], "arguments": item["arguments"]},
+                }
+            )
+        elif kind == "function_call_output":
+            output = item.get("output")
+            content = output if isinstance(output, str) else item_text(output or [])
+            messages.append({"role": "tool", "tool_call_id": item["call_id"], "content": content})
+            joinable = False
+    fmt = (body.get("text") or {}).get("format")
+    ftype = fmt.get("type") if isinstance(fmt, dict) else None
+    rf: dict[str, Any] | None = None
+    schema = None
+    if ftype == "json_object":
+        rf = {"type": "json_object"}
+    elif ftype == "json_schema":
+        assert isinstance(fmt, dict)
+        schema = fmt.get("schema")
+        spec = {k: fmt[k] for k in ("name", "description", "schema", "strict") if k in fmt}
+        rf = {"type": "json_schema", "json_schema": spec}
+    return {
+        "model": body["model"],
+        "messages": messages,
+        "system": "\n\n".join(system),
+        "tools": [
+            {
+                "name": t["name"],
+                "description": t.get("description") or "",
+                "parameters": t.get("parameters") or {},
+            }
+            for t in body.get("tools") or ()
+            if t.get("type") == "function"
+        ],
+        "max_tokens": body.get("max_output_tokens"),
+        "stream": bool(body.get("stream")),
+        "json_mode": rf is not None,
+        "response_format": rf,
+        "schema": schema if isinstance(schema, dict) else None,
+    }
+
+
 class OpenAIResponses(WireAPI):
     """The OpenAI Responses API (``POST /v1/responses``), served by the same fake as Chat.
 
@@ -421,10 +514,7 @@ class OpenAIResponses(WireAPI):
     base_path = "/v1"
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
-        from llm_fakes.http.fake_responses import ResponsesEndpoint
-
-        view: RequestView = ResponsesEndpoint().view(body)  # type: ignore[assignment]
-        return view
+        return read_responses_request(body)
 
     def build_request(self, model: str, messages: Any, **fields: Any) -> dict[str, Any]:
         return build_request(model, messages, **fields)
