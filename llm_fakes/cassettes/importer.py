@@ -292,7 +292,8 @@ def import_cassettes(
         UsageError: A source is missing, or two would write the same cassette.
         CassetteWriteError: A cassette could not be written (the ones before it were, whole).
     """
-    from llm_fakes.cassettes import _yaml, storage
+    from llm_fakes import _yaml
+    from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.redaction import Redactor
 
     files = source_files(sources)

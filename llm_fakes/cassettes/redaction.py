@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from llm_fakes.errors import UsageError
+from llm_fakes.secrets import secret_body_fields
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -46,20 +47,9 @@ Filter: TypeAlias = (
     "str | re.Pattern[str] | tuple[str | re.Pattern[str], str] | Callable[[str], str]"
 )
 
-#: Keys whose values are credentials wherever they appear (compared case-insensitively).
-DEFAULT_KEYS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "api_key",
-        "apikey",
-        "x-goog-api-key",
-        "cookie",
-        "set-cookie",
-    }
-)
+#: Keys whose values are credentials wherever they appear (compared case-insensitively): the
+#: kit's one list, :func:`~llm_fakes.secrets.secret_body_fields` (credential headers included).
+DEFAULT_KEYS = secret_body_fields()
 #: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
 MIN_ENV_SECRET = 8
 _ENV_NAME = re.compile(r"(?:^|_)(?:API_KEY|TOKEN|SECRET|PASSWORD)$")
@@ -149,8 +139,12 @@ class Redactor:
         self._anchors: list[str] = []
         for value in literals:
             self._anchors += {value, json.dumps(value, ensure_ascii=False)[1:-1]}
-        # Every default credential key contains "auth", "key" or "cookie" (lower-cased).
-        self._key_anchors = [json.dumps(k)[1:-1] for k in self.keys - DEFAULT_KEYS]
+        # Keys without "auth", "key" or "cookie" in them need an anchor of their own.
+        self._key_anchors = [
+            json.dumps(k)[1:-1]
+            for k in self.keys
+            if not any(word in k for word in ("auth", "key", "cookie"))
+        ]
 
     def refreshed(self, environ: Mapping[str, str] | None = None) -> Redactor:
         """The same filters, with the environment's secrets as they are now added."""

@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 __all__ = [
     "CREATED",
-    "SECRET_HEADERS",
     "RecordedRequest",
     "WireResponse",
     "json_response",
@@ -24,10 +23,6 @@ __all__ = [
 #: The fixed ``created`` time of every fake response, so recordings of the fakes are byte-stable.
 CREATED = 1_767_225_600
 
-#: Request headers never logged (credentials).
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
-)
 Ending = Literal["complete", "reset", "no_response", "timeout"]
 
 
@@ -38,7 +33,8 @@ class RecordedRequest:
     Attributes:
         method: ``"POST"``...
         path: The URL path, e.g. ``"/v1/chat/completions"``.
-        headers: Lower-cased request headers, credentials removed.
+        headers: Lower-cased request headers, credentials removed
+            (:func:`~llm_fakes.secrets.secret_headers`).
         body: The parsed JSON body (``None`` when it was not JSON).
         status: The status the fake answered with (0 when it dropped the connection).
         turn: The index of the script turn that answered it (``None`` for a rejected request).

@@ -1,7 +1,4 @@
-"""Moved to :mod:`llm_fakes.wire.anthropic_messages`; the old name is the same module."""
+"""Moved to :mod:`llm_fakes.wire.anthropic_messages`; this name still imports it."""
 
-import sys
-
-from llm_fakes.wire import anthropic_messages
-
-sys.modules[__name__] = anthropic_messages
+from llm_fakes.wire.anthropic_messages import *  # noqa: F403
+from llm_fakes.wire.anthropic_messages import __all__ as __all__

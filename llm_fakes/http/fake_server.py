@@ -45,7 +45,6 @@ from typing import Any, ClassVar
 
 from llm_fakes.errors import JSONModeError, UnusedScriptError
 from llm_fakes.http._fake_values import (
-    SECRET_HEADERS,
     RecordedRequest,
     WireResponse,
     json_response,
@@ -56,6 +55,7 @@ from llm_fakes.scripted.render import Chunking, Rendered, render
 from llm_fakes.scripted.request import ScriptedRequest
 from llm_fakes.scripted.script import OnExhausted, Script
 from llm_fakes.scripted.turns import Fail, Reply, Turn
+from llm_fakes.secrets import secret_headers
 from llm_fakes.types import Tool
 from llm_fakes.wire.base import RequestView, WireAPI
 
@@ -215,7 +215,8 @@ class FakeServer:
     ) -> WireResponse:
         """Answer one HTTP request (the transport and the loopback server both call this)."""
         hdrs = {k.lower(): v for k, v in headers}
-        logged = {k: v for k, v in hdrs.items() if k not in SECRET_HEADERS}
+        secret = secret_headers()
+        logged = {k: v for k, v in hdrs.items() if k not in secret}
         with self._lock:
             body: Any = None
             try:

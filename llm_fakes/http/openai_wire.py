@@ -1,7 +1,4 @@
-"""Moved to :mod:`llm_fakes.wire.openai_chat` (the wire layer); the old name is the same module."""
+"""Moved to :mod:`llm_fakes.wire.openai_chat`; this name still imports it."""
 
-import sys
-
-from llm_fakes.wire import openai_chat
-
-sys.modules[__name__] = openai_chat
+from llm_fakes.wire.openai_chat import *  # noqa: F403
+from llm_fakes.wire.openai_chat import __all__ as __all__

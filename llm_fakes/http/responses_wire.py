@@ -1,7 +1,4 @@
-"""Moved to :mod:`llm_fakes.wire.openai_responses`; the old name is the same module."""
+"""Moved to :mod:`llm_fakes.wire.openai_responses`; this name still imports it."""
 
-import sys
-
-from llm_fakes.wire import openai_responses
-
-sys.modules[__name__] = openai_responses
+from llm_fakes.wire.openai_responses import *  # noqa: F403
+from llm_fakes.wire.openai_responses import __all__ as __all__
