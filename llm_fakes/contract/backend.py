@@ -41,7 +41,8 @@ from llm_fakes.errors import UsageError
 from llm_fakes.scripted.turns import Fail, Reply
 
 if TYPE_CHECKING:
-    from llm_fakes.contract._doors import LoopbackServer, WatchedTransport
+    from llm_fakes.contract._doors import WatchedTransport
+    from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.provider import ScriptedProvider
 
 __all__ = ["BackendSession", "ConformanceBackend"]
@@ -63,15 +64,22 @@ class BackendSession:
 
     def base_url(self, api: str, transport: WatchedTransport) -> str:
         """Route ``api``'s loopback server to ``transport`` and return the server's URL."""
-        from llm_fakes.contract._doors import LoopbackServer
+        from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
+        from llm_fakes.http._loopback import LoopbackServer, TransportApp
 
         with self._lock:
             self._current[api] = transport
             server = self._servers.get(api)
             if server is None:
-                server = LoopbackServer(lambda: self._route(api))
+                app = TransportApp(lambda: self._route(api), self._error_body(transport))
+                server = LoopbackServer(app, thread_name=BACKEND_THREAD_PREFIX).start()
                 self._servers[api] = server
-        return server.base_url
+        return server.url
+
+    @staticmethod
+    def _error_body(transport: WatchedTransport) -> Any:
+        fake = getattr(transport.inner, "fake", None)
+        return getattr(fake, "error_body", None)
 
     def _route(self, api: str) -> WatchedTransport:
         with self._lock:
@@ -82,7 +90,7 @@ class BackendSession:
         with self._lock:
             servers, self._servers = list(self._servers.values()), {}
         for server in servers:
-            server.close()
+            server.stop()
 
     def __enter__(self) -> BackendSession:
         return self

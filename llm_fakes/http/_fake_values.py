@@ -8,7 +8,7 @@ send: a status, headers, the body in parts (one SSE event per part) and how the 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -69,11 +69,14 @@ class WireResponse:
 
     status: int
     headers: list[tuple[str, str]]
-    parts: list[bytes]
+    #: The body, one part per SSE event (a forwarding app's parts arrive as it reads them).
+    parts: Iterable[bytes]
     stream: bool = False
     ending: Ending = "complete"
     #: The declared Content-Length when it differs from the bytes sent (a cut-short body).
     content_length: int | None = None
+    #: Called once the exchange is over (a forwarding app releases its upstream response).
+    close: Callable[[], object] | None = field(default=None, repr=False)
 
 
 def json_response(

@@ -213,7 +213,9 @@ class FakeServer:
     def handle(
         self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
     ) -> WireResponse:
-        """Answer one HTTP request (the transport and the loopback server both call this)."""
+        """Answer one HTTP request (the transport and the loopback server both call this;
+        ``path`` may carry a query, which is not part of the route)."""
+        path = path.split("?", 1)[0]
         hdrs = {k.lower(): v for k, v in headers}
         secret = secret_headers()
         logged = {k: v for k, v in hdrs.items() if k not in secret}
