@@ -21,11 +21,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm_fakes.errors import ProviderError
-from llm_fakes.wire.base import WireAPI, json_format_of
-from llm_fakes.wire.registry import REGISTRY
+if TYPE_CHECKING:
+    from llm_fakes.wire.base import WireAPI
 
 __all__ = ["WireFormat", "canonical", "format_for", "format_named", "formats"]
 
@@ -56,6 +56,7 @@ class WireFormat:
         from llm_fakes.cassettes.matching import make_request
         from llm_fakes.cassettes.outcome import request_record
         from llm_fakes.types import Tool
+        from llm_fakes.wire.base import json_format_of
 
         seen = self.api.read_request(body)
         tools = [
@@ -197,11 +198,15 @@ def canonical(fmt: WireFormat, request: dict[str, Any]) -> dict[str, Any] | None
 
 def formats() -> list[WireFormat]:
     """One entry per registry API, in the order URL paths are tried."""
+    from llm_fakes.wire.registry import REGISTRY
+
     return [WireFormat(api) for api in REGISTRY]
 
 
 def format_for(path: str) -> WireFormat | None:
     """The wire format of a URL path, or ``None`` for an endpoint no entry knows."""
+    from llm_fakes.wire.registry import REGISTRY
+
     api = REGISTRY.for_path(path)
     return WireFormat(api) if api else None
 
@@ -209,5 +214,7 @@ def format_for(path: str) -> WireFormat | None:
 def format_named(name: str) -> WireFormat | None:
     """The entry stored as ``wire: name`` in an imported interaction (a key or an older alias;
     ``None`` if unknown)."""
+    from llm_fakes.wire.registry import REGISTRY
+
     api = REGISTRY.find(name)
     return WireFormat(api) if api else None

@@ -43,7 +43,20 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
-from llm_fakes.wire.registry import REGISTRY, Registry
+
+if TYPE_CHECKING:
+    from llm_fakes.wire.registry import REGISTRY, Registry
 
 __all__ = ["REGISTRY", "Auth", "Registry", "RequestView", "WireAPI"]
+
+
+def __getattr__(name: str) -> Any:
+    """``REGISTRY`` and ``Registry``, imported on first use (the entries import their parsers)."""
+    if name in ("REGISTRY", "Registry"):
+        from llm_fakes.wire import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

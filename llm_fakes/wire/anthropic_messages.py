@@ -483,6 +483,7 @@ class AnthropicMessages(WireAPI):
     secret_headers = frozenset({"authorization"})  # the SDK's auth_token= form
     account_headers = frozenset({"anthropic-organization-id"})
     user_agents = (r"^Anthropic/Python", r"^Anthropic/JS", r"^AsyncAnthropic/Python")
+    sdk_package = "anthropic"
     usage_fields = MappingProxyType(
         {
             "input_tokens": "usage.input_tokens",

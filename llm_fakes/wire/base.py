@@ -134,6 +134,8 @@ class WireAPI:
         secret_query_params: Query parameters that carry credentials.
         account_headers: Response headers naming the account (dropped from recordings).
         user_agents: Regular expressions matching the official SDKs' ``user-agent``.
+        sdk_package: The official Python SDK's import name (its typed errors count as typed; its
+            version goes in a cassette header).
         usage_fields: The kit's usage names -> the dotted path of the wire field.
         provider: The kit's provider class speaking it (dotted path).
         fake: The fake server class serving it (dotted path).
@@ -151,6 +153,7 @@ class WireAPI:
     secret_query_params: ClassVar[frozenset[str]] = frozenset()
     account_headers: ClassVar[frozenset[str]] = frozenset()
     user_agents: ClassVar[tuple[str, ...]] = ()
+    sdk_package: ClassVar[str] = ""
     usage_fields: ClassVar[Mapping[str, str]] = {}
     provider: ClassVar[str] = ""
     fake: ClassVar[str] = ""

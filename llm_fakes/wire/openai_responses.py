@@ -501,6 +501,7 @@ class OpenAIResponses(WireAPI):
     secret_query_params = frozenset({"api-key", "api_key"})
     account_headers = frozenset({"openai-organization", "openai-project"})
     user_agents = (r"^OpenAI/Python", r"^OpenAI/JS", r"^AsyncOpenAI/Python")
+    sdk_package = "openai"
     usage_fields = MappingProxyType(
         {
             "input_tokens": "usage.input_tokens",

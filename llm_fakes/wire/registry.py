@@ -75,6 +75,20 @@ class Registry:
         """The API whose scripted endpoint ``path`` is (``None`` for any other endpoint)."""
         return next((api for api in self._apis if api.matches(path)), None)
 
+    def sdk_packages(self) -> tuple[str, ...]:
+        """The official SDKs' import names, each once (``("openai", "anthropic")``)."""
+        return tuple(dict.fromkeys(api.sdk_package for api in self._apis if api.sdk_package))
+
+    def for_host(self, host: str) -> list[WireAPI]:
+        """The APIs a real host name serves (the guard names them when it blocks one).
+
+        Example:
+            >>> [api.key for api in REGISTRY.for_host("API.anthropic.com.")]
+            ['anthropic-messages']
+        """
+        name = host.strip("[]").rstrip(".").lower()
+        return [api for api in self._apis if name in api.hosts]
+
     def doors(self) -> dict[str, list[WireAPI]]:
         """The fake server families (``door``), each with the APIs it serves, in order."""
         out: dict[str, list[WireAPI]] = {}
