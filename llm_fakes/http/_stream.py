@@ -56,7 +56,7 @@ async def _attempt(
         ) as resp:
             if resp.status_code >= 400:
                 await resp.aread()
-                raise error_from_response(resp, p._hint_401())
+                raise error_from_response(resp, p._hint_401(), p.wire)
             async for sse in EventSource(resp).aiter_sse():
                 for event in decoder.feed(sse.event, sse.data):
                     yield event
@@ -105,7 +105,7 @@ def _sync_attempt(
         with client.stream("POST", p.stream_url, content=content, headers=p._headers(True)) as resp:
             if resp.status_code >= 400:
                 resp.read()
-                raise error_from_response(resp, p._hint_401())
+                raise error_from_response(resp, p._hint_401(), p.wire)
             for sse in EventSource(resp).iter_sse():
                 yield from decoder.feed(sse.event, sse.data)
                 if decoder.done:

@@ -495,6 +495,7 @@ class AnthropicMessages(WireAPI):
     provider = "llm_fakes.http.anthropic.AnthropicProvider"
     fake = "llm_fakes.http.fake_anthropic.FakeAnthropic"
     base_path = ""
+    required_headers = MappingProxyType({"anthropic-version": ANTHROPIC_VERSION})
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
         return read_messages_request(body)

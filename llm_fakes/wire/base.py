@@ -26,6 +26,7 @@ import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
 if TYPE_CHECKING:
@@ -140,6 +141,8 @@ class WireAPI:
         provider: The kit's provider class speaking it (dotted path).
         fake: The fake server class serving it (dotted path).
         base_path: What the SDK's ``base_url`` ends with on a fake (``"/v1"`` for OpenAI).
+        required_headers: Headers every request must carry besides the key (Anthropic's
+            ``anthropic-version``).
     """
 
     key: ClassVar[str] = ""
@@ -158,6 +161,7 @@ class WireAPI:
     provider: ClassVar[str] = ""
     fake: ClassVar[str] = ""
     base_path: ClassVar[str] = ""
+    required_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     # ------------------------------------------------------------------ what it is
 
@@ -175,6 +179,18 @@ class WireAPI:
         """Whether a URL path (query allowed) is one of this API's scripted endpoints."""
         clean = path.split("?", 1)[0].rstrip("/")
         return any(clean.endswith(suffix) for suffix in self.path_suffixes)
+
+    def request_path(self, model: str, *, stream: bool = False) -> str:
+        """The path (query included) a client sends a request for ``model`` to, below the
+        server root (Gemini's holds the model, and ``?alt=sse`` for a stream).
+
+        Example:
+            >>> class Echo(WireAPI):
+            ...     base_path, path_suffixes = "/v1", ("/echo",)
+            >>> Echo().request_path("m")
+            '/v1/echo'
+        """
+        return self.base_path + self.path_suffixes[0]
 
     def describe_paths(self) -> str:
         """The endpoints it serves, for people (``"POST */chat/completions"``)."""

@@ -32,6 +32,8 @@ from llm_fakes.errors import (
 if TYPE_CHECKING:
     import httpx
 
+    from llm_fakes.wire.base import WireAPI
+
 __all__ = [
     "decode_json_body",
     "error_from_status",
@@ -192,17 +194,27 @@ def error_details(content: bytes) -> tuple[str | None, str | None]:
     return (msg if isinstance(msg, str) else None), None
 
 
-def error_from_response(response: httpx.Response, hint_401: str = "") -> ProviderError:
-    """The typed error for an HTTP error response (body already read)."""
-    message, kind = error_details(response.content)
+def error_from_response(
+    response: httpx.Response, hint_401: str = "", api: WireAPI | None = None
+) -> ProviderError:
+    """The typed error for an HTTP error response (body already read), read as ``api`` reads
+    its errors (message, type and retry hint; OpenAI's and Anthropic's shape without one)."""
+    details = api.error_details if api is not None else error_details
+    message, kind = details(response.content)
     if message is None:
         ctype = response.headers.get("content-type", "")
         message = f"HTTP {response.status_code} with a body that is not an API error: " + (
             describe_body(response.content, ctype)
         )
     hint = hint_401 if response.status_code == 401 else ""
+    wait = api.retry_after(response.headers, response.content) if api is not None else None
     return error_from_status(
-        response.status_code, response.headers, message, error_type=kind, hint=hint
+        response.status_code,
+        response.headers,
+        message,
+        error_type=kind,
+        hint=hint,
+        retry_after=wait,
     )
 
 
