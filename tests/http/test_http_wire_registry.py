@@ -142,3 +142,11 @@ def test_the_usage_fields_are_the_usage_the_parser_reports(api: WireAPI) -> None
     assert (usage["input_tokens"], usage["output_tokens"]) == (11, 5)
     assert (parsed.input_tokens, parsed.output_tokens) == (11, 5)
     assert parsed.content == "Hello there, Oslo."
+
+
+@pytest.mark.parametrize("api", APIS, ids=IDS)
+def test_a_door_is_named_by_itself_or_by_any_of_its_apis(api: WireAPI) -> None:
+    # `llm-fakes serve --api` and the conformance backend take any of these names.
+    for name in (api.door, *api.names):
+        assert api in REGISTRY.door(name)
+        assert REGISTRY.door(name)[0].fake == api.fake
