@@ -322,7 +322,25 @@ def read_chat_request(body: dict[str, Any]) -> RequestView:
     }
 
 
-class OpenAIChat(WireAPI):
+class OpenAIWire(WireAPI):
+    """What both OpenAI APIs share: host, auth, secrets, SDK, error shape, and ``FakeOpenAI``."""
+
+    door = "openai"
+    hosts = ("api.openai.com",)
+    auth = Auth("authorization", scheme="Bearer ")
+    secret_headers = frozenset({"api-key"})  # Azure OpenAI's key header
+    secret_query_params = frozenset({"api-key", "api_key"})
+    account_headers = frozenset({"openai-organization", "openai-project"})
+    user_agents = (r"^OpenAI/Python", r"^OpenAI/JS", r"^AsyncOpenAI/Python")
+    sdk_package = "openai"
+    fake = "llm_fakes.http.fake_openai.FakeOpenAI"
+    base_path = "/v1"
+
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
+        return openai_error_body(status, message, kind)
+
+
+class OpenAIChat(OpenAIWire):
     """OpenAI Chat Completions (``POST /v1/chat/completions``), also what Azure OpenAI and the
     OpenAI-compatible servers speak.
 
@@ -334,15 +352,7 @@ class OpenAIChat(WireAPI):
     key = "openai-chat"
     aliases = ("openai",)
     title = "OpenAI Chat Completions"
-    door = "openai"
     path_suffixes = ("/chat/completions",)
-    hosts = ("api.openai.com",)
-    auth = Auth("authorization", scheme="Bearer ")
-    secret_headers = frozenset({"api-key"})  # Azure OpenAI's key header
-    secret_query_params = frozenset({"api-key", "api_key"})
-    account_headers = frozenset({"openai-organization", "openai-project"})
-    user_agents = (r"^OpenAI/Python", r"^OpenAI/JS", r"^AsyncOpenAI/Python")
-    sdk_package = "openai"
     usage_fields = MappingProxyType(
         {
             "input_tokens": "usage.prompt_tokens",
@@ -352,8 +362,6 @@ class OpenAIChat(WireAPI):
         }
     )
     provider = "llm_fakes.http.openai.OpenAIProvider"
-    fake = "llm_fakes.http.fake_openai.FakeOpenAI"
-    base_path = "/v1"
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
         return read_chat_request(body)
@@ -366,6 +374,3 @@ class OpenAIChat(WireAPI):
 
     def stream_decoder(self, types: TypeSet, model: str) -> Any:
         return ChunkDecoder(types, model)
-
-    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        return openai_error_body(status, message, kind)

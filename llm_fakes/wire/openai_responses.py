@@ -43,8 +43,9 @@ from llm_fakes.errors import ProviderError, ResponseFormatError, error_for_statu
 from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
-from llm_fakes.wire.base import Auth, RequestView, WireAPI
+from llm_fakes.wire.base import RequestView
 from llm_fakes.wire.errors import error_from_event
+from llm_fakes.wire.openai_chat import OpenAIWire
 
 __all__ = [
     "MIN_OUTPUT_TOKENS",
@@ -482,7 +483,7 @@ def read_responses_request(body: dict[str, Any]) -> RequestView:
     }
 
 
-class OpenAIResponses(WireAPI):
+class OpenAIResponses(OpenAIWire):
     """The OpenAI Responses API (``POST /v1/responses``), served by the same fake as Chat.
 
     Example:
@@ -493,15 +494,7 @@ class OpenAIResponses(WireAPI):
     key = "openai-responses"
     aliases = ("responses",)
     title = "OpenAI Responses"
-    door = "openai"
     path_suffixes = ("/responses",)
-    hosts = ("api.openai.com",)
-    auth = Auth("authorization", scheme="Bearer ")
-    secret_headers = frozenset({"api-key"})
-    secret_query_params = frozenset({"api-key", "api_key"})
-    account_headers = frozenset({"openai-organization", "openai-project"})
-    user_agents = (r"^OpenAI/Python", r"^OpenAI/JS", r"^AsyncOpenAI/Python")
-    sdk_package = "openai"
     usage_fields = MappingProxyType(
         {
             "input_tokens": "usage.input_tokens",
@@ -511,8 +504,6 @@ class OpenAIResponses(WireAPI):
         }
     )
     provider = "llm_fakes.http.openai_responses.OpenAIResponsesProvider"
-    fake = "llm_fakes.http.fake_openai.FakeOpenAI"
-    base_path = "/v1"
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
         return read_responses_request(body)
@@ -525,8 +516,3 @@ class OpenAIResponses(WireAPI):
 
     def stream_decoder(self, types: TypeSet, model: str) -> Any:
         return EventDecoder(types, model)
-
-    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        from llm_fakes.wire.openai_chat import openai_error_body
-
-        return openai_error_body(status, message, kind)
