@@ -73,7 +73,10 @@ class _Answers:
 
     def _respond(self, request: Any, body: bytes) -> Any:
         mod = module_of(request)
-        wire = self.fake.handle(request.method, request.url.path, request.headers.items(), body)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query.decode("ascii", errors="replace")
+        wire = self.fake.handle(request.method, target, request.headers.items(), body)
         if wire.ending == "no_response":
             raise mod.ConnectError(
                 "connection reset by peer (scripted Fail.connection)", request=request

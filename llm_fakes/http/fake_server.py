@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -122,6 +123,9 @@ class FakeServer:
         #: The SDK-style base URL while :meth:`serve` runs, else ``None``.
         self.base_url: str | None = None
         self.problems: list[str] = []
+        #: The query parameters of the request being answered (read them in the hooks, which
+        #: run under the fake's lock: Gemini's ``?alt=sse``, ``?key=``).
+        self.query: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ hooks (subclasses)
@@ -214,12 +218,13 @@ class FakeServer:
         self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
     ) -> WireResponse:
         """Answer one HTTP request (the transport and the loopback server both call this;
-        ``path`` may carry a query, which is not part of the route)."""
-        path = path.split("?", 1)[0]
+        ``path`` may carry a query: not part of the route, it is :attr:`query` meanwhile)."""
+        path, _, query = path.partition("?")
         hdrs = {k.lower(): v for k, v in headers}
         secret = secret_headers()
         logged = {k: v for k, v in hdrs.items() if k not in secret}
         with self._lock:
+            self.query = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
             body: Any = None
             try:
                 body = json.loads(raw) if raw else None

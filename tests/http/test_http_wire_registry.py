@@ -150,3 +150,26 @@ def test_a_door_is_named_by_itself_or_by_any_of_its_apis(api: WireAPI) -> None:
     for name in (api.door, *api.names):
         assert api in REGISTRY.door(name)
         assert REGISTRY.door(name)[0].fake == api.fake
+
+
+def test_a_fake_reads_the_query_in_both_forms_and_routes_without_it() -> None:
+    # Gemini says "stream as SSE" (?alt=sse) and may send its key (?key=) in the query.
+    import httpx
+
+    from llm_fakes import FakeOpenAI
+
+    seen: list[dict[str, str]] = []
+
+    class Probe(FakeOpenAI):
+        def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+            seen.append(dict(self.query))
+            return super().validate(body, headers)
+
+    fake = Probe(["a", "b"])
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    with httpx.Client(transport=fake.transport()) as client:
+        client.post("http://t/v1/chat/completions?alt=sse&x=1", json=body)
+    with fake.serve() as url, httpx.Client() as client:
+        client.post(f"{url}/chat/completions?alt=sse", json=body)
+    assert seen == [{"alt": "sse", "x": "1"}, {"alt": "sse"}]
+    assert [(r.path, r.status) for r in fake.requests] == [("/v1/chat/completions", 200)] * 2
