@@ -126,6 +126,8 @@ class FakeServer:
         #: The query parameters of the request being answered (read them in the hooks, which
         #: run under the fake's lock: Gemini's ``?alt=sse``, ``?key=``).
         self.query: dict[str, str] = {}
+        #: The path (no query) of the request being answered, likewise (Gemini's holds the model).
+        self.request_path = ""
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ hooks (subclasses)
@@ -157,7 +159,7 @@ class FakeServer:
 
     def view(self, body: dict[str, Any]) -> RequestView:
         """The request in the kit's terms, as the fake's wire entry reads it."""
-        return self.wire.read_request(body)
+        return self.wire.read_request(body, path=self.request_path)
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         """The API's error body, as the fake's wire entry renders it."""
@@ -225,6 +227,7 @@ class FakeServer:
         logged = {k: v for k, v in hdrs.items() if k not in secret}
         with self._lock:
             self.query = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+            self.request_path = path
             body: Any = None
             try:
                 body = json.loads(raw) if raw else None
