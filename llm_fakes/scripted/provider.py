@@ -180,7 +180,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
                 f"{messages!r}. Pass [{{'role': 'user', 'content': ...}}]."
             )
         # What FakeOpenAI answers 400 to (the seed's messages are OpenAI-style), refused alike.
-        from llm_fakes.http.openai_checks import seed_request_problem
+        from llm_fakes.wire.openai_chat import seed_request_problem
 
         problem = seed_request_problem(messages, system, max_tokens)
         if problem is not None:
