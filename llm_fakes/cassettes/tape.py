@@ -22,12 +22,15 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import marshal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from llm_fakes.cassettes.matching import Matcher, miss_report
+from llm_fakes.cassettes.matching import Key, Matcher, miss_report
+from llm_fakes.cassettes.outcome import copy_plain
 from llm_fakes.cassettes.wire_formats import canonical, format_named
 
 __all__ = [
@@ -46,7 +49,8 @@ DEFAULT_MAX_TOKENS = "<the method's default>"
 ANY_MAX_TOKENS = "<any>"
 
 Interaction = dict[str, Any]
-#: ``(index, interaction)``, plus the positional ``LLMResponse`` fields of a recorded response.
+#: ``(index, interaction)``, plus the positional ``LLMResponse`` fields of a recorded response
+#: (the raw response and each tool use's input as a function returning a fresh copy).
 Entry = tuple[Any, ...]
 
 
@@ -62,9 +66,21 @@ def _entry(index: int, interaction: Interaction) -> Entry:
         r.get("input_tokens", 0),
         r.get("output_tokens", 0),
         sys.intern(r.get("stop_reason", "")),
-        r.get("raw_response"),
-        tuple((u["id"], u["name"], u["input"]) for u in r.get("tool_uses", ())),
+        _copier(r.get("raw_response")),
+        tuple((u["id"], u["name"], _copier(u["input"])) for u in r.get("tool_uses", ())),
     )
+
+
+def _copier(value: Any) -> Callable[[], Any] | None:
+    """A function returning a fresh deep copy of ``value`` (plain data read from a cassette),
+    so a caller mutating a replayed value changes no recording. Unpacking a ``marshal`` blob
+    made once at load is several times faster than copying the structure in Python."""
+    if value is None:
+        return None
+    try:
+        return functools.partial(marshal.loads, marshal.dumps(value))
+    except ValueError:  # not plain data after all
+        return functools.partial(copy_plain, value)
 
 
 def _count(n: int) -> str:
@@ -121,20 +137,23 @@ class Tape:
         self.cross_view = cross_view and "max_tokens" in matcher.match_on
         self._wildcards = False
         self._wires: dict[str, Any] = {}
-        slots: dict[str, list[Entry]] = {}
+        slots: dict[Key, list[Entry]] = {}
         for i, interaction in enumerate(interactions):
             request = interaction["request"]
             entry = _entry(i, interaction)
-            keys: list[str | None] = [matcher.key(request, stored=True)]
+            own = matcher.key(request, stored=True)
+            keys: list[Key | None] = [own]
             wire = interaction.get("wire")
             if wire is not None:
                 fmt = self._wire(wire)
                 canon = canonical(fmt, request) if fmt is not None else None
                 if canon is not None:
-                    keys.append(matcher.key(canon, stored=True))
+                    own = matcher.key(canon, stored=True)
+                    keys.append(own)
                     request = canon
-            for variant in self._stored_variants(interaction["call"], request):
-                keys.append(matcher.key(variant, stored=True))
+            if own is not None:
+                for value in self._stored_variants(interaction["call"], request):
+                    keys.append(matcher.with_max_tokens(request, own, value, stored=True))
             for key in dict.fromkeys(keys):
                 if key is not None:
                     slots.setdefault(key, []).append(entry)
@@ -148,38 +167,39 @@ class Tape:
             self._wires[name] = format_named(name)
         return self._wires[name]
 
-    def _stored_variants(self, call: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    def _stored_variants(self, call: str, request: dict[str, Any]) -> list[str]:
         if "max_tokens" not in self.matcher.match_on:
             return []
         if request.get("max_tokens") is None:
             self._wildcards = True
-            return [{**request, "max_tokens": ANY_MAX_TOKENS}]
+            return [ANY_MAX_TOKENS]
         if self.cross_view and request["max_tokens"] == VIEW_DEFAULTS.get(call):
-            return [{**request, "max_tokens": DEFAULT_MAX_TOKENS}]
+            return [DEFAULT_MAX_TOKENS]
         return []
 
-    def _keys(self, call: str | None, request: dict[str, Any]) -> Iterator[str]:
+    def _keys(self, call: str | None, request: dict[str, Any], key: Key) -> Iterator[Key]:
         """The request's variants' keys (see the class docs), cheapest first, made lazily: a
-        wire's canonical form is built only when the cheaper variants found nothing."""
+        variant of ``max_tokens`` reuses ``key``'s serialised request; a wire's canonical form
+        is built only when those found nothing."""
         matcher = self.matcher
         has_max = "max_tokens" in matcher.match_on
 
-        def variants(form: dict[str, Any]) -> Iterator[str | None]:
+        def variants(form: dict[str, Any], form_key: Key) -> Iterator[Key | None]:
             if not has_max:
                 return
             if self.cross_view and call is not None and form["max_tokens"] == VIEW_DEFAULTS[call]:
-                yield matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS})
+                yield matcher.with_max_tokens(form, form_key, DEFAULT_MAX_TOKENS)
             if self._wildcards:
-                yield matcher.key({**form, "max_tokens": ANY_MAX_TOKENS})
+                yield matcher.with_max_tokens(form, form_key, ANY_MAX_TOKENS)
 
-        yield from (k for k in variants(request) if k is not None)
+        yield from (k for k in variants(request, key) if k is not None)
         for fmt in self._wires.values():
             canon = canonical(fmt, request) if fmt is not None else None
             if canon is not None:
-                key = matcher.key(canon)
-                if key is not None:
-                    yield key
-                yield from (k for k in variants(canon) if k is not None)
+                canon_key = matcher.key(canon)
+                if canon_key is not None:
+                    yield canon_key
+                    yield from (k for k in variants(canon, canon_key) if k is not None)
 
     def next(
         self, request: dict[str, Any], repeat: bool = False, call: str | None = None
@@ -201,7 +221,7 @@ class Tape:
             return None
         found: tuple[Entry, ...] = entries or ()
         if self._wires or self._wildcards or self.cross_view:
-            for other in self._keys(call, request) if key is not None else ():
+            for other in self._keys(call, request, key) if key is not None else ():
                 more = self._slots.get(other)
                 if more is not None:
                     hit = self._take(more)
@@ -226,7 +246,7 @@ class Tape:
         if own is None:
             return []
         found: dict[int, None] = {}
-        for key in [own, *self._keys(call, request)]:
+        for key in [own, *self._keys(call, request, own)]:
             for entry in self._slots.get(key, ()):
                 found[entry[0]] = None
         return sorted(found)
