@@ -53,7 +53,28 @@ from llm_fakes.errors import CassetteFormatError, CassetteWriteError, UsageError
 __all__ = ["ImportReport", "Skipped", "import_cassettes", "source_files"]
 
 SUFFIXES = (".yaml", ".yml", ".json")
-_AGENT = re.compile(r"^(OpenAI|Anthropic)/Python ([\w.+-]+)", re.IGNORECASE)
+#: Gzip-compressed sources (LangChain keeps its cassettes as ``*.yaml.gz``).
+COMPRESSED = tuple(s + ".gz" for s in SUFFIXES)
+# The SDKs' user agents: OpenAI/Python 1.2.3, AsyncOpenAI/..., AzureOpenAI/...,
+# AsyncAzureOpenAI/..., Anthropic/..., AsyncAnthropic/..., AnthropicBedrock/..., AnthropicVertex/...
+_AGENT = re.compile(
+    r"^(?:Async)?(?:Azure)?(OpenAI|Anthropic)(?:Bedrock|Vertex)?/Python ([\w.+-]+)", re.IGNORECASE
+)
+# A response's own time, where a body has one (Chat Completions ``created``, Responses
+# ``created_at``): seconds since 1970, ten digits until 2286.
+_CREATED = re.compile(rb'"created(?:_at)?"\s*:\s*(\d{9,10})\b')
+#: ``recorded_at`` of an import whose responses say nothing of their time.
+UNKNOWN_TIME = "unknown"
+
+
+def _is_source(path: Path) -> bool:
+    return path.name.endswith(SUFFIXES + COMPRESSED)
+
+
+def _cassette_name(path: Path) -> Path:
+    """``a.yaml``, ``a.json``, ``a.yaml.gz`` -> ``a.yaml``."""
+    name = path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name
+    return path.with_name(Path(name).stem + ".yaml")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,15 +127,16 @@ def source_files(sources: Sequence[str | Path]) -> list[tuple[Path, Path]]:
     for raw in sources:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-            out += [(p, p.relative_to(path).with_suffix(".yaml")) for p in found]
+            found = sorted(p for p in path.rglob("*") if _is_source(p) and p.is_file())
+            out += [(p, _cassette_name(p.relative_to(path))) for p in found]
         elif path.is_file():
-            out.append((path, Path(path.stem + ".yaml")))
+            out.append((path, Path(_cassette_name(path).name)))
         else:
             raise UsageError(f"No cassette file or folder at {str(path)!r}; check the path.")
     if not out:
         raise UsageError(
-            f"No *.yaml, *.yml or *.json files in {', '.join(map(str, sources))!r}; "
+            f"No *.yaml, *.yml or *.json files (or *.gz of them) in "
+            f"{', '.join(map(str, sources))!r}; "
             "point at vcrpy cassette files or the folder holding them."
         )
     seen: dict[Path, Path] = {}
@@ -128,7 +150,10 @@ def source_files(sources: Sequence[str | Path]) -> list[tuple[Path, Path]]:
     return out
 
 
-def _recorded_at(exchanges: list[Any], path: Path) -> str:
+def _recorded_at(exchanges: list[Any]) -> str:
+    """When the responses were recorded: the first ``Date`` header, else the first time a body
+    holds, else :data:`UNKNOWN_TIME`; never the file's time, so an import is the same bytes
+    whatever the source's modification time."""
     import email.utils
 
     for ex in exchanges:
@@ -140,8 +165,12 @@ def _recorded_at(exchanges: list[Any], path: Path) -> str:
                 continue
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
             return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    return mtime.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for ex in exchanges:
+        found = _CREATED.search(ex.body)
+        if found:
+            when = datetime.fromtimestamp(int(found.group(1)), UTC)
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return UNKNOWN_TIME
 
 
 def _sdk_versions(exchanges: list[Any]) -> dict[str, str]:
@@ -256,7 +285,7 @@ def _convert(
     out = new_document(
         provider=provider,
         model=next((m for m in models if m), ""),
-        recorded_at=_recorded_at(good, path),
+        recorded_at=_recorded_at(good),
     )
     answered = first_model(interactions)
     if answered:

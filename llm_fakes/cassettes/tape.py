@@ -286,4 +286,37 @@ class Tape:
         matcher = self.matcher
         prepared = matcher.prepare(request) or request
         recorded = [matcher.fields(matcher.redactor.scrub(i["request"])) for i in self.interactions]
-        return miss_report(head, matcher.fields(prepared), recorded, matcher.match_on)
+        report = miss_report(head, matcher.fields(prepared), recorded, matcher.match_on)
+        if call == "stream":
+            why = self._structured_streams(request)
+            if why:
+                lines = report.splitlines()
+                report = "\n".join([*lines[:-1], why, lines[-1]])
+        return report
+
+    def _structured_streams(self, request: dict[str, Any]) -> str:
+        """Why ``stream()`` cannot match the recordings that are its request but for a
+        ``response_format`` or ``json_mode`` (a stream with structured output recorded at the
+        HTTP level), and the fix; empty when there are none."""
+        carried = ("response_format", "json_mode")
+        names = [n for n in self.matcher.match_on if n not in carried]
+        if len(names) == len(self.matcher.match_on) or not names:
+            return ""
+        looser = Matcher(
+            names, self.matcher.normalize, self.matcher.redactor, self.matcher.before_record_request
+        )
+        found = [
+            i
+            for i in Tape(self.interactions, looser, cross_view=self.cross_view).recordings_of(
+                request, "stream"
+            )
+            if any(self.interactions[i]["request"].get(n) for n in carried)
+        ]
+        if not found:
+            return ""
+        numbers = ", ".join(f"#{i}" for i in found)
+        return (
+            f"Recording(s) {numbers} match this request but for response_format/json_mode, "
+            "which stream() cannot send (it has no such parameters), so stream() never "
+            f"matches them. Replay them by matching without those fields: match_on={names!r}."
+        )
