@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from llm_fakes.cassettes.redaction import Filter
 from llm_fakes.errors import CassetteFormatError, CassetteWriteError, UsageError
@@ -63,6 +64,8 @@ _AGENT = re.compile(
 # A response's own time, where a body has one (Chat Completions ``created``, Responses
 # ``created_at``): seconds since 1970, ten digits until 2286.
 _CREATED = re.compile(rb'"created(?:_at)?"\s*:\s*(\d{9,10})\b')
+# Azure OpenAI's /openai/deployments/{deployment}/chat/completions: no "model" in the body.
+_DEPLOYMENT = re.compile(r"/deployments/([^/]+)/")
 #: ``recorded_at`` of an import whose responses say nothing of their time.
 UNKNOWN_TIME = "unknown"
 
@@ -193,6 +196,9 @@ def _interaction(ex: Any) -> dict[str, Any]:
     body = ex.request_json
     if not isinstance(body, dict):
         raise ValueError(f"the request body is not a JSON object ({fmt.name} needs one)")
+    deployment = _DEPLOYMENT.search(ex.path)
+    if deployment and not body.get("model"):  # Azure OpenAI: the model is in the path
+        body = {**body, "model": unquote(deployment.group(1))}
     try:
         request = fmt.read_request(body)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

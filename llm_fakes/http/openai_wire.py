@@ -4,7 +4,9 @@
   ``max_tokens``, ``response_format`` / ``json_mode``) to a ``/chat/completions`` body. JSON mode
   uses the API's own field: ``json_mode=True`` sends ``response_format={"type": "json_object"}``;
   an explicit ``response_format`` is sent verbatim and wins.
-* :func:`parse_completion` turns a ``chat.completion`` body into an ``LLMResponse``.
+* :func:`parse_completion` turns a ``chat.completion`` body into an ``LLMResponse``; a
+  ``refusal`` counts as text (as in the Responses API), and the legacy ``function_call`` (no id,
+  finish reason ``function_call``) as a tool call (finish ``tool_calls``).
 * :class:`ChunkDecoder` turns ``chat.completion.chunk`` SSE data into stream events, assembling
   tool-call argument deltas per ``index`` and reading reasoning from ``reasoning_content`` /
   ``reasoning`` (the field OpenAI-compatible servers such as vLLM and DeepSeek use).
@@ -142,11 +144,15 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             )
         choice = choices[0]
         message = choice.get("message") or {}
-        content = message.get("content") or ""
+        # A refusal counts as text, as the Responses reader counts a refusal part.
+        content = message.get("content") or message.get("refusal") or ""
         if not isinstance(content, str):
             raise ResponseFormatError(f"message.content must be a string, got {content!r}")
         uses = []
-        for call in message.get("tool_calls") or ():
+        calls = message.get("tool_calls") or ()
+        if not calls and isinstance(message.get("function_call"), dict):
+            calls = [{"id": "", "function": message["function_call"]}]  # the legacy field
+        for call in calls:
             fn = call.get("function") or {}
             uses.append(
                 ToolUse(
@@ -168,7 +174,7 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             model=str(data.get("model") or model),
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            stop_reason=str(choice.get("finish_reason") or ""),
+            stop_reason=_stop_reason(choice.get("finish_reason")),
             raw_response=data,
             tool_uses=uses,
             **extras,
@@ -177,6 +183,12 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
         if isinstance(exc, ResponseFormatError):
             raise
         raise ResponseFormatError(f"Unexpected chat.completion body shape: {exc}") from exc
+
+
+def _stop_reason(finish_reason: Any) -> str:
+    """The seed's word: the legacy ``function_call`` finish is a tool call."""
+    reason = str(finish_reason or "")
+    return "tool_calls" if reason == "function_call" else reason
 
 
 class ChunkDecoder:
@@ -240,15 +252,20 @@ class ChunkDecoder:
             if isinstance(reasoning, str) and reasoning:
                 out += st.reasoning_delta(reasoning)
             content = delta.get("content")
+            if not content and isinstance(delta.get("refusal"), str):
+                content = delta["refusal"]
             if isinstance(content, str):
                 out += st.text_delta(content)
-            for call in delta.get("tool_calls") or ():
+            calls = delta.get("tool_calls") or ()
+            if not calls and isinstance(delta.get("function_call"), dict):
+                calls = [{"function": delta["function_call"]}]  # the legacy field
+            for call in calls:
                 index = int(call.get("index", 0))
                 fn = call.get("function") or {}
                 st.start_call(index, str(call.get("id") or ""), str(fn.get("name") or ""))
                 st.call_arguments(index, str(fn.get("arguments") or ""))
             if choice.get("finish_reason"):
-                st.stop_reason = str(choice["finish_reason"])
+                st.stop_reason = _stop_reason(choice["finish_reason"])
         return out
 
     def finish(self) -> list[Any]:

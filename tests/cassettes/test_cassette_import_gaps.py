@@ -210,3 +210,125 @@ def test_a_stream_recorded_with_response_format_says_why_stream_misses_it(tmp_pa
     fields = ["messages", "system", "tools", "max_tokens"]
     events = asyncio.run(collect(CassetteProvider(path, match_on=fields)))
     assert [e.content for e in events if e.type == "text_delta"] == ['{"city": "Oslo"}']
+
+
+AZURE = (
+    "https://my-resource.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions"
+    "?api-version=2024-02-15-preview"
+)
+AZURE_KEY = "0123456789abcdef0123456789abcdef"
+
+
+def test_azure_deployment_urls_import_with_the_model_from_the_path(tmp_path: Path) -> None:
+    request = {"messages": HI, "max_tokens": 20}  # Azure takes the model from the URL
+    one = exchange(AZURE, request, completion("From Azure"), agent="AzureOpenAI/Python 1.51.0")
+    one["request"]["headers"]["api-key"] = [AZURE_KEY]
+    src = tmp_path / "azure.yaml"
+    src.write_text(yaml.safe_dump(cassette(one)))
+
+    report = import_cassettes([src], tmp_path / "out")
+
+    assert report.ok, report.skipped
+    out = tmp_path / "out" / "azure.yaml"
+    assert AZURE_KEY not in out.read_text()
+    assert storage.load(out)["header"]["model"] == "gpt-4o-mini"
+    assert CassetteProvider(out).complete(HI, max_tokens=20).content == "From Azure"
+
+
+def test_a_legacy_function_call_replays_as_a_tool_use(tmp_path: Path) -> None:
+    functions = [{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]
+    request = chat(functions=functions, function_call="auto")
+    body = completion("")
+    body["choices"][0] = {
+        "index": 0,
+        "message": {
+            "role": "assistant",
+            "content": None,
+            "function_call": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+        },
+        "finish_reason": "function_call",
+    }
+    sse = (
+        'data: {"model":"gpt-4o-x","choices":[{"index":0,"delta":{"role":"assistant",'
+        '"content":null,"function_call":{"name":"get_weather","arguments":""}}}]}\n\n'
+        'data: {"choices":[{"index":0,"delta":{"function_call":{"arguments":"{\\"city\\""}}}]}\n\n'
+        'data: {"choices":[{"index":0,"delta":{"function_call":'
+        '{"arguments":": \\"Oslo\\"}"}}}]}\n\n'
+        'data: {"choices":[{"index":0,"delta":{},"finish_reason":"function_call"}]}\n\n'
+        "data: [DONE]\n\n"
+    )
+    streamed = chat(functions=functions, stream=True, messages=[{"role": "user", "content": "S"}])
+    src = tmp_path / "legacy.yaml"
+    headers = {"Content-Type": ["text/event-stream"]}
+    src.write_text(
+        yaml.safe_dump(
+            cassette(
+                exchange(CHAT, request, body),
+                exchange(CHAT, streamed, sse, response_headers=headers),
+            )
+        )
+    )
+    assert import_cassettes([src], tmp_path / "out").ok
+    replay = CassetteProvider(tmp_path / "out" / "legacy.yaml")
+
+    reply = replay.complete(HI, max_tokens=20)
+    assert [(u.name, u.input) for u in reply.tool_uses] == [("get_weather", {"city": "Oslo"})]
+    assert reply.stop_reason == "tool_calls"
+
+    async def collect() -> list[Any]:
+        return [e async for e in replay.stream([{"role": "user", "content": "S"}], max_tokens=20)]
+
+    events = asyncio.run(collect())
+    calls = [(e.tool_name, e.tool_input) for e in events if e.type == "tool_call"]
+    assert calls == [("get_weather", {"city": "Oslo"})]
+    assert events[-1].stop_reason == "tool_calls"
+
+
+REFUSAL = "I'm sorry, I can't help with that."
+
+
+def test_a_chat_completions_refusal_reads_as_text_like_the_responses_api(tmp_path: Path) -> None:
+    body = completion("")
+    body["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": REFUSAL}
+    sse = (
+        'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"",'
+        '"refusal":null}}]}\n\n'
+        'data: {"choices":[{"index":0,"delta":{"refusal":"I\'m sorry, "}}]}\n\n'
+        'data: {"choices":[{"index":0,"delta":{"refusal":"I can\'t help with that."}}]}\n\n'
+        'data: {"model":"gpt-4o-x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+        "data: [DONE]\n\n"
+    )
+    responses = {
+        "id": "resp_1",
+        "object": "response",
+        "status": "completed",
+        "model": "gpt-4o-2024-08-06",
+        "output": [
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "refusal", "refusal": REFUSAL}],
+            }
+        ],
+        "usage": {"input_tokens": 9, "output_tokens": 8},
+    }
+    headers = {"Content-Type": ["text/event-stream"]}
+    ask_responses = {"model": "gpt-4o", "input": "Hi", "max_output_tokens": 20}
+    src = tmp_path / "refusal.yaml"
+    src.write_text(
+        yaml.safe_dump(
+            cassette(
+                exchange(CHAT, chat(), body),
+                exchange(CHAT, chat(stream=True), sse, response_headers=headers),
+                exchange("https://api.openai.com/v1/responses", ask_responses, responses),
+            )
+        )
+    )
+    assert import_cassettes([src], tmp_path / "out").ok
+    interactions = storage.load(tmp_path / "out" / "refusal.yaml")["interactions"]
+    chat_reply, streamed, responses_reply = interactions
+    assert chat_reply["response"]["content"] == REFUSAL
+    assert responses_reply["response"]["content"] == REFUSAL
+    assert chat_reply["response"]["stop_reason"] == responses_reply["response"]["stop_reason"]
+    text = "".join(e.get("content", "") for e in streamed["events"] if e["type"] == "text_delta")
+    assert text == REFUSAL
