@@ -192,10 +192,18 @@ class Matcher:
         self._has_max = "max_tokens" in self.match_on
         self._rest = tuple(n for n in self.match_on if n != "max_tokens")
         self._getter = operator.itemgetter(*self._rest) if self._rest else None
+        getter = self._getter
+        if getter is not None and len(self._rest) > 1:
+            self._values: Callable[[dict[str, Any]], Any] = getter
+        elif getter is not None:
+            self._values = lambda request: [getter(request)]
+        else:
+            self._values = lambda request: []
         self.normalize = dict(normalize or {})
         _check_fields(list(self.normalize), "normalize")
         self.redactor = redactor or Redactor()
         self.before_record_request = before_record_request
+        self._plain = not self.normalize and before_record_request is None
         self._strings: dict[str, str] = {}
 
     def prepare(self, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -243,6 +251,13 @@ class Matcher:
         (:meth:`~llm_fakes.cassettes.redaction.Redactor.scrub_json`), so a key costs about
         one ``json.dumps`` of the request, with or without a secret in it.
         """
+        if self._plain and not stored:  # the hot path: a call's request, no hooks
+            scrubbed = self.redactor.scrub_json(canonical_json(self._values(request)))
+            if scrubbed is not None:
+                if not self._has_max:
+                    return scrubbed, ""
+                top = request["max_tokens"]
+                return scrubbed, str(top) if type(top) is int else self._max_json(top)
         if not self.normalize and (stored or self.before_record_request is None):
             if stored:
                 values = self.fields(request)
@@ -251,9 +266,7 @@ class Matcher:
                 ]
                 top = values[self.match_on.index("max_tokens")] if self._has_max else None
             else:
-                getter = self._getter
-                rest = () if getter is None else getter(request)
-                rest = rest if len(self._rest) > 1 else [rest] if self._rest else []
+                rest = self._values(request)
                 top = request["max_tokens"] if self._has_max else None
             scrubbed = self.redactor.scrub_json(canonical_json(rest))
             if scrubbed is not None:

@@ -220,10 +220,13 @@ class Redactor:
             return None
         if self._key_hint.search(json_text) and self._key_exact.search(json_text):
             return None
+        positions = _positions(self._json_starts, json_text)
+        if not positions:
+            return json_text
         out: list[str] = []
         last = 0
         pattern, replacements = self._json_pattern, self._json_replacements
-        for p in _positions(self._json_starts, json_text):
+        for p in positions:
             if p < last:
                 continue
             m = pattern.match(json_text, p)
@@ -272,13 +275,14 @@ def _searchers(literals: Iterable[str]) -> list[re.Pattern[str]]:
 
 def _positions(starts: list[re.Pattern[str]], text: str) -> list[int]:
     """Where a match may start, in order (usually none: one fast search per literal)."""
-    found: set[int] = set()
+    found: set[int] | None = None
     for start in starts:
         m = start.search(text)
         while m is not None:
+            found = found or set()
             found.add(m.start())
             m = start.search(text, m.start() + 1)
-    return sorted(found)
+    return sorted(found) if found else []
 
 
 def _replace_at(
