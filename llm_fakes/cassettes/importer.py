@@ -41,7 +41,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +51,7 @@ from urllib.parse import unquote
 from llm_fakes.cassettes.redaction import Filter
 from llm_fakes.errors import CassetteFormatError, CassetteWriteError, UsageError
 
-__all__ = ["ImportReport", "Skipped", "import_cassettes", "source_files"]
+__all__ = ["ImportReport", "Skipped", "import_cassettes", "sdk_versions_of", "source_files"]
 
 SUFFIXES = (".yaml", ".yml", ".json")
 #: Gzip-compressed sources (LangChain keeps its cassettes as ``*.yaml.gz``).
@@ -176,17 +176,28 @@ def _recorded_at(exchanges: list[Any]) -> str:
     return UNKNOWN_TIME
 
 
-def _sdk_versions(exchanges: list[Any]) -> dict[str, str]:
+def sdk_versions_of(user_agents: Iterable[str]) -> dict[str, str]:
+    """The SDK versions the ``user-agent`` headers name (``openai``, ``anthropic``).
+
+    Example:
+        >>> sdk_versions_of(["AsyncOpenAI/Python 1.54.3", "curl/8.0"])
+        {'openai': '1.54.3'}
+    """
     out: dict[str, str] = {}
-    for ex in exchanges:
-        match = _AGENT.match(ex.request_headers.get("user-agent", ""))
+    for agent in user_agents:
+        match = _AGENT.match(agent)
         if match:
             out[match.group(1).lower()] = match.group(2)
     return out
 
 
+def _sdk_versions(exchanges: list[Any]) -> dict[str, str]:
+    return sdk_versions_of(ex.request_headers.get("user-agent", "") for ex in exchanges)
+
+
 def _interaction(ex: Any) -> dict[str, Any]:
     """One exchange as a cassette interaction (raises ``ValueError`` with the reason if not)."""
+    from llm_fakes.cassettes.http_record import http_record
     from llm_fakes.cassettes.wire_formats import format_for, formats
 
     fmt = format_for(ex.path) if ex.method == "POST" else None
@@ -213,7 +224,16 @@ def _interaction(ex: Any) -> dict[str, Any]:
     # A stream request answered with a whole JSON body (a server ignoring "stream") is what a
     # complete() call gets.
     call = "stream" if "events" in outcome or (stream and "error" in outcome) else "complete"
-    return {"call": call, "request": request, **outcome, "wire": fmt.name, "_model": model}
+    raw = outcome.get("response", {}).get("raw_response")
+    wire = http_record(ex.status, ex.headers, ex.body, raw=raw)
+    return {
+        "call": call,
+        "request": request,
+        **outcome,
+        "wire": fmt.name,
+        "http": wire,
+        "_model": model,
+    }
 
 
 def _check(interaction: dict[str, Any], shown: str) -> None:

@@ -11,6 +11,10 @@ The script file is the one ``ScriptedProvider`` loads (turns, rules, settings). 
 its base URL once it listens (``--port 0`` picks a free port), answers until interrupted
 (Ctrl-C or SIGTERM), then prints how many requests it served. With ``--check-unused`` it exits
 with status 1 when scripted turns were left unused or a request hit a script mistake.
+
+``--cassette PATH`` serves a cassette (a file or a folder) instead, to any client, and with
+``--record-mode`` and ``--upstream`` records through it as a proxy
+(:mod:`llm_fakes.cassettes.serve_cli`).
 """
 
 from __future__ import annotations
@@ -33,12 +37,9 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument(
         "--api",
         choices=APIS,
-        required=True,
         help="The API to speak: openai (Chat Completions and Responses) or anthropic (Messages).",
     )
-    parser.add_argument(
-        "--script", required=True, type=Path, help="A YAML or JSON script file of turns."
-    )
+    parser.add_argument("--script", type=Path, help="A YAML or JSON script file of turns.")
     parser.add_argument(
         "--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (8000)."
     )
@@ -51,7 +52,23 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         action="store_true",
         help="Exit 1 if scripted turns were unused or a request hit a script mistake.",
     )
+    from llm_fakes.cassettes.serve_cli import add_arguments
+
+    add_arguments(parser)
     return run
+
+
+def wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +77,17 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.files import load_script_file
 
+    if args.cassette is not None:
+        from llm_fakes.cassettes.serve_cli import run_cassette
+
+        return run_cassette(args)
+    if args.script is None or args.api is None:
+        print(
+            "llm-fakes serve: give --api and --script (a scripted fake), or --cassette PATH "
+            "(a recorded cassette).",
+            file=sys.stderr,
+        )
+        return 2
     fake_cls: Any
     if args.api == "openai":
         from llm_fakes.http.fake_openai import FakeOpenAI as fake_cls
@@ -80,23 +108,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        with server:
-            print(
-                f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
-                f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
-                flush=True,
-            )
-            print("Press Ctrl-C to stop.", flush=True)
-            try:
-                while not stop.wait(0.1):
-                    pass
-            except KeyboardInterrupt:
-                pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with server:
+        print(
+            f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
+            f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
+            flush=True,
+        )
+        print("Press Ctrl-C to stop.", flush=True)
+        wait_for_stop()
     print(
         f"llm-fakes: stopped after {len(fake.requests)} request(s); "
         f"{len(fake.remaining)} queued turn(s) unused.",
