@@ -105,10 +105,14 @@ def run_cassette(args: argparse.Namespace) -> int:
         recording = f", recording from {args.upstream}" if args.upstream else ""
         print(
             f"llm-fakes: serving {len(server.interactions)} recorded interaction(s) from "
-            f"{shown}{recording} at {loopback.url} (OpenAI clients: {loopback.url}/v1)",
+            f"{shown}{recording} at {loopback.url}",
             flush=True,
         )
-        print("Press Ctrl-C to stop.", flush=True)
+        print(
+            f"OpenAI clients: base URL {loopback.url}/v1; Anthropic clients: {loopback.url}. "
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
         wait_for_stop()
     server.close()
     unplayed = server.unplayed_message()
