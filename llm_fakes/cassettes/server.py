@@ -148,8 +148,9 @@ class CassetteServer:
             if upstream is None:
                 raise UsageError(
                     f"Serving {self._where} in record mode {self.mode.value!r} needs an "
-                    "upstream to record from: pass --upstream https://api.openai.com (the API's "
-                    "root URL), or replay only with record mode none."
+                    "upstream to record from: the API's root URL, as --upstream "
+                    "https://api.openai.com (or upstream= in Python and in the llm_cassette "
+                    "marker), or replay only with record mode none."
                 )
             from llm_fakes.cassettes.proxy import Upstream
 

@@ -351,8 +351,9 @@ def test_bad_input_gets_clear_answers_and_the_server_keeps_serving(tmp_path: Pat
         CassetteServer(tmp_path / "new.yaml", "once")
     assert str(info.value) == (
         f"Serving {storage.display(tmp_path / 'new.yaml')} in record mode 'once' needs an "
-        "upstream to record from: pass --upstream https://api.openai.com (the API's root URL), "
-        "or replay only with record mode none."
+        "upstream to record from: the API's root URL, as --upstream https://api.openai.com (or "
+        "upstream= in Python and in the llm_cassette marker), or replay only with record mode "
+        "none."
     )
     with pytest.raises(UsageError) as info:
         CassetteServer(tmp_path, "new_episodes", upstream="http://127.0.0.1:9")
