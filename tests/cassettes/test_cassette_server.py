@@ -304,9 +304,9 @@ def test_strict_mode_names_what_was_never_played(tmp_path: Path) -> None:
         llm.complete([{"role": "user", "content": "first"}])
         llm.complete([{"role": "user", "content": "second"}])
     server = CassetteServer(path)
-    client = httpx.Client(transport=server.transport())
     body = {"model": "m", "max_tokens": 1024, "messages": [{"role": "user", "content": "first"}]}
-    assert client.post("http://x/v1/chat/completions", json=body).status_code == 200
+    with httpx.Client(transport=server.transport()) as client:
+        assert client.post("http://x/v1/chat/completions", json=body).status_code == 200
     with pytest.raises(UnusedInteractionsError) as info:
         server.assert_all_played()
     assert str(info.value).startswith(
@@ -398,3 +398,88 @@ class socket_closed_port:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+
+def wait_for(check: Any, seconds: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_stream_passes_through_as_it_arrives_and_is_saved_when_it_ends(tmp_path: Path) -> None:
+    import threading
+
+    first = b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]}\n\n'
+    rest = (
+        b'data: {"model":"gpt-4o-x","choices":[{"index":0,"delta":{"content":"lo"},'
+        b'"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+    )
+    client_saw_first = threading.Event()
+
+    class Slow(httpx.SyncByteStream):
+        def __iter__(self) -> Any:
+            yield first
+            # A proxy holding the first chunk back until the end would never get past here.
+            assert client_saw_first.wait(5), "the first chunk was held back"
+            yield rest
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Slow())
+
+    path = tmp_path / "stream.yaml"
+    transport = httpx.MockTransport(upstream)
+    server = CassetteServer(path, "once", upstream="http://api.test", upstream_transport=transport)
+    body = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    with server.serve() as url:
+        with httpx.stream("POST", f"{url}/v1/chat/completions", json=body) as response:
+            chunks = response.iter_raw()
+            assert next(chunks) == first
+            client_saw_first.set()
+            assert b"".join(chunks) == rest
+        # Saved as soon as the response ended, before the server stops.
+        wait_for(lambda: server.recorded == 1)
+        [saved] = storage.load(path)["interactions"]
+    server.close()
+    assert saved["http"]["chunks"] == [first.decode(), rest.decode()]
+    assert [e["type"] for e in saved["events"]] == ["text_delta", "text_delta", "text_end", "finish"]
+
+
+def test_two_servers_recording_into_one_cassette_keep_both(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "shared.yaml"
+    with CassetteProvider(path, inner=ScriptedProvider(["old"]), mode="once") as llm:
+        llm.complete([{"role": "user", "content": "old"}])
+    fake = FakeOpenAI(["one", "two"])
+    with fake.serve() as fake_url:
+        servers = [
+            CassetteServer(path, "new_episodes", upstream=fake_url.removesuffix("/v1"))
+            for _ in range(2)
+        ]
+
+        def ask(server: CassetteServer, text: str) -> None:
+            body = {
+                "model": "m",
+                "max_tokens": 1024,
+                "messages": [{"role": "user", "content": text}],
+            }
+            with httpx.Client(transport=server.transport(), base_url="http://x") as client:
+                assert client.post("/v1/chat/completions", json=body).status_code == 200
+
+        threads = [
+            threading.Thread(target=ask, args=(s, text))
+            for s, text in zip(servers, ["first", "second"], strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for server in servers:
+            server.close()
+    asked = sorted(
+        i["request"]["messages"][0]["content"] for i in storage.load(path)["interactions"]
+    )
+    assert asked == ["first", "old", "second"]
