@@ -51,7 +51,7 @@ from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, Matcher
 from llm_fakes.cassettes.provider import RecordMode, _mode
 from llm_fakes.cassettes.redaction import Filter, Redactor, prepare_for_disk
 from llm_fakes.cassettes.served import answer, error_response
-from llm_fakes.cassettes.tape import Tape, describe, unplayed_message
+from llm_fakes.cassettes.tape import VIEW_DEFAULTS, Tape, describe, unplayed_message
 from llm_fakes.errors import CassetteError, UnusedInteractionsError, UsageError
 from llm_fakes.http._fake_values import WireResponse, json_response
 
@@ -253,6 +253,11 @@ class CassetteServer:
         if not self._record_all:
             repeat = self.allow_playback_repeats and not self._records
             hit = self._tape.next(request, repeat=repeat, call=call)
+            if hit is None and request["max_tokens"] is None:
+                # No limit on the wire is what a call with its method's default asks for: a
+                # recording made through an LLMProvider holds that default.
+                default = {**request, "max_tokens": VIEW_DEFAULTS[call]}
+                hit = self._tape.next(default, repeat=repeat, call=call)
         if hit is not None:
             interaction = hit[1]
             provider = self._origins[hit[0]][2]

@@ -444,7 +444,12 @@ def test_a_stream_passes_through_as_it_arrives_and_is_saved_when_it_ends(tmp_pat
         [saved] = storage.load(path)["interactions"]
     server.close()
     assert saved["http"]["chunks"] == [first.decode(), rest.decode()]
-    assert [e["type"] for e in saved["events"]] == ["text_delta", "text_delta", "text_end", "finish"]
+    assert [e["type"] for e in saved["events"]] == [
+        "text_delta",
+        "text_delta",
+        "text_end",
+        "finish",
+    ]
 
 
 def test_two_servers_recording_into_one_cassette_keep_both(tmp_path: Path) -> None:
@@ -483,3 +488,31 @@ def test_two_servers_recording_into_one_cassette_keep_both(tmp_path: Path) -> No
         i["request"]["messages"][0]["content"] for i in storage.load(path)["interactions"]
     )
     assert asked == ["first", "old", "second"]
+
+
+def test_a_request_without_max_tokens_replays_a_recording_made_with_the_default(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.yaml"
+    with CassetteProvider(path, inner=ScriptedProvider(["Paris.", "Oslo."]), mode="once") as llm:
+        llm.complete([{"role": "user", "content": "Capital of France?"}])  # max_tokens=1024
+
+        async def stream() -> None:
+            async for _ in llm.stream([{"role": "user", "content": "Capital of Norway?"}]):
+                pass
+
+        asyncio.run(stream())
+    server = CassetteServer(path)
+    with server.serve() as url:
+        client = openai.OpenAI(api_key="sk-test", base_url=f"{url}/v1", max_retries=0)
+        chat = client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "Capital of France?"}]
+        )
+        chunks = client.chat.completions.create(
+            model="gpt-4o",
+            messages=[{"role": "user", "content": "Capital of Norway?"}],
+            stream=True,
+        )
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        client.close()
+    assert (chat.choices[0].message.content, text) == ("Paris.", "Oslo.")
