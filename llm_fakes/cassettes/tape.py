@@ -157,7 +157,12 @@ class Tape:
             for key in dict.fromkeys(keys):
                 if key is not None:
                     slots.setdefault(key, []).append(entry)
-        self._slots = {key: tuple(entries) for key, entries in slots.items()}
+        # Keyed by the serialised request alone (a str: one hash, cached, and one compare, as
+        # cheap at 10,000 entries as at 10), then by max_tokens among the few recorded with it.
+        grouped: dict[str, list[tuple[str, tuple[Entry, ...]]]] = {}
+        for (rest, top), entries in slots.items():
+            grouped.setdefault(rest, []).append((top, tuple(entries)))
+        self._slots = {rest: tuple(pairs) for rest, pairs in grouped.items()}
         self._used = bytearray(len(interactions))
         self._played = bytearray(len(interactions))
         self._lock = threading.Lock()
@@ -210,7 +215,7 @@ class Tape:
         of default ``max_tokens``.
         """
         key = self.matcher.key(request)
-        entries = self._slots.get(key) if key is not None else None
+        entries = self._slot(key) if key is not None else None
         if entries is not None:
             hit = self._take(entries)
             if hit is not None:
@@ -222,13 +227,21 @@ class Tape:
         found: tuple[Entry, ...] = entries or ()
         if self._wires or self._wildcards or self.cross_view:
             for other in self._keys(call, request, key) if key is not None else ():
-                more = self._slots.get(other)
+                more = self._slot(other)
                 if more is not None:
                     hit = self._take(more)
                     if hit is not None or repeat:
                         return hit or more[-1]
                     found = found or more
         return found[-1] if repeat and found else None
+
+    def _slot(self, key: Key) -> tuple[Entry, ...] | None:
+        pairs = self._slots.get(key[0])
+        if pairs is not None:
+            for top, entries in pairs:
+                if top == key[1]:
+                    return entries
+        return None
 
     def _take(self, entries: tuple[Entry, ...]) -> Entry | None:
         used = self._used
@@ -247,7 +260,7 @@ class Tape:
             return []
         found: dict[int, None] = {}
         for key in [own, *self._keys(call, request, own)]:
-            for entry in self._slots.get(key, ()):
+            for entry in self._slot(key) or ():
                 found[entry[0]] = None
         return sorted(found)
 
