@@ -2,7 +2,7 @@
 
 :func:`import_cassettes` reads each source file (see :mod:`~llm_fakes.cassettes.vcr_source` for
 what it accepts) and writes one cassette per source, same stem, under ``out``. Each interaction
-with an API one of the :data:`~llm_fakes.cassettes.wire_formats.WIRE_FORMATS` entries knows
+with an API one of the :data:`~llm_fakes.wire.registry.REGISTRY` entries knows
 becomes a provider-level interaction:
 
 * the request (Chat Completions, Anthropic Messages or the OpenAI Responses API), read back
@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from llm_fakes.cassettes.redaction import Filter
 from llm_fakes.errors import CassetteFormatError, CassetteWriteError, UsageError
@@ -56,16 +55,12 @@ __all__ = ["ImportReport", "Skipped", "import_cassettes", "sdk_versions_of", "so
 SUFFIXES = (".yaml", ".yml", ".json")
 #: Gzip-compressed sources (LangChain keeps its cassettes as ``*.yaml.gz``).
 COMPRESSED = tuple(s + ".gz" for s in SUFFIXES)
-# The SDKs' user agents: OpenAI/Python 1.2.3, AsyncOpenAI/..., AzureOpenAI/...,
-# AsyncAzureOpenAI/..., Anthropic/..., AsyncAnthropic/..., AnthropicBedrock/..., AnthropicVertex/...
-_AGENT = re.compile(
-    r"^(?:Async)?(?:Azure)?(OpenAI|Anthropic)(?:Bedrock|Vertex)?/Python ([\w.+-]+)", re.IGNORECASE
-)
+# The version an official Python SDK's user agent names ("AsyncOpenAI/Python 1.54.3"); which SDK
+# it is, the registry's entries say.
+_PYTHON_SDK = re.compile(r"/Python ([\w.+-]+)")
 # A response's own time, where a body has one (Chat Completions ``created``, Responses
 # ``created_at``): seconds since 1970, ten digits until 2286.
 _CREATED = re.compile(rb'"created(?:_at)?"\s*:\s*(\d{9,10})\b')
-# Azure OpenAI's /openai/deployments/{deployment}/chat/completions: no "model" in the body.
-_DEPLOYMENT = re.compile(r"/deployments/([^/]+)/")
 #: ``recorded_at`` of an import whose responses say nothing of their time.
 UNKNOWN_TIME = "unknown"
 
@@ -183,11 +178,16 @@ def sdk_versions_of(user_agents: Iterable[str]) -> dict[str, str]:
         >>> sdk_versions_of(["AsyncOpenAI/Python 1.54.3", "curl/8.0"])
         {'openai': '1.54.3'}
     """
+    from llm_fakes.wire.registry import REGISTRY
+
     out: dict[str, str] = {}
     for agent in user_agents:
-        match = _AGENT.match(agent)
-        if match:
-            out[match.group(1).lower()] = match.group(2)
+        version = _PYTHON_SDK.search(agent)
+        if version is None:
+            continue
+        for api in REGISTRY:
+            if api.sdk_package and api.sent_by_sdk(agent):
+                out[api.sdk_package] = version.group(1)
     return out
 
 
@@ -202,22 +202,19 @@ def _interaction(ex: Any) -> dict[str, Any]:
 
     fmt = format_for(ex.path) if ex.method == "POST" else None
     if fmt is None:
-        known = ", ".join(f"POST *{f.path_suffix}" for f in formats())
+        known = "; ".join(f"{f.api.title}: {f.api.describe_paths()}" for f in formats())
         raise ValueError(f"{ex.method} {ex.uri} is not an API the importer reads ({known})")
     body = ex.request_json
     if not isinstance(body, dict):
         raise ValueError(f"the request body is not a JSON object ({fmt.name} needs one)")
-    deployment = _DEPLOYMENT.search(ex.path)
-    if deployment and not body.get("model"):  # Azure OpenAI: the model is in the path
-        body = {**body, "model": unquote(deployment.group(1))}
     try:
-        request = fmt.read_request(body)
+        request = fmt.read_request(body, ex.path)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(
             f"the request body does not read as {fmt.name} ({type(exc).__name__}: {exc})"
         ) from None
-    stream = bool(body.get("stream"))
-    model = str(body.get("model") or "")
+    stream = fmt.api.is_stream(ex.path, body)
+    model = fmt.api.model_of(ex.path, body)
     outcome = fmt.outcome(
         stream=stream, status=ex.status, headers=ex.headers, body=ex.body, model=model
     )
@@ -347,7 +344,8 @@ def import_cassettes(
         UsageError: A source is missing, or two would write the same cassette.
         CassetteWriteError: A cassette could not be written (the ones before it were, whole).
     """
-    from llm_fakes.cassettes import _yaml, storage
+    from llm_fakes import _yaml
+    from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.redaction import Redactor
 
     files = source_files(sources)

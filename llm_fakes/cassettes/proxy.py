@@ -21,8 +21,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, cast
+from collections.abc import Callable, Generator, Iterable
+from typing import Any
 
 from llm_fakes.http._fake_values import WireResponse
 
@@ -106,15 +106,18 @@ class Upstream:
             on_done(response.status_code, kept, body, [body])
             return WireResponse(response.status_code, back, [body])
         parts = _passed_through(response, kept, on_done)
-        # Parts are sent as they come (the loopback server and the transport iterate them).
-        return WireResponse(response.status_code, back, cast(list[bytes], parts), stream=True)
+        # Sent as they come (the loopback server and the transport iterate them); closing them
+        # (a client gone mid-stream) releases the upstream response.
+        return WireResponse(response.status_code, back, parts, stream=True, close=parts.close)
 
     def close(self) -> None:
         """Close the connections to the upstream."""
         self._client.close()
 
 
-def _passed_through(response: Any, headers: dict[str, str], on_done: Done) -> Iterator[bytes]:
+def _passed_through(
+    response: Any, headers: dict[str, str], on_done: Done
+) -> Generator[bytes, None, None]:
     import httpx
 
     chunks: list[bytes] = []

@@ -92,7 +92,7 @@ def run_cassette(args: argparse.Namespace) -> int:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2
     try:
-        loopback = LoopbackServer(server, args.host, args.port)  # type: ignore[arg-type]
+        loopback = LoopbackServer(server, args.host, args.port)
     except OSError as exc:
         print(
             f"llm-fakes serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "

@@ -52,7 +52,7 @@ _KINDS = {
 
 def error_response(fmt: WireFormat, status: int, message: str, kind: str) -> WireResponse:
     """An error in ``fmt``'s JSON error shape."""
-    return json_response(status, fake_for(fmt).error_body(status, message, kind))
+    return json_response(status, fmt.api.error_body(status, message, kind))
 
 
 def _recorded_error(fmt: WireFormat, error: LLMFakesError) -> WireResponse:

@@ -394,7 +394,7 @@ class CassetteServer:
         """
         from llm_fakes.http._loopback import LoopbackServer
 
-        with LoopbackServer(self, host, port) as server:  # type: ignore[arg-type]
+        with LoopbackServer(self, host, port) as server:
             self.base_url = server.url
             try:
                 yield self.base_url
