@@ -20,11 +20,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["add_arguments", "run_cassette"]
+__all__ = ["add_arguments", "register", "run_cassette"]
 
 MODES = ("none", "once", "new_episodes", "all")
+
+
+def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """The ``serve`` sub-command: a scripted fake (:mod:`llm_fakes.http.serve`) or, with
+    ``--cassette``, a recorded cassette; return the runner."""
+    from llm_fakes.http.serve import register as register_fake
+
+    run_fake = register_fake(parser)
+    add_arguments(parser)
+
+    def run(args: argparse.Namespace) -> int:
+        return run_cassette(args) if args.cassette is not None else run_fake(args)
+
+    return run
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +80,7 @@ def run_cassette(args: argparse.Namespace) -> int:
     from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.server import CassetteServer
     from llm_fakes.errors import CassetteError, UsageError
-    from llm_fakes.http._loopback import LoopbackServer
-    from llm_fakes.http.serve import wait_for_stop
+    from llm_fakes.http.serve import listen, wait_for_stop
 
     shown = storage.display(args.cassette)
     if args.record_mode == "none" and not args.cassette.exists():
@@ -91,14 +105,8 @@ def run_cassette(args: argparse.Namespace) -> int:
     except (UsageError, CassetteError) as exc:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2
-    try:
-        loopback = LoopbackServer(server, args.host, args.port)
-    except OSError as exc:
-        print(
-            f"llm-fakes serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
-            "Pick another --port, or --port 0 for a free one.",
-            file=sys.stderr,
-        )
+    loopback = listen(server, args.host, args.port)
+    if loopback is None:
         server.close()
         return 2
     with loopback:

@@ -12,9 +12,8 @@ its base URL once it listens (``--port 0`` picks a free port), answers until int
 (Ctrl-C or SIGTERM), then prints how many requests it served. With ``--check-unused`` it exits
 with status 1 when scripted turns were left unused or a request hit a script mistake.
 
-``--cassette PATH`` serves a cassette (a file or a folder) instead, to any client, and with
-``--record-mode`` and ``--upstream`` records through it as a proxy
-(:mod:`llm_fakes.cassettes.serve_cli`).
+``llm-fakes serve --cassette PATH`` serves a recorded cassette instead
+(:mod:`llm_fakes.cassettes.serve_cli`, which adds its options to these).
 """
 
 from __future__ import annotations
@@ -58,10 +57,23 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         action="store_true",
         help="Exit 1 if scripted turns were unused or a request hit a script mistake.",
     )
-    from llm_fakes.cassettes.serve_cli import add_arguments
-
-    add_arguments(parser)
     return run
+
+
+def listen(app: Any, host: str, port: int) -> Any:
+    """A loopback server for ``app`` on ``host:port``, or ``None`` after saying why it cannot
+    listen there (the port is in use...)."""
+    from llm_fakes.http._loopback import LoopbackServer
+
+    try:
+        return LoopbackServer(app, host, port)
+    except OSError as exc:
+        print(
+            f"llm-fakes serve: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Pick another --port, or --port 0 for a free one.",
+            file=sys.stderr,
+        )
+        return None
 
 
 def wait_for_stop() -> None:
@@ -80,14 +92,9 @@ def wait_for_stop() -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; the exit status."""
     from llm_fakes.errors import ScriptError, UnusedScriptError
-    from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.files import load_script_file
     from llm_fakes.wire.registry import REGISTRY
 
-    if args.cassette is not None:
-        from llm_fakes.cassettes.serve_cli import run_cassette
-
-        return run_cassette(args)
     if args.script is None or args.api is None:
         print(
             "llm-fakes serve: give --api and --script (a scripted fake), or --cassette PATH "
@@ -102,14 +109,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2
     fake = fake_cls(loaded, chunk_delay=args.chunk_delay)
-    try:
-        server = LoopbackServer(fake, args.host, args.port)
-    except OSError as exc:
-        print(
-            f"llm-fakes serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
-            "Pick another --port, or --port 0 for a free one.",
-            file=sys.stderr,
-        )
+    server = listen(fake, args.host, args.port)
+    if server is None:
         return 2
     with server:
         print(
