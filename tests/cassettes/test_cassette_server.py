@@ -516,3 +516,21 @@ def test_a_request_without_max_tokens_replays_a_recording_made_with_the_default(
         text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         client.close()
     assert (chat.choices[0].message.content, text) == ("Paris.", "Oslo.")
+
+
+def responses_session(base_url: str) -> dict[str, Any]:
+    client = openai.OpenAI(api_key=OPENAI_KEY, base_url=base_url, max_retries=0)
+    reply = client.responses.create(model="gpt-4o", input="Hi via Responses")
+    events = client.responses.create(model="gpt-4o", input="Stream via Responses", stream=True)
+    seen = {"reply": dump(reply), "events": [dump(e) for e in events]}
+    client.close()
+    return seen
+
+
+def test_the_responses_api_records_and_replays_through_the_server(tmp_path: Path) -> None:
+    fake = FakeOpenAI([Reply(text="Hello from Responses."), Reply(text="Streamed answer here")])
+    recorded, replayed, _ = record_then_replay(tmp_path, fake, responses_session, "/v1")
+    assert replayed == recorded
+    assert recorded["reply"]["output"][0]["content"][0]["text"] == "Hello from Responses."
+    deltas = [e["delta"] for e in recorded["events"] if e["type"] == "response.output_text.delta"]
+    assert "".join(deltas) == "Streamed answer here" and len(deltas) == 3
