@@ -347,11 +347,16 @@ class CassetteServer:
         from llm_fakes.cassettes.importer import sdk_versions_of
         from llm_fakes.cassettes.outcome import first_model
 
+        redactor = self._redactor.refreshed()
+        chunks = interaction["http"].get("chunks")
+        if chunks and len(chunks) > 1:
+            whole = "".join(chunks)
+            if redactor.text(whole) != "".join(redactor.text(c) for c in chunks):
+                # A secret cut in two by a chunk boundary: no chunk alone shows it, so the
+                # stream is kept whole (and scrubbed) rather than in its chunks.
+                interaction["http"]["chunks"] = [whole]
         new = prepare_for_disk(
-            [interaction],
-            self._redactor.refreshed(),
-            self._matcher.before_record_request,
-            self._before_record,
+            [interaction], redactor, self._matcher.before_record_request, self._before_record
         )
         if not new:
             return

@@ -534,3 +534,36 @@ def test_the_responses_api_records_and_replays_through_the_server(tmp_path: Path
     assert recorded["reply"]["output"][0]["content"][0]["text"] == "Hello from Responses."
     deltas = [e["delta"] for e in recorded["events"] if e["type"] == "response.output_text.delta"]
     assert "".join(deltas) == "Streamed answer here" and len(deltas) == 3
+
+
+def test_a_secret_cut_in_two_by_a_stream_chunk_never_reaches_disk(tmp_path: Path) -> None:
+    secret = "sk-proj-SplitAcrossTwoChunks0000000004"
+    head = 'data: {"choices":[{"index":0,"delta":{"content":"key ' + secret[:12]
+    tail = secret[12:] + '"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/event-stream"},
+            stream=Chunks([head.encode(), tail.encode()]),
+        )
+
+    path = tmp_path / "split.yaml"
+    transport = httpx.MockTransport(upstream)
+    server = CassetteServer(path, "once", upstream="http://api.test", upstream_transport=transport)
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    with httpx.Client(transport=server.transport()) as client:
+        assert client.post("http://x/v1/chat/completions", json=body).text == head + tail
+    server.close()
+    text = path.read_text()
+    assert secret not in text and secret[12:] not in text
+    [saved] = storage.load(path)["interactions"]
+    assert len(saved["http"]["chunks"]) == 1
+
+
+class Chunks(httpx.SyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Any:
+        yield from self.chunks
