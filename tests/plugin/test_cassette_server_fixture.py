@@ -79,3 +79,17 @@ def test_strict_mode_judges_the_served_cassette(
         "llm_fakes.errors.UnusedInteractionsError: Cassette cassettes/test_srv/test_chat.yaml "
         "has 1 recorded interaction(s) that were never played: #0 complete(1 message, last 'Hi')."
     ) in error_text(result)
+
+
+def test_report_unplayed_counts_the_served_cassette(
+    pytester: pytest.Pytester, make_ini: Callable[[str], None], recorded: None
+) -> None:
+    pytester.makepyfile(test_srv="def test_chat(llm_cassette_server):\n    pass\n")
+    result = run(pytester, "--llm-report-unplayed")
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert (
+        "cassettes/test_srv/test_chat.yaml: 1 of 1 interaction(s) never played (used by "
+        "test_srv.py::test_chat)"
+    ) in out
+    assert "  #0 complete(1 message, last 'Hi')" in out
