@@ -46,12 +46,13 @@ from pathlib import Path
 from typing import Any
 
 from llm_fakes.cassettes import storage
-from llm_fakes.cassettes._served_apis import api_for, read_request, served_paths
+from llm_fakes.cassettes._served_apis import api_for, fake_for, read_request, served_paths
 from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, Matcher
 from llm_fakes.cassettes.provider import RecordMode, _mode
 from llm_fakes.cassettes.redaction import Filter, Redactor, prepare_for_disk
 from llm_fakes.cassettes.served import answer, error_response
 from llm_fakes.cassettes.tape import VIEW_DEFAULTS, Tape, describe, unplayed_message
+from llm_fakes.cassettes.wire_formats import WireFormat
 from llm_fakes.errors import CassetteError, UnusedInteractionsError, UsageError
 from llm_fakes.http._fake_values import WireResponse, json_response
 
@@ -265,8 +266,8 @@ class CassetteServer:
                 fmt, path, interaction, stream=stream, body=body, turn=turn,
                 raw_is_wire=bool(provider) and provider == fmt.provider, where=self._where,
             )  # fmt: skip
-            if "http" not in interaction:
-                name = "request-id" if fmt.name.startswith("anthropic") else "x-request-id"
+            if "http" not in interaction:  # rendered: a request id as the API's fake sends
+                name = fake_for(fmt).request_id_header
                 wire.headers.append((name, f"req_llmfakes{turn:06d}"))
             return wire
         if not self._records:
@@ -281,7 +282,7 @@ class CassetteServer:
 
     def _forward(
         self,
-        fmt: Any,
+        fmt: WireFormat,
         method: str,
         path: str,
         headers: list[tuple[str, str]],
@@ -310,7 +311,7 @@ class CassetteServer:
 
     def _record(
         self,
-        fmt: Any,
+        fmt: WireFormat,
         stored: dict[str, Any],
         stream: bool,
         model: str,
@@ -343,7 +344,7 @@ class CassetteServer:
         self._save(interaction, fmt, model, agent)
         self._event(f"recorded: {describe(interaction)} -> {status}")
 
-    def _save(self, interaction: dict[str, Any], fmt: Any, model: str, agent: str) -> None:
+    def _save(self, interaction: dict[str, Any], fmt: WireFormat, model: str, agent: str) -> None:
         from llm_fakes.cassettes.importer import sdk_versions_of
         from llm_fakes.cassettes.outcome import first_model
 
