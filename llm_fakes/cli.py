@@ -25,7 +25,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "cassettes) and stale (by age, model and versions).",
         "llm_fakes.cassettes.cli:register",
     ),
-    "serve": ("Serve a scripted fake of one of the kit's APIs.", "llm_fakes.http.serve:register"),
+    "serve": (
+        "Serve a scripted fake of one of the kit's APIs, or a recorded cassette to any client.",
+        "llm_fakes.cassettes.serve_cli:register",
+    ),
     "conformance": (
         "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
         "docs/contract.md): pass / FAIL / not supported.",

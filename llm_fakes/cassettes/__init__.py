@@ -3,8 +3,9 @@
 The public names are :class:`~llm_fakes.cassettes.provider.CassetteProvider` and
 :class:`~llm_fakes.cassettes.provider.RecordMode` (both also importable from ``llm_fakes``),
 :func:`~llm_fakes.cassettes.matching.regex_normalizer`, and
-:func:`~llm_fakes.cassettes.importer.import_cassettes` (vcrpy cassettes in, imported on first
-use). Importing this package is cheap; YAML, pydantic and filelock are imported when a cassette
+:func:`~llm_fakes.cassettes.importer.import_cassettes` (vcrpy cassettes in) and
+:class:`~llm_fakes.cassettes.server.CassetteServer` (a cassette served over HTTP), both imported
+on first use. Importing this package is cheap; YAML, pydantic and filelock are imported when a cassette
 is first loaded or saved.
 """
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from llm_fakes.cassettes.importer import ImportReport, import_cassettes
     from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, regex_normalizer
     from llm_fakes.cassettes.provider import CassetteProvider, RecordMode
+    from llm_fakes.cassettes.server import CassetteServer
 
 # Imported when first asked for: the pytest plugin imports this package in every session.
 _LAZY = {
@@ -26,11 +28,13 @@ _LAZY = {
     "RecordMode": "llm_fakes.cassettes.provider",
     "ImportReport": "llm_fakes.cassettes.importer",
     "import_cassettes": "llm_fakes.cassettes.importer",
+    "CassetteServer": "llm_fakes.cassettes.server",
 }
 
 __all__ = [
     "DEFAULT_MATCH_ON",
     "CassetteProvider",
+    "CassetteServer",
     "ImportReport",
     "RecordMode",
     "import_cassettes",
@@ -40,7 +44,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Each public name, imported when first asked for (a replaying test never needs the
-    importer; a session that uses no cassette needs none of them)."""
+    importer or the server; a session that uses no cassette needs none of them)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
