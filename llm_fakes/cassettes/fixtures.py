@@ -125,7 +125,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_RUN] = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    # xdist's controller and its workers share one run id; a session that is neither (pytester's
+    # inner sessions inside a worker inherit the variable) is a run of its own.
+    xdist = hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses", None))
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") if xdist else None
+    config.stash[_RUN] = run_id or uuid.uuid4().hex
     config.stash[TALLY] = CassetteTally()
     config.stash[_STRICT_SHARED] = set()
     config.stash[_VERDICTS] = []
