@@ -16,6 +16,7 @@ with status 1 when scripted turns were left unused or a request hit a script mis
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -44,7 +45,17 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     )
     parser.add_argument("--host", default="127.0.0.1", help="Interface (127.0.0.1).")
     parser.add_argument(
-        "--chunk-delay", type=float, default=0.0, help="Seconds between streamed chunks (0)."
+        "--chunk-delay",
+        type=_seconds,
+        default=0.0,
+        help="Seconds between streamed chunks, a finite number >= 0 (0).",
+    )
+    parser.add_argument(
+        "--keep-requests",
+        type=_count,
+        default=100,
+        metavar="N",
+        help="Keep the last N requests in the log (100): the server's memory stays flat.",
     )
     parser.add_argument(
         "--check-unused",
@@ -52,6 +63,24 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="Exit 1 if scripted turns were unused or a request hit a script mistake.",
     )
     return run
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a finite number of seconds >= 0 (e.g. 0.05)"
+        )
+    return value
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0 (e.g. 100)")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     except ScriptError as exc:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2
-    fake = fake_cls(loaded, chunk_delay=args.chunk_delay)
+    fake = fake_cls(loaded, chunk_delay=args.chunk_delay, keep_requests=args.keep_requests)
     try:
         server = LoopbackServer(fake, args.host, args.port)
     except OSError as exc:
@@ -98,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(
-        f"llm-fakes: stopped after {len(fake.requests)} request(s); "
+        f"llm-fakes: stopped after {fake.request_count} request(s); "
         f"{len(fake.remaining)} queued turn(s) unused.",
         flush=True,
     )
