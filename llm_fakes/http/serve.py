@@ -49,12 +49,21 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument(
         "--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (8000)."
     )
-    parser.add_argument("--host", default="127.0.0.1", help="Interface (127.0.0.1).")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="Interface: an IPv4 or IPv6 address (127.0.0.1)."
+    )
     parser.add_argument(
         "--chunk-delay",
         type=_seconds,
         default=0.0,
         help="Seconds between streamed chunks, a finite number >= 0 (0).",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=_count,
+        default=64 * 1024 * 1024,
+        metavar="N",
+        help="Refuse a request body over N bytes with a 413 (64 MiB).",
     )
     parser.add_argument(
         "--keep-requests",
@@ -104,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     fake = fake_cls(loaded, chunk_delay=args.chunk_delay, keep_requests=args.keep_requests)
     try:
-        server = LoopbackServer(fake, args.host, args.port)
+        server = LoopbackServer(fake, args.host, args.port, max_body=args.max_body_bytes)
     except OSError as exc:
         print(
             f"llm-fakes serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "

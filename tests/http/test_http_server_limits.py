@@ -3,11 +3,15 @@ no request log that grows without end, and (over a socket) no client that can ho
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ import pytest
 
 from llm_fakes import Fail, FakeAnthropic, FakeOpenAI, ScriptedProvider
 from llm_fakes.errors import ScriptError, UsageError
+from llm_fakes.http._loopback import LoopbackServer
 from llm_fakes.scripted import rules
 from llm_fakes.scripted.files import load_script_file
 
@@ -171,3 +176,146 @@ def test_serve_keeps_a_bounded_log_so_its_memory_stays_flat(tmp_path: Path) -> N
         out, _ = proc.communicate(timeout=30)
     assert "stopped after 45 request(s)" in out
     assert grown < 20_000, f"serve grew by {grown} KiB over 40 requests of 1 MB"
+
+
+# ----------------------------------------------------------------------------- over a socket
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    """A fake on loopback with short limits, so the slow cases take a second."""
+    fake = FakeOpenAI(["Hello there, world"] * 10)
+    with LoopbackServer(fake, max_body=1000, header_timeout=0.5, body_timeout=0.5) as running:
+        yield running
+
+
+def _exchange(port: int, data: bytes, *, trickle: bytes = b"", every: float = 0.1) -> bytes:
+    """Send ``data``, then ``trickle`` a byte at a time; everything the server sent back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        try:
+            for byte in trickle:
+                time.sleep(every)
+                sock.sendall(bytes([byte]))
+        except OSError:
+            pass  # the server closed on us: what a slowloris should meet
+        out = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                out += chunk
+    return out
+
+
+POST = b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+
+
+def test_headers_that_trickle_in_are_cut_off_with_a_408(server: LoopbackServer) -> None:
+    start = time.monotonic()
+    out = _exchange(server.port, POST, trickle=b"X-Slow: " + b"a" * 100, every=0.05)
+    assert time.monotonic() - start < 4
+    assert out.startswith(b"HTTP/1.1 408 ")
+    assert b"The request's headers did not arrive within 0.5 s" in out
+
+
+def test_a_body_that_trickles_in_is_cut_off_with_a_408(server: LoopbackServer) -> None:
+    start = time.monotonic()
+    out = _exchange(server.port, POST + b"Content-Length: 100\r\n\r\n{", trickle=b"x" * 99)
+    assert time.monotonic() - start < 4
+    assert out.startswith(b"HTTP/1.1 408 ")
+    assert b"The request's body did not arrive within 0.5 s" in out
+
+
+def test_a_body_over_the_cap_is_refused_with_a_413(server: LoopbackServer) -> None:
+    out = _exchange(server.port, POST + b"Content-Length: 1001\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 413 ")
+    assert b"The request body of 1001 bytes is over this fake server's limit of 1000 bytes" in out
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Content-Length: \xb2",
+        b"Content-Length: \xd9\xa3",
+        b"Content-Length: 2\r\nContent-Length: 3",
+    ],
+    ids=["superscript two", "arabic-indic digit", "two lengths"],
+)
+def test_a_content_length_that_is_not_one_ascii_number_gets_a_400(
+    server: LoopbackServer, header: bytes
+) -> None:
+    out = _exchange(server.port, POST + header + b"\r\n\r\n{}")
+    assert out.startswith(b"HTTP/1.1 400 "), out[:200]
+    assert b"Invalid Content-Length header" in out
+
+
+def test_an_http_1_0_client_gets_the_stream_without_chunks(server: LoopbackServer) -> None:
+    body = json.dumps({**ask("hi"), "stream": True}).encode()
+    request = (
+        b"POST /v1/chat/completions HTTP/1.0\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+    out = _exchange(server.port, request)
+    head, _, rest = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")  # the server's version; the client's is 1.0
+    assert b"transfer-encoding" not in head.lower()
+    assert b"connection: close" in head.lower()
+    assert rest.startswith(b"data: {")  # the events themselves, no chunk sizes
+    assert rest.rstrip().endswith(b"data: [DONE]")
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_a_fake_serves_on_ipv6_loopback() -> None:
+    fake = FakeOpenAI(["over IPv6"])
+    with fake.serve(host="::1") as base_url:
+        assert base_url.startswith("http://[::1]:")
+        response = httpx.post(f"{base_url}/chat/completions", json=ask("hi"), timeout=10)
+    assert response.json()["choices"][0]["message"]["content"] == "over IPv6"
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_serve_listens_on_ipv6(tmp_path: Path) -> None:
+    script = tmp_path / "s.yaml"
+    script.write_text("turns: [over IPv6]\n")
+    proc = subprocess.Popen(
+        [*SERVE, "--script", str(script), "--port", "0", "--host", "::1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert " at http://[::1]:" in first, first + proc.stderr.read() if proc.stderr else ""
+        url = first.rsplit(" at ", 1)[1].strip()
+        response = httpx.post(f"{url}/chat/completions", json=ask("hi"), timeout=10)
+        assert response.json()["choices"][0]["message"]["content"] == "over IPv6"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"max_body": -1},
+        {"header_timeout": 0},
+        {"body_timeout": math.nan},
+        {"body_timeout": math.inf},
+    ],
+)
+def test_the_limits_themselves_are_checked(limits: dict[str, Any]) -> None:
+    with pytest.raises(UsageError, match="must be a"):
+        LoopbackServer(FakeOpenAI(["x"]), **limits)
