@@ -210,3 +210,40 @@ def test_it(checked):
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_under_xdist_a_late_thread_is_reported_by_the_controller(
+    pytester: pytest.Pytester,
+) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(
+        SWALLOW
+        + """
+go, done = threading.Event(), threading.Event()
+
+
+def late():
+    go.wait(10)
+    reach()
+    done.set()
+
+
+def test_starts_a_thread():
+    threading.Thread(target=late, name="poller", daemon=True).start()
+
+
+def test_innocent():
+    go.set()
+    assert done.wait(10)
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "1")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*llm-fakes network guard: blocked calls outside their test*",
+            "Blocked: the background thread 'poller' (started during *::test_starts_a_thread) "
+            "tried to reach api.openai.com:80 during the call of *::test_innocent.",
+        ]
+    )
