@@ -3,9 +3,10 @@
 Build them with :meth:`ScriptedProvider.on <llm_fakes.scripted.provider.ScriptedProvider.on>`;
 all the criteria given must hold (none given: every request matches). Regexes are compiled once,
 when the rule is made, and searched (``re.search``), not fully matched. A search may take
-:data:`MATCH_TIMEOUT` seconds at most (it runs on the ``regex`` engine, with its timeout, and
-without holding the GIL, so a fake server's other clients go on meanwhile); a pattern that
-backtracks past that is a :class:`~llm_fakes.errors.ScriptError` naming the rule.
+:data:`MATCH_TIMEOUT` seconds (it runs on the ``regex`` engine, with its timeout, and without
+holding the GIL; the engine checks its clock now and then, so under load it stops somewhat
+later); a pattern that backtracks past that is a :class:`~llm_fakes.errors.ScriptError` naming the
+rule, and a fake server answers that request with a 400.
 
 Example:
     >>> from llm_fakes.scripted.request import ScriptedRequest

@@ -127,7 +127,7 @@ def test_a_hanging_or_spinning_provider_fails_that_property_and_the_run_goes_on(
     assert "--example-timeout" in results["C1"]["message"]
     assert "request: messages=" in results["C1"]["counterexample"]
     assert results["S1"]["verdict"] == "pass"
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60  # bounded (it never returned before)
 
 
 def test_a_provider_deaf_to_the_interruption_is_killed_after_the_grace_period(
@@ -212,7 +212,7 @@ def test_in_process_an_example_past_its_limit_fails_with_its_example() -> None:
     assert c1.status == "FAIL"
     assert c1.message.startswith("the example did not return within 0.3 s")
     assert "request: messages=" in c1.counterexample
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60  # bounded (it never returned before)
 
 
 def test_a_provider_that_calls_sys_exit_fails_its_property_and_the_run_goes_on() -> None:
