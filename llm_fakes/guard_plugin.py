@@ -12,9 +12,10 @@ A blocked connection raises :class:`~llm_fakes.errors.NetworkBlockedError` where
 the code under test catches that error and the test would otherwise pass, the test fails anyway
 with the same message: a replay-mode test that silently reached for the network is a bug. That
 holds in each phase: a fixture that swallows it (function-, module- or session-scoped) fails the
-setup or teardown of the test during which it ran. A thread started during an earlier test (or
-before the first) that makes a blocked call later fails no innocent test: it is listed in the
-terminal summary, which names the test that started it, and the run's exit status is 1.
+setup or teardown of the test during which it ran; so does one in a thread started meanwhile, or
+in a pool's worker thread (whenever the pool started). Another thread started during an earlier
+test (or before the first) that makes a blocked call later fails no innocent test: it is listed
+in the terminal summary, which names the test that started it, and the run's exit status is 1.
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ class _Tracker:
         if not isinstance(policy, _PluginPolicy) or policy.tracker is not self:
             return
         thread = threading.current_thread()
-        if self.phase is not None and (thread is self.test_thread or thread not in self.owners):
+        if self.phase is not None and (
+            thread is self.test_thread or thread not in self.owners or _pooled(thread)
+        ):
             self.caught.append((policy, host, port))
             return
         origin = self.owners.get(thread)
@@ -107,6 +110,15 @@ class _Tracker:
         else:
             who = f"the background thread {thread.name!r} ({started})"
         self.strays.append(f"{who} tried to reach {host}:{port} {when}")
+
+
+def _pooled(thread: threading.Thread) -> bool:
+    """A worker of a thread pool (``concurrent.futures``, hence asyncio's default executor, or
+    anyio's): it runs what the running test hands it, whenever the pool was started."""
+    target = getattr(thread, "_target", None)
+    if getattr(target, "__module__", None) == "concurrent.futures.thread":
+        return True
+    return type(thread).__module__.partition(".")[0] in ("anyio", "trio")
 
 
 def _policy(

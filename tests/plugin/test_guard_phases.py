@@ -247,3 +247,33 @@ def test_innocent():
             "tried to reach api.openai.com:80 during the call of *::test_innocent.",
         ]
     )
+
+
+def test_a_pool_thread_started_by_an_earlier_test_works_for_the_test_running_now(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        SWALLOW
+        + """
+from concurrent.futures import ThreadPoolExecutor
+
+pool = ThreadPoolExecutor(1)
+
+
+def test_starts_the_pool():
+    pool.submit(lambda: None).result()
+
+
+def test_uses_it():
+    pool.submit(reach).result()
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_uses_it*",
+            "E*NetworkBlockedError: The code under test caught the network guard's error*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*blocked calls outside their test*")
