@@ -65,6 +65,11 @@ def is_loopback(host: str) -> bool:
         >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "[::1]", "api.openai.com")]
         [True, True, True, False]
     """
+    return _is_loopback(host)
+
+
+@functools.lru_cache(maxsize=1024)  # every guarded connect and lookup asks: the same few hosts
+def _is_loopback(host: str) -> bool:
     name = host.strip().strip("[]").rstrip(".").lower()
     if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
@@ -114,7 +119,7 @@ class GuardPolicy:
 
     def allows(self, host: str) -> bool:
         """Whether a connection to ``host`` may proceed."""
-        if not self.enabled or is_loopback(host):
+        if not self.enabled or _is_loopback(host):
             return True
         name = host.strip("[]").rstrip(".").lower()
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.allow_hosts)
