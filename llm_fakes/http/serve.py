@@ -19,11 +19,12 @@ with status 1 when scripted turns were left unused or a request hit a script mis
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,17 +116,28 @@ def listen(app: Any, host: str, port: int, **limits: Any) -> Any:
         return None
 
 
-def wait_for_stop() -> None:
-    """Block until Ctrl-C or SIGTERM."""
+@contextlib.contextmanager
+def stop_signal() -> Iterator[threading.Event]:
+    """An event SIGTERM sets while the block runs. Enter it before saying the server listens: a
+    client that stops the server as soon as it reads that line is then heard, not killed."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait_for_stop(stop: threading.Event | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM (``stop``: from :func:`stop_signal`, entered earlier)."""
+    if stop is None:
+        with stop_signal() as event:
+            return wait_for_stop(event)
     try:
         while not stop.wait(0.1):
             pass
     except KeyboardInterrupt:
         pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,14 +163,14 @@ def run(args: argparse.Namespace) -> int:
     server = listen(fake, args.host, args.port, max_body=args.max_body_bytes)
     if server is None:
         return 2
-    with server:
+    with stop_signal() as stop, server:
         print(
             f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
             f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
             flush=True,
         )
         print("Press Ctrl-C to stop.", flush=True)
-        wait_for_stop()
+        wait_for_stop(stop)
     print(
         f"llm-fakes: stopped after {fake.request_count} request(s); "
         f"{len(fake.remaining)} queued turn(s) unused.",
