@@ -12,7 +12,8 @@ worker that dies (the provider called ``os._exit``, or killed it) fails the pair
 saying how it ended, and a fresh worker takes the rest. An example that outlives its limit is
 interrupted inside the worker (:mod:`~llm_fakes.contract._limits`); one that does not answer even
 then (C code that never returns to Python, a provider that catches ``BaseException``) is killed
-after :data:`GRACE` more seconds and fails the same way. Verdicts are reported in the run's
+when it has been silent for twice the limit (the limit plus at least :data:`GRACE` seconds) and
+fails the same way. Verdicts are reported in the run's
 order, with causes linked in that order, exactly as a serial run links them.
 """
 
@@ -40,7 +41,7 @@ __all__ = ["GRACE", "can_fork", "run_parallel"]
 #: What a forked worker needs, set in the parent just before the workers start.
 _WORK: dict[str, Any] = {}
 
-#: Seconds past the example limit (at least) before the parent kills a worker that is silent.
+#: The least time past the example limit (which it doubles) before a silent worker is killed.
 GRACE = 5.0
 
 
