@@ -64,6 +64,12 @@ class Skipped:
     index: int | None
     reason: str
 
+    def __post_init__(self) -> None:
+        # A reason quotes the URL or the body it could not map: never with a key in it.
+        from llm_fakes._scrub import scrub_text
+
+        object.__setattr__(self, "reason", scrub_text(self.reason))
+
     def __str__(self) -> str:
         where = self.file if self.index is None else f"{self.file} #{self.index}"
         return f"{where}: {self.reason}"

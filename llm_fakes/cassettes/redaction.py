@@ -2,12 +2,13 @@
 
 The defaults always apply; a user's ``filters`` add to them and never replace them:
 
-* OpenAI keys (``sk-...``, ``sk-proj-...``) and Anthropic keys (``sk-ant-...``),
-* ``Bearer`` tokens,
-* the value of every environment variable named ``*_API_KEY``, ``*_TOKEN``, ``*_SECRET`` or
-  ``*_PASSWORD`` (values of at least :data:`MIN_ENV_SECRET` characters),
-* the whole value under a key named like a credential header (``authorization``, ``x-api-key``,
-  ``api_key``, ``cookie``, ...), wherever it sits, raw payloads included.
+* the token shapes of :mod:`llm_fakes._scrub` (OpenAI, Anthropic, Google, GitHub, AWS, Slack
+  keys, JWTs, ``Bearer`` tokens in any case, URL passwords and secret query parameters),
+* the value of every environment variable whose name looks secret (``*_KEY``, ``*_TOKEN``,
+  ``*_SECRET``, ``*PASSWORD*``, ``AWS_*``; values of at least :data:`MIN_ENV_SECRET` characters),
+* the whole value under a key named like a credential (``authorization``, ``x-api-key``,
+  ``x-goog-api-key``, ``api_key``, ``password``, ``cookie``, ...), wherever it sits, raw
+  payloads included.
 
 Scrubbing is symmetric: the provider scrubs each incoming request the same way before matching, so
 a scrubbed recording still matches the request that produced it. Replacements never match a
@@ -29,6 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
+from llm_fakes import _scrub
 from llm_fakes.errors import UsageError
 
 __all__ = [
@@ -47,44 +49,13 @@ Filter: TypeAlias = (
 )
 
 #: Keys whose values are credentials wherever they appear (compared case-insensitively).
-DEFAULT_KEYS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "api_key",
-        "apikey",
-        "x-goog-api-key",
-        "cookie",
-        "set-cookie",
-    }
-)
+DEFAULT_KEYS = _scrub.SECRET_BODY_FIELDS | _scrub.SECRET_HEADERS
 #: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
-MIN_ENV_SECRET = 8
-_ENV_NAME = re.compile(r"(?:^|_)(?:API_KEY|TOKEN|SECRET|PASSWORD)$")
-REDACTED = "<redacted>"
-
-_DEFAULTS: list[tuple[str, str]] = [
-    (r"sk-ant-[A-Za-z0-9_-]{6,}", "<redacted:anthropic-key>"),
-    (r"sk-[A-Za-z0-9_-]{16,}", "<redacted:openai-key>"),
-    (r"Bearer +[A-Za-z0-9._~+/-]+=*", "Bearer <redacted>"),
-]
-
-
-def secret_env_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Secret-looking environment variables: name -> value.
-
-    Example:
-        >>> secret_env_values({"MY_API_KEY": "abcdefgh12", "HOME": "/root", "GH_TOKEN": "x"})
-        {'MY_API_KEY': 'abcdefgh12'}
-    """
-    env = os.environ if environ is None else environ
-    return {
-        name: value
-        for name, value in env.items()
-        if _ENV_NAME.search(name.upper()) and len(value) >= MIN_ENV_SECRET
-    }
+MIN_ENV_SECRET = _scrub.MIN_ENV_SECRET
+REDACTED = _scrub.REDACTED
+secret_env_values = _scrub.secret_env_values
+#: Lower-case substrings one of which every default credential key contains.
+_KEY_ANCHORS = ("auth", "key", "cookie", "secret", "token", "password", "organization", "openai-")
 
 
 class Redactor:
@@ -105,11 +76,7 @@ class Redactor:
     ) -> None:
         self.filters = tuple(filters)
         self.keys = DEFAULT_KEYS | {k.lower() for k in keys}
-        self.env = secret_env_values(environ)
-        parts: list[tuple[str, str]] = list(_DEFAULTS)
-        # Longest first, so a value containing another is replaced whole.
-        for name, value in sorted(self.env.items(), key=lambda kv: -len(kv[1])):
-            parts.append((re.escape(value), f"<redacted:{name}>"))
+        parts: list[tuple[str, _scrub.Replacement]] = []
         self._functions: list[Callable[[str], str]] = []
         # Literal filters also appear JSON-escaped in a request's JSON; regexes may not.
         self._opaque = False
@@ -131,8 +98,9 @@ class Redactor:
                 self._opaque = True
             else:
                 raise TypeError(f"a filter is a str, a re.Pattern, a pair or a function: {f!r}")
-        self._replacements = [r for _, r in parts]
-        self._pattern = re.compile("|".join(f"(?P<g{i}>{p})" for i, (p, _) in enumerate(parts)))
+        self._scrubber = _scrub.Scrubber(environ, parts)
+        self.env = self._scrubber.env
+        parts = self._scrubber.parts
         # The same secrets as they would appear inside a JSON document (escaped), for the
         # cheap "could this request contain anything to scrub?" check.
         escaped = [p for p, _ in parts]
@@ -149,7 +117,7 @@ class Redactor:
         self._anchors: list[str] = []
         for value in literals:
             self._anchors += {value, json.dumps(value, ensure_ascii=False)[1:-1]}
-        # Every default credential key contains "auth", "key" or "cookie" (lower-cased).
+        # Every default credential key contains one of _KEY_ANCHORS (lower-cased).
         self._key_anchors = [json.dumps(k)[1:-1] for k in self.keys - DEFAULT_KEYS]
 
     def refreshed(self, environ: Mapping[str, str] | None = None) -> Redactor:
@@ -158,12 +126,9 @@ class Redactor:
         env.update(secret_env_values(environ))
         return Redactor(self.filters, self.keys - DEFAULT_KEYS, env)
 
-    def _sub(self, m: re.Match[str]) -> str:
-        return self._replacements[int(m.lastgroup[1:])]  # type: ignore[index]
-
     def text(self, text: str) -> str:
         """Scrub one string."""
-        text = self._pattern.sub(self._sub, text)
+        text = self._scrubber.text(text)
         for function in self._functions:
             text = function(text)
         return text
@@ -195,12 +160,8 @@ class Redactor:
         # One lowered copy for every anchor: lowering only adds candidates ("SK-"), and the
         # regex confirms.
         lowered = json_text.lower()
-        hit = (
-            "sk-" in lowered
-            or "bearer" in lowered
-            or "auth" in lowered
-            or "key" in lowered
-            or "cookie" in lowered
+        hit = any(a in lowered for a in _scrub.ANCHORS) or any(
+            a in lowered for a in _KEY_ANCHORS
         )
         for anchor in self._anchors:
             hit = hit or anchor in json_text

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from llm_fakes import _scrub
+
 __all__ = [
     "CREATED",
     "SECRET_HEADERS",
@@ -24,10 +26,8 @@ __all__ = [
 #: The fixed ``created`` time of every fake response, so recordings of the fakes are byte-stable.
 CREATED = 1_767_225_600
 
-#: Request headers never logged (credentials).
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
-)
+#: Request headers never logged (credentials): the kit's one list.
+SECRET_HEADERS = _scrub.SECRET_HEADERS
 Ending = Literal["complete", "reset", "no_response", "timeout"]
 
 

@@ -113,14 +113,11 @@ def test_user_settings_add_to_the_defaults() -> None:
     config = vcr_config(
         filter_headers=["x-trace", "cookie"], before_record_request=mine, record_mode="all"
     )
-    assert config["filter_headers"] == [
-        "authorization",
-        "x-api-key",
-        "api-key",
-        "cookie",
-        "proxy-authorization",
-        "x-trace",
-    ]
+    assert config["filter_headers"][-1] == "x-trace"
+    assert {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"} <= set(
+        config["filter_headers"]
+    )
+    assert config["filter_headers"].count("cookie") == 1
     assert config["record_mode"] == "all"
     from vcr.request import Request
 

@@ -1,0 +1,412 @@
+"""What counts as a secret, and the scrubber every writer applies before text leaves the process.
+
+One place for the secret *shapes* (token formats recognised in any text), the secret *names*
+(headers, query parameters and body fields whose value is a credential, cloud credentials
+included) and the *environment* (the value of any variable whose name looks secret). Cassettes
+(recorded and imported), the vcrpy preset, snapshots, conformance reports and every message the
+CLI prints go through :class:`Scrubber` or :func:`scrub_text`. Pure standard library, cheap to
+import.
+
+Token shapes recognised:
+
+* OpenAI ``sk-...`` / ``sk-proj-...``, Anthropic ``sk-ant-...``, Google ``AIza...``,
+  GitHub ``ghp_`` / ``gho_`` / ``ghu_`` / ``ghs_`` / ``ghr_`` / ``github_pat_``,
+  AWS access key ids ``AKIA...`` / ``ASIA...`` and secret keys written next to their name
+  (``aws_secret_access_key = ...``), Slack ``xoxb-`` / ``xoxp-`` / ...,
+  JSON Web Tokens (``eyJ...``), ``Bearer`` tokens in any case,
+* URL userinfo (``https://user:PASSWORD@host``: the password is replaced) and secret query
+  parameters in URLs (``?key=...``, ``&access_token=...``, ``X-Amz-Signature=...``).
+
+Environment variables whose name looks secret: ``*_KEY``, ``*_TOKEN``, ``*_SECRET``,
+``*PASSWORD*`` and ``AWS_*`` (except the few AWS settings that are not secret, such as
+``AWS_REGION``); only values of at least :data:`MIN_ENV_SECRET` characters are scrubbed, so a
+short or common value (``1``, ``true``) never wrecks unrelated text.
+
+Example:
+    >>> s = Scrubber(environ={"SERVICE_TOKEN": "tok-1234567890"})
+    >>> s.text("auth: bearer abc.123 via https://bob:hunter22@db.local/?key=AIzaSyA1")
+    'auth: Bearer <redacted> via https://bob:<redacted>@db.local/?key=<redacted>'
+    >>> s.text("got tok-1234567890")
+    'got <redacted:SERVICE_TOKEN>'
+    >>> s.text("ghp_" + "a" * 36)
+    '<redacted:github-token>'
+    >>> is_secret_header("X-Goog-Api-Key"), is_secret_query("X-Amz-Signature")
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TextIO
+
+__all__ = [
+    "ANCHORS",
+    "CLOUD_SECRET_NAMES",
+    "MIN_ENV_SECRET",
+    "REDACTED",
+    "SECRET_BODY_FIELDS",
+    "SECRET_HEADERS",
+    "SECRET_QUERY_PARAMS",
+    "Scrubber",
+    "is_secret_env_name",
+    "is_secret_header",
+    "is_secret_query",
+    "scrub_obj",
+    "scrub_text",
+    "scrubbed_output",
+    "secret_env_values",
+]
+
+REDACTED = "<redacted>"
+#: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
+MIN_ENV_SECRET = 8
+
+#: Cloud credentials, whatever the API: Azure keys, AWS SigV4 and session tokens, Google keys.
+CLOUD_SECRET_NAMES = frozenset(
+    {
+        "api-key",  # Azure OpenAI
+        "ocp-apim-subscription-key",  # Azure API management
+        "subscription-key",
+        "x-amz-security-token",  # AWS SigV4 session token (header and query)
+        "x-amz-credential",
+        "x-amz-signature",
+        "x-goog-api-key",  # Google (Gemini) keys
+        "key",  # Google ?key=
+    }
+)
+
+#: Header names (lower case) whose value is a credential, in requests or responses.
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "anthropic-api-key",
+        "x-goog-api-key",
+        "x-amz-security-token",
+        "ocp-apim-subscription-key",
+        "cookie",
+        "set-cookie",
+        # Request-side organisation and project ids name the account.
+        "openai-organization",
+        "openai-project",
+        "anthropic-organization-id",
+    }
+)
+
+#: Query parameter names (lower case) whose value is a credential.
+SECRET_QUERY_PARAMS = frozenset(
+    {
+        "key",
+        "api-key",
+        "api_key",
+        "apikey",
+        "token",
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-amz-signature",
+        "subscription-key",
+        "sig",
+    }
+)
+
+#: Keys (lower case) whose value is a credential wherever they sit in a JSON body or a mapping.
+#: ``token`` is not one: log-probabilities carry a ``token`` field that is model output.
+SECRET_BODY_FIELDS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "api_key",
+        "apikey",
+        "anthropic-api-key",
+        "x-goog-api-key",
+        "x-amz-security-token",
+        "ocp-apim-subscription-key",
+        "cookie",
+        "set-cookie",
+        "secret",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "password",
+        "aws_secret_access_key",
+        "aws_session_token",
+    }
+)
+
+_QUERY_ALTS = "|".join(re.escape(n) for n in sorted(SECRET_QUERY_PARAMS, key=len, reverse=True))
+_TOKEN = r"[A-Za-z0-9._~+/-]+=*"
+_AWS_NAMED = re.compile(
+    r"(?i)(aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token)"
+    r"""(["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}"""
+)
+
+
+def _userinfo(text: str) -> str:
+    user = text.split(":", 1)[0]
+    return f"{user}:{REDACTED}@"
+
+
+def _query(text: str) -> str:
+    return text.split("=", 1)[0] + "=" + REDACTED
+
+
+def _aws_secret(text: str) -> str:
+    return _AWS_NAMED.sub(lambda m: m.group(1) + m.group(2) + "<redacted:aws-secret>", text)
+
+
+Replacement = str | Callable[[str], str]
+
+#: (pattern, replacement): the token shapes, first match at a position wins.
+SHAPES: list[tuple[str, Replacement]] = [
+    (r"sk-ant-[A-Za-z0-9_-]{6,}", "<redacted:anthropic-key>"),
+    (r"sk-[A-Za-z0-9_-]{16,}", "<redacted:openai-key>"),
+    (r"AIza[0-9A-Za-z_-]{30,}", "<redacted:google-key>"),
+    (r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})", "<redacted:github-token>"),
+    (r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", "<redacted:aws-key-id>"),
+    (
+        r"(?i:aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token)"
+        r"""["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{16,}""",
+        _aws_secret,
+    ),
+    (r"\bxox[abposre]-[A-Za-z0-9-]{10,}", "<redacted:slack-token>"),
+    (r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", "<redacted:jwt>"),
+    # "Bearer" as written anywhere; in other cases only a token-like word ("bearer of" stays).
+    (
+        rf"\bBearer +{_TOKEN}|\b(?i:bearer)[ \t]+(?=[A-Za-z]*[0-9._~+/-]){_TOKEN}",
+        "Bearer " + REDACTED,
+    ),
+    (r"""(?<=://)[^\s/?#@:"'<>]+:[^\s/?#@"'<>]+@""", _userinfo),
+    # After "?", "&" or ";", or at the very start (a form body): ``key=...``.
+    (rf"""(?<![^?&;])(?i:{_QUERY_ALTS})=[^&#\s"'<>]+""", _query),
+]
+#: Lower-case substrings at least one of which every shape match contains: a text holding none
+#: of them needs no regex at all.
+ANCHORS = (
+    "sk-",
+    "aiza",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "akia",
+    "asia",
+    "secret",
+    "session",
+    "xox",
+    "eyj",
+    "bearer",
+    "://",
+    "key=",
+    "token=",
+    "credential=",
+    "signature=",
+    "sig=",
+)
+
+_AWS_NOT_SECRET = re.compile(
+    r"REGION|PROFILE|OUTPUT|ENDPOINT|_FILE$|_PATH$|_DIR$|CA_BUNDLE|PAGER|RETRY|RETRIES|_MODE$"
+)
+
+
+def is_secret_env_name(name: str) -> bool:
+    """Whether an environment variable's name looks secret.
+
+    Example:
+        >>> [is_secret_env_name(n) for n in ("OPENAI_API_KEY", "DB_PASSWORD_FILE", "AWS_REGION")]
+        [True, True, False]
+    """
+    upper = name.upper()
+    if upper.startswith("AWS_"):
+        return _AWS_NOT_SECRET.search(upper) is None
+    return (
+        upper.endswith(("_KEY", "_TOKEN", "_SECRET"))
+        or "PASSWORD" in upper
+        or upper in {"KEY", "TOKEN", "SECRET"}
+    )
+
+
+def secret_env_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Secret-looking environment variables (of at least :data:`MIN_ENV_SECRET` characters).
+
+    Example:
+        >>> secret_env_values({"MY_API_KEY": "abcdefgh12", "HOME": "/root", "GH_TOKEN": "x"})
+        {'MY_API_KEY': 'abcdefgh12'}
+    """
+    env = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in env.items()
+        if is_secret_env_name(name) and len(value.strip()) >= MIN_ENV_SECRET
+    }
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a credential (any case)."""
+    return name.lower() in SECRET_HEADERS
+
+
+def is_secret_query(name: str) -> bool:
+    """Whether a query parameter's value is a credential (any case)."""
+    return name.lower() in SECRET_QUERY_PARAMS
+
+
+class Scrubber:
+    """Replaces token shapes, secret environment values and ``extra`` patterns in text.
+
+    Args:
+        environ: The environment whose secret-looking values are scrubbed (default: the
+            process's, read now).
+        extra: More ``(regex, replacement)`` pairs, tried after the shapes and the environment.
+
+    Replacements never match again, so scrubbing twice changes nothing.
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        extra: Iterable[tuple[str, Replacement]] = (),
+    ) -> None:
+        self.env = secret_env_values(environ)
+        parts: list[tuple[str, Replacement]] = list(SHAPES)
+        # Longest first, so a value containing another is replaced whole.
+        for name, value in sorted(self.env.items(), key=lambda kv: -len(kv[1])):
+            parts.append((re.escape(value), f"<redacted:{name}>"))
+        parts += list(extra)
+        self.parts = parts
+        self._replacements = [r for _, r in parts]
+        self.pattern = re.compile("|".join(f"(?P<g{i}>{p})" for i, (p, _) in enumerate(parts)))
+
+    def _sub(self, m: re.Match[str]) -> str:
+        replacement = self._replacements[int(m.lastgroup[1:])]  # type: ignore[index]
+        return replacement if isinstance(replacement, str) else replacement(m.group())
+
+    def text(self, text: str) -> str:
+        """Scrub one string."""
+        return self.pattern.sub(self._sub, text)
+
+    def obj(self, value: Any) -> Any:
+        """A copy of ``value`` with every string in it scrubbed (see :func:`scrub_obj`)."""
+        return _walk(value, self.text)
+
+
+def _walk(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {
+            (text(k) if isinstance(k, str) else k): (
+                REDACTED
+                if isinstance(k, str) and k.lower() in SECRET_BODY_FIELDS and v
+                else _walk(v, text)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_walk(v, text) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_walk(v, text) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _walk(getattr(value, f.name), text) for f in dataclasses.fields(value) if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+_cache: dict[tuple[tuple[str, str], ...], Scrubber] = {}
+
+
+def _current() -> Scrubber:
+    key = tuple(sorted(secret_env_values().items()))
+    scrubber = _cache.get(key)
+    if scrubber is None:
+        _cache.clear()
+        scrubber = _cache[key] = Scrubber(dict(key))
+    return scrubber
+
+
+def scrub_text(text: str) -> str:
+    """Scrub one string with the shapes and the process's secret environment values as they are
+    now.
+
+    Example:
+        >>> scrub_text("GET https://x.test/v1?alt=sse&key=AIzaSyXYZ")
+        'GET https://x.test/v1?alt=sse&key=<redacted>'
+    """
+    lowered = text.lower()
+    scrubber = _current()
+    if not scrubber.env and not any(a in lowered for a in ANCHORS):
+        return text
+    return scrubber.text(text)
+
+
+def scrub_obj(value: Any) -> Any:
+    """A copy of ``value`` (strings, dicts, lists, tuples, dataclasses) with every string
+    scrubbed as :func:`scrub_text` does, and the value under a secret key replaced.
+
+    Example:
+        >>> scrub_obj({"password": "pw", "note": ["sk-ant-api03-secret"]})
+        {'password': '<redacted>', 'note': ['<redacted:anthropic-key>']}
+    """
+    return _current().obj(value)
+
+
+class _ScrubbingStream:
+    """A text stream that scrubs what it writes, a whole line at a time (a secret split across
+    two ``write`` calls of one line is still caught); ``flush`` writes a partial line out."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        data = self._pending + text
+        cut = data.rfind("\n") + 1
+        self._pending = data[cut:]
+        if cut:
+            self._stream.write(scrub_text(data[:cut]))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(scrub_text(self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def scrubbed_output() -> Iterator[None]:
+    """Scrub everything written to ``sys.stdout`` and ``sys.stderr`` inside the block.
+
+    Example:
+        >>> with scrubbed_output():
+        ...     print("left out https://x.test/v1?key=AIzaSyXYZ")
+        left out https://x.test/v1?key=<redacted>
+    """
+    out, err = sys.stdout, sys.stderr
+    wrapped_out, wrapped_err = _ScrubbingStream(out), _ScrubbingStream(err)
+    sys.stdout, sys.stderr = wrapped_out, wrapped_err
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+        wrapped_out.flush()
+        wrapped_err.flush()
