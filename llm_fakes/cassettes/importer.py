@@ -271,7 +271,7 @@ def _convert(
     if versions:
         out["header"]["sdk_versions"] = versions
     out["header"]["imported_from"] = shown
-    out["interactions"] = redactor.scrub(interactions)
+    out["interactions"] = [redactor.scrub_interaction(i) for i in interactions]
     return validate_document(out, shown), skipped, folded
 
 

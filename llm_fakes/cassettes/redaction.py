@@ -150,6 +150,64 @@ class Redactor:
             return [self.scrub(v) for v in value]
         return value
 
+    def scrub_interaction(self, interaction: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`scrub` for one interaction, after merging the stream's deltas that a secret
+        spans (``"bearer "`` in one chunk, the token in the next), so it is scrubbed whole."""
+        events = interaction.get("events")
+        if isinstance(events, list) and events:
+            interaction = {**interaction, "events": self._merge_split(events)}
+        scrubbed: dict[str, Any] = self.scrub(interaction)
+        return scrubbed
+
+    def _merge_split(self, events: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        run: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            out.extend(self._merge_run(run) if len(run) > 1 else run)
+            run.clear()
+
+        for event in events:
+            kind = event.get("type") if isinstance(event, dict) else None
+            if run and kind != run[0].get("type"):
+                flush()
+            if kind in ("text_delta", "reasoning_delta") and isinstance(event.get("content"), str):
+                run.append(event)
+            else:
+                out.append(event)
+        flush()
+        return out
+
+    def _merge_run(self, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One run of consecutive deltas, those a secret spans merged into one."""
+        joined = "".join(e["content"] for e in run)
+        ends = []
+        at = 0
+        for e in run:
+            at += len(e["content"])
+            ends.append(at)
+        # group[i]: the index of the delta that delta i merges into.
+        group = list(range(len(run)))
+        for m in self._scrubber.pattern.finditer(joined):
+            first = next(i for i, end in enumerate(ends) if end > m.start())
+            last = next(i for i, end in enumerate(ends) if end >= m.end())
+            for i in range(first + 1, last + 1):
+                group[i] = group[first]
+        if group == list(range(len(run))):
+            return run
+        merged: list[dict[str, Any]] = []
+        for i, e in enumerate(run):
+            if group[i] == i:
+                merged.append(dict(e))
+            else:
+                head = merged[-1]
+                head["content"] += e["content"]
+                for key in ("at", "snapshot"):  # it arrived whole with its last part
+                    head.pop(key, None)
+                    if key in e:
+                        head[key] = e[key]
+        return merged
+
     def may_need_scrubbing(self, json_text: str) -> bool:
         """Whether a value whose JSON is ``json_text`` may change when scrubbed.
 
@@ -184,7 +242,7 @@ def prepare_for_disk(
     """
     out = []
     for raw in interactions:
-        interaction = redactor.scrub(raw)
+        interaction = redactor.scrub_interaction(raw)
         if before_record_request is not None:
             request = before_record_request(interaction["request"])
             if request is None:
