@@ -116,6 +116,13 @@ def source_files(sources: Sequence[str | Path]) -> list[tuple[Path, Path]]:
             out += [(p, p.relative_to(path).with_suffix(".yaml")) for p in found]
         elif path.is_file():
             out.append((path, Path(path.stem + ".yaml")))
+        elif path.exists():
+            from llm_fakes._bounded import file_kind
+
+            raise UsageError(
+                f"{str(path)!r} is {file_kind(path)}, not a regular file; give vcrpy cassette "
+                "files or the folder holding them."
+            )
         else:
             raise UsageError(f"No cassette file or folder at {str(path)!r}; check the path.")
     if not out:

@@ -169,22 +169,22 @@ class Redactor:
 
         for event in events:
             kind = event.get("type") if isinstance(event, dict) else None
-            if run and kind != run[0].get("type"):
+            is_delta = kind in ("text_delta", "reasoning_delta")
+            if run and (not is_delta or kind != run[0].get("type")):
                 flush()
-            if kind in ("text_delta", "reasoning_delta") and isinstance(event.get("content"), str):
-                run.append(event)
-            else:
-                out.append(event)
+            (run if is_delta else out).append(event)
         flush()
         return out
 
     def _merge_run(self, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One run of consecutive deltas, those a secret spans merged into one."""
-        joined = "".join(e["content"] for e in run)
+        # "content" is left out of a record when empty.
+        texts: list[str] = [c if isinstance(c := e.get("content"), str) else "" for e in run]
+        joined = "".join(texts)
         ends = []
         at = 0
-        for e in run:
-            at += len(e["content"])
+        for text in texts:
+            at += len(text)
             ends.append(at)
         # group[i]: the index of the delta that delta i merges into.
         group = list(range(len(run)))
@@ -201,7 +201,7 @@ class Redactor:
                 merged.append(dict(e))
             else:
                 head = merged[-1]
-                head["content"] += e["content"]
+                head["content"] = (head.get("content") or "") + texts[i]
                 for key in ("at", "snapshot"):  # it arrived whole with its last part
                     head.pop(key, None)
                     if key in e:

@@ -53,8 +53,20 @@ def lock_path(path: Path) -> Path:
 
 
 def read_text(path: Path) -> str:
+    """The cassette's text: a regular file within the size cap (see :mod:`llm_fakes._bounded`).
+
+    Raises:
+        CassetteFormatError: Not UTF-8, not a regular file (a FIFO, a device, a folder), or
+            over the size cap.
+        FileNotFoundError: There is no such file.
+    """
+    from llm_fakes._bounded import InputError
+    from llm_fakes._bounded import read_text as read_bounded
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_bounded(path)
+    except InputError as exc:
+        raise CassetteFormatError(f"Cassette {display(path)} {exc.reason}") from None
     except UnicodeDecodeError as exc:
         raise CassetteFormatError(
             f"Cassette {display(path)} is not UTF-8 text ({exc.reason} at byte {exc.start}). "
@@ -66,8 +78,12 @@ def parse(text: str, path: Path) -> dict[str, Any]:
     """Parse and validate a cassette's text."""
     import yaml
 
+    from llm_fakes._bounded import InputError
+
     try:
         data = _yaml.loads(text)
+    except InputError as exc:
+        raise CassetteFormatError(f"Cassette {display(path)} {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise CassetteFormatError(
             f"Cassette {display(path)} is not valid YAML{_yaml.error_position(exc)}. Fix it by hand, "

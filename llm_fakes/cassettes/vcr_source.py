@@ -67,8 +67,13 @@ def load_vcr(path: Path) -> dict[str, Any]:
     """
     import yaml
 
+    from llm_fakes._bounded import InputError, read_text, refuse_aliases
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
+        refuse_aliases(text, _loader())  # JSON is YAML too: it passes
+    except InputError as exc:
+        raise Unreadable(f"it {exc.reason}") from None
     except UnicodeDecodeError as exc:
         raise Unreadable(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
