@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hardening_support import tally
 from secrets_probe import (
     KINDS,
     SECRET_BODY_NAMES,
@@ -39,6 +40,12 @@ URL_SAFE = [
 ]
 #: Kinds a header value can carry (anything printable on one line).
 TEXT_KINDS = KINDS
+
+
+def found_none(placed: list[Placed], writer: str) -> None:
+    """Count each placement a writer kept off disk and off the terminal, for the tally."""
+    for _ in placed:
+        tally("secret placements", f"{writer}: not found")
 
 
 def userinfo(url: str, placed: Placed) -> str:
@@ -175,6 +182,7 @@ def test_the_vcrpy_preset_writes_no_secret(
     assert len(placed) > 100
     found = leaks(placed, [text])
     assert not found, f"{len(found)} of {len(placed)} placements written: {found}"
+    found_none(placed, "vcrpy preset")
 
 
 def _provider_stacks() -> dict[str, tuple[Any, Any]]:
@@ -221,6 +229,7 @@ def test_a_recorded_cassette_holds_no_secret(
     placed = [p for ps in content.values() for p in ps]
     found = leaks(placed, [text])
     assert not found, f"{len(found)} of {len(placed)} placements written: {found}"
+    found_none(placed, "cassette recording")
 
 
 def _vcr_interaction(
@@ -348,6 +357,7 @@ def test_cassette_import_writes_and_prints_no_secret(
     placed += [*stream, *left_out, *wire["query"], *wire["query-names"].values()]
     found = leaks(placed, [text, printed.out, printed.err])
     assert not found, f"{len(found)} of {len(placed)} placements written or printed: {found}"
+    found_none(placed, "cassette import")
 
 
 LEAKY_FACTORY = """
@@ -405,6 +415,7 @@ def test_conformance_reports_and_progress_hold_no_secret(
     everything = [p for ps in placed.values() for p in ps]
     found = leaks(everything, [*texts, printed.out, printed.err])
     assert not found, f"{len(found)} of {len(everything)} placements written: {found}"
+    found_none(everything, "conformance reports")
 
 
 SNAPSHOT_TEST = """
@@ -451,3 +462,4 @@ def test_snapshots_hold_no_secret(
     everything = [p for ps in placed.values() for p in ps]
     found = leaks(everything, texts)
     assert not found, f"{len(found)} of {len(everything)} placements written: {found}"
+    found_none(everything, "snapshots")
