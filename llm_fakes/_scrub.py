@@ -218,9 +218,12 @@ ANCHORS = (
     "sig=",
 )
 
+#: AWS settings that are not secrets (a region, a profile name, a file path...).
 _AWS_NOT_SECRET = re.compile(
-    r"REGION|PROFILE|OUTPUT|ENDPOINT|_FILE$|_PATH$|_DIR$|CA_BUNDLE|PAGER|RETRY|RETRIES|_MODE$"
+    r"^AWS_(?:DEFAULT_)?(?:REGION|PROFILE|OUTPUT)$|_FILE$|_PATH$|_DIR$|ENDPOINT|CA_BUNDLE|PAGER"
+    r"|RETRY|RETRIES|MAX_ATTEMPTS|_MODE$"
 )
+_AWS_SECRET_WORDS = re.compile(r"SECRET|KEY|TOKEN|SESSION|PASSWORD|CREDENTIAL")
 
 
 def is_secret_env_name(name: str) -> bool:
@@ -232,6 +235,8 @@ def is_secret_env_name(name: str) -> bool:
     """
     upper = name.upper()
     if upper.startswith("AWS_"):
+        if _AWS_SECRET_WORDS.search(upper) and not upper.endswith(("_FILE", "_PATH")):
+            return True
         return _AWS_NOT_SECRET.search(upper) is None
     return (
         upper.endswith(("_KEY", "_TOKEN", "_SECRET"))

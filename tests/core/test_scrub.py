@@ -86,11 +86,11 @@ def test_secret_environment_values_by_name_and_length() -> None:
     assert s.text("value-dddd-4 in us-east-1x at 1234567") == (
         "<redacted:PGPASSWORD> in us-east-1x at 1234567"
     )
-    assert [is_secret_env_name(n) for n in ("STRIPE_KEY", "DB_PASSWORD_FILE", "KEYRING")] == [
-        True,
-        True,
-        False,
-    ]
+    names = ("STRIPE_KEY", "DB_PASSWORD_FILE", "KEYRING", "AWS_SECRET_ACCESS_KEY_OUTPUT")
+    assert [is_secret_env_name(n) for n in names] == [True, True, False, True]
+    not_secret = ("AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL")
+    assert not any(is_secret_env_name(n) for n in not_secret)
+    assert is_secret_env_name("AWS_SOMETHING_NEW")  # AWS_* is secret unless known not to be
 
 
 def test_secret_names_any_case() -> None:

@@ -463,3 +463,28 @@ def test_snapshots_hold_no_secret(
     found = leaks(everything, texts)
     assert not found, f"{len(found)} of {len(everything)} placements written: {found}"
     found_none(everything, "snapshots")
+
+
+def test_the_contract_suites_failure_report_holds_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What a ProviderContract test prints when a property fails (pytest shows it and writes it
+    # to its own report files).
+    from llm_fakes.contract.properties import select
+    from llm_fakes.contract.suite import _failure_report
+    from llm_fakes.contract.verdicts import Failure, Verdict
+
+    placed = {ch: place_all(ch) for ch in ("message", "counterexample", "output", "cause")}
+    for ps in placed.values():
+        set_env(monkeypatch, ps)
+    said = {k: joined(v) for k, v in placed.items()}
+    failures = (
+        Failure(said["message"], said["counterexample"], said["output"], said["cause"]),
+    ) * 2
+    verdict = Verdict("C1", "leaky", "FAIL", said["message"], failures=failures)
+    text = _failure_report(select("C1")[0], "leaky", verdict)
+    assert "FAILS for leaky" in text
+    everything = [p for ps in placed.values() for p in ps]
+    found = leaks(everything, [text])
+    assert not found, f"{len(found)} of {len(everything)} placements written: {found}"
+    found_none(everything, "contract suite failure report")
