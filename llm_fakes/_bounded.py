@@ -180,8 +180,11 @@ def alias_error(text: str, loader: Any = None) -> str | None:
     added = 0
     try:
         for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.AliasEvent):
-                n = sizes.get(event.anchor or "", 1)
+            # By name: the C parser's event classes are those of the first ``yaml`` import.
+            kind = type(event).__name__
+            anchor_name: str | None = getattr(event, "anchor", None)
+            if kind == "AliasEvent":
+                n = sizes.get(anchor_name or "", 1)
                 stack[-1][0] += n
                 added += n
                 if added > ALIAS_BUDGET:
@@ -189,19 +192,19 @@ def alias_error(text: str, loader: Any = None) -> str | None:
                         f"YAML aliases that expand to more than {ALIAS_BUDGET} values "
                         "(an alias bomb?)"
                     )
-            elif isinstance(event, yaml.ScalarEvent):
+            elif kind == "ScalarEvent":
                 stack[-1][0] += 1
-                if event.anchor:
-                    sizes[event.anchor] = 1
-            elif isinstance(event, yaml.CollectionStartEvent):
-                stack.append([1, event.anchor])
-            elif isinstance(event, yaml.CollectionEndEvent) and len(stack) > 1:
+                if anchor_name:
+                    sizes[anchor_name] = 1
+            elif kind in ("SequenceStartEvent", "MappingStartEvent"):
+                stack.append([1, anchor_name])
+            elif kind in ("SequenceEndEvent", "MappingEndEvent") and len(stack) > 1:
                 n, anchor = stack.pop()
                 if anchor:
                     sizes[anchor] = n
                 stack[-1][0] += n
-            elif isinstance(event, yaml.DocumentEndEvent):
+            elif kind == "DocumentEndEvent":
                 stack = [[0, None]]
-    except yaml.YAMLError:
-        return None  # not YAML: the loader says where
+    except Exception:  # not YAML (any class of YAMLError): the loader says where
+        return None
     return None
