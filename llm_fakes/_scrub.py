@@ -1,11 +1,12 @@
 """What counts as a secret, and the scrubber every writer applies before text leaves the process.
 
-One place for the secret *shapes* (token formats recognised in any text), the secret *names*
-(headers, query parameters and body fields whose value is a credential, cloud credentials
-included) and the *environment* (the value of any variable whose name looks secret). Cassettes
+The secret *shapes* (token formats recognised in any text) and the *environment* (the value of
+any variable whose name looks secret), applied with the secret *names* of the one list
+(:mod:`llm_fakes.secrets`: headers, query parameters and body fields whose value is a credential,
+cloud credentials included). Cassettes
 (recorded and imported), the vcrpy preset, snapshots, conformance reports and every message the
 CLI prints go through :class:`Scrubber` or :func:`scrub_text`. Pure standard library, cheap to
-import.
+import (the one list is read on first use).
 
 Token shapes recognised:
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import re
 import sys
@@ -46,12 +48,8 @@ from typing import Any, TextIO
 
 __all__ = [
     "ANCHORS",
-    "CLOUD_SECRET_NAMES",
     "MIN_ENV_SECRET",
     "REDACTED",
-    "SECRET_BODY_FIELDS",
-    "SECRET_HEADERS",
-    "SECRET_QUERY_PARAMS",
     "Scrubber",
     "is_secret_env_name",
     "is_secret_header",
@@ -66,87 +64,6 @@ REDACTED = "<redacted>"
 #: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
 MIN_ENV_SECRET = 8
 
-#: Cloud credentials, whatever the API: Azure keys, AWS SigV4 and session tokens, Google keys.
-CLOUD_SECRET_NAMES = frozenset(
-    {
-        "api-key",  # Azure OpenAI
-        "ocp-apim-subscription-key",  # Azure API management
-        "subscription-key",
-        "x-amz-security-token",  # AWS SigV4 session token (header and query)
-        "x-amz-credential",
-        "x-amz-signature",
-        "x-goog-api-key",  # Google (Gemini) keys
-        "key",  # Google ?key=
-    }
-)
-
-#: Header names (lower case) whose value is a credential, in requests or responses.
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "anthropic-api-key",
-        "x-goog-api-key",
-        "x-amz-security-token",
-        "ocp-apim-subscription-key",
-        "cookie",
-        "set-cookie",
-        # Request-side organisation and project ids name the account.
-        "openai-organization",
-        "openai-project",
-        "anthropic-organization-id",
-    }
-)
-
-#: Query parameter names (lower case) whose value is a credential.
-SECRET_QUERY_PARAMS = frozenset(
-    {
-        "key",
-        "api-key",
-        "api_key",
-        "apikey",
-        "token",
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "x-amz-credential",
-        "x-amz-security-token",
-        "x-amz-signature",
-        "subscription-key",
-        "sig",
-    }
-)
-
-#: Keys (lower case) whose value is a credential wherever they sit in a JSON body or a mapping.
-#: ``token`` is not one: log-probabilities carry a ``token`` field that is model output.
-SECRET_BODY_FIELDS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "api_key",
-        "apikey",
-        "anthropic-api-key",
-        "x-goog-api-key",
-        "x-amz-security-token",
-        "ocp-apim-subscription-key",
-        "cookie",
-        "set-cookie",
-        "secret",
-        "client_secret",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "password",
-        "aws_secret_access_key",
-        "aws_session_token",
-    }
-)
-
-_QUERY_ALTS = "|".join(re.escape(n) for n in sorted(SECRET_QUERY_PARAMS, key=len, reverse=True))
 _TOKEN = r"[A-Za-z0-9._~+/-]+=*"
 _AWS_NAMED = re.compile(
     r"(?i)(aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token)"
@@ -189,9 +106,20 @@ SHAPES: list[tuple[str, Replacement]] = [
         "Bearer " + REDACTED,
     ),
     (r"""(?<=://)[^\s/?#@:"'<>]+:[^\s/?#@"'<>]+@""", _userinfo),
-    # After "?", "&" or ";", or at the very start (a form body): ``key=...``.
-    (rf"""(?<![^?&;])(?i:{_QUERY_ALTS})=[^&#\s"'<>]+""", _query),
 ]
+
+
+@functools.cache
+def _shapes() -> list[tuple[str, Replacement]]:
+    """:data:`SHAPES` and the secret query parameters of the one list (:mod:`llm_fakes.secrets`),
+    after ``?``, ``&`` or ``;``, or at the very start (a form body): ``key=...``."""
+    from llm_fakes.secrets import secret_query_params
+
+    names = sorted(secret_query_params(), key=len, reverse=True)
+    alts = "|".join(re.escape(n) for n in names)
+    return [*SHAPES, (rf"""(?<![^?&;])(?i:{alts})=[^&#\s"'<>]+""", _query)]
+
+
 #: Lower-case substrings at least one of which every shape match contains: a text holding none
 #: of them needs no regex at all.
 ANCHORS = (
@@ -261,13 +189,17 @@ def secret_env_values(environ: Mapping[str, str] | None = None) -> dict[str, str
 
 
 def is_secret_header(name: str) -> bool:
-    """Whether a header's value is a credential (any case)."""
-    return name.lower() in SECRET_HEADERS
+    """Whether a header's value is a credential (any case), by the one list."""
+    from llm_fakes.secrets import secret_headers
+
+    return name.lower() in secret_headers()
 
 
 def is_secret_query(name: str) -> bool:
-    """Whether a query parameter's value is a credential (any case)."""
-    return name.lower() in SECRET_QUERY_PARAMS
+    """Whether a query parameter's value is a credential (any case), by the one list."""
+    from llm_fakes.secrets import secret_query_params
+
+    return name.lower() in secret_query_params()
 
 
 class Scrubber:
@@ -287,7 +219,7 @@ class Scrubber:
         extra: Iterable[tuple[str, Replacement]] = (),
     ) -> None:
         self.env = secret_env_values(environ)
-        parts: list[tuple[str, Replacement]] = list(SHAPES)
+        parts: list[tuple[str, Replacement]] = list(_shapes())
         # Longest first, so a value containing another is replaced whole.
         for name, value in sorted(self.env.items(), key=lambda kv: -len(kv[1])):
             parts.append((re.escape(value), f"<redacted:{name}>"))
@@ -310,13 +242,15 @@ class Scrubber:
 
 
 def _walk(value: Any, text: Callable[[str], str]) -> Any:
+    from llm_fakes.secrets import secret_body_fields
+
     if isinstance(value, str):
         return text(value)
     if isinstance(value, dict):
         return {
             (text(k) if isinstance(k, str) else k): (
                 REDACTED
-                if isinstance(k, str) and k.lower() in SECRET_BODY_FIELDS and v
+                if isinstance(k, str) and k.lower() in secret_body_fields() and v
                 else _walk(v, text)
             )
             for k, v in value.items()

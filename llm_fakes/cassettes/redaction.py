@@ -32,6 +32,7 @@ from typing import Any, TypeAlias
 
 from llm_fakes import _scrub
 from llm_fakes.errors import UsageError
+from llm_fakes.secrets import secret_body_fields
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -48,14 +49,19 @@ Filter: TypeAlias = (
     "str | re.Pattern[str] | tuple[str | re.Pattern[str], str] | Callable[[str], str]"
 )
 
-#: Keys whose values are credentials wherever they appear (compared case-insensitively).
-DEFAULT_KEYS = _scrub.SECRET_BODY_FIELDS | _scrub.SECRET_HEADERS
+
+def __getattr__(name: str) -> frozenset[str]:
+    """``DEFAULT_KEYS``: the keys whose values are credentials wherever they appear (compared
+    case-insensitively), the kit's one list :func:`~llm_fakes.secrets.secret_body_fields`
+    (credential headers included); read on use, so importing this module stays cheap."""
+    if name == "DEFAULT_KEYS":
+        return secret_body_fields()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 #: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
 MIN_ENV_SECRET = _scrub.MIN_ENV_SECRET
 REDACTED = _scrub.REDACTED
 secret_env_values = _scrub.secret_env_values
-#: Lower-case substrings one of which every default credential key contains.
-_KEY_ANCHORS = ("auth", "key", "cookie", "secret", "token", "password", "organization", "openai-")
 
 
 class Redactor:
@@ -63,7 +69,7 @@ class Redactor:
 
     Args:
         filters: Extra things to scrub, added to the defaults (see :data:`Filter`).
-        keys: Extra credential key names, added to :data:`DEFAULT_KEYS`.
+        keys: Extra credential key names, added to ``DEFAULT_KEYS``.
         environ: The environment whose secret-looking values are scrubbed (default: the
             process's, read now).
     """
@@ -75,7 +81,7 @@ class Redactor:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.filters = tuple(filters)
-        self.keys = DEFAULT_KEYS | {k.lower() for k in keys}
+        self.keys = secret_body_fields() | {k.lower() for k in keys}
         parts: list[tuple[str, _scrub.Replacement]] = []
         self._functions: list[Callable[[str], str]] = []
         # Literal filters also appear JSON-escaped in a request's JSON; regexes may not.
@@ -117,14 +123,18 @@ class Redactor:
         self._anchors: list[str] = []
         for value in literals:
             self._anchors += {value, json.dumps(value, ensure_ascii=False)[1:-1]}
-        # Every default credential key contains one of _KEY_ANCHORS (lower-cased).
-        self._key_anchors = [json.dumps(k)[1:-1] for k in self.keys - DEFAULT_KEYS]
+        # Keys without "auth", "key" or "cookie" in them need an anchor of their own.
+        self._key_anchors = [
+            json.dumps(k)[1:-1]
+            for k in self.keys
+            if not any(word in k for word in ("auth", "key", "cookie"))
+        ]
 
     def refreshed(self, environ: Mapping[str, str] | None = None) -> Redactor:
         """The same filters, with the environment's secrets as they are now added."""
         env = dict(self.env)
         env.update(secret_env_values(environ))
-        return Redactor(self.filters, self.keys - DEFAULT_KEYS, env)
+        return Redactor(self.filters, self.keys - secret_body_fields(), env)
 
     def text(self, text: str) -> str:
         """Scrub one string."""
@@ -218,8 +228,11 @@ class Redactor:
         # One lowered copy for every anchor: lowering only adds candidates ("SK-"), and the
         # regex confirms.
         lowered = json_text.lower()
-        hit = any(a in lowered for a in _scrub.ANCHORS) or any(
-            a in lowered for a in _KEY_ANCHORS
+        hit = (
+            "auth" in lowered
+            or "key" in lowered
+            or "cookie" in lowered
+            or any(a in lowered for a in _scrub.ANCHORS)
         )
         for anchor in self._anchors:
             hit = hit or anchor in json_text

@@ -4,7 +4,7 @@
 pytest-recording's ``vcr_config`` fixture) that:
 
 * **filters credentials**: every header and query parameter the kit's one list of secret names
-  holds (:mod:`llm_fakes._scrub`: ``authorization``, ``x-api-key``, ``x-goog-api-key``, Azure
+  holds (:mod:`llm_fakes.secrets`: ``authorization``, ``x-api-key``, ``x-goog-api-key``, Azure
   ``api-key``, AWS ``x-amz-security-token``, ``cookie``, request- and response-side
   organisation and project ids...; ``key``, ``token``, ``access_token``, ``X-Amz-Signature``...
   in any case), and the password of URL userinfo (``https://user:PASSWORD@...``);
@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from llm_fakes import _scrub
+from llm_fakes.secrets import secret_body_fields, secret_headers, secret_query_params
 
 __all__ = [
     "AUTH_HEADERS",
@@ -59,10 +60,16 @@ __all__ = [
     "vcr_config",
 ]
 
-AUTH_HEADERS = tuple(sorted(_scrub.SECRET_HEADERS))
-AUTH_QUERY = tuple(sorted(_scrub.SECRET_QUERY_PARAMS))
-RESPONSE_HEADERS_DROPPED = _scrub.SECRET_HEADERS
-SECRET_FIELDS = _scrub.SECRET_BODY_FIELDS
+#: Request headers filtered out (credentials): the kit's one list. Every other header's value is
+#: scrubbed, and a secret header is dropped from responses too.
+AUTH_HEADERS = tuple(sorted(secret_headers()))
+#: Query parameters filtered out (credentials); others with a secret name in another case are
+#: scrubbed by the request scrubber.
+AUTH_QUERY = tuple(sorted(secret_query_params()))
+#: Response headers dropped: the same list (cookies, the organisation headers each API names).
+RESPONSE_HEADERS_DROPPED = secret_headers()
+#: JSON body fields scrubbed: the kit's credential fields.
+SECRET_FIELDS = secret_body_fields()
 #: A request body's ``token`` is a credential too; a response's is not (log-probabilities).
 REQUEST_SECRET_FIELDS = SECRET_FIELDS | {"token"}
 REDACTED = "REDACTED"

@@ -184,7 +184,7 @@ def _parse(p: Path, suffix: str, text: str) -> Any:
     import yaml
 
     from llm_fakes._bounded import InputError, refuse_aliases
-    from llm_fakes.cassettes._yaml import error_position
+    from llm_fakes._yaml import error_position
 
     try:
         refuse_aliases(text)

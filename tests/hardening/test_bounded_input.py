@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from hardening_support import no_hang, tally
 
-from llm_fakes import CassetteProvider, ScriptedProvider
-from llm_fakes.cassettes import _yaml, storage
+from llm_fakes import CassetteProvider, ScriptedProvider, _yaml
+from llm_fakes.cassettes import storage
 from llm_fakes.cassettes.format import new_document
 from llm_fakes.cli import main
 from llm_fakes.errors import CassetteFormatError, ScriptError
