@@ -51,6 +51,7 @@ __all__ = [
     "MIN_ENV_SECRET",
     "REDACTED",
     "Scrubber",
+    "anchors",
     "is_secret_env_name",
     "is_secret_header",
     "is_secret_query",
@@ -120,8 +121,8 @@ def _shapes() -> list[tuple[str, Replacement]]:
     return [*SHAPES, (rf"""(?<![^?&;])(?i:{alts})=[^&#\s"'<>]+""", _query)]
 
 
-#: Lower-case substrings at least one of which every shape match contains: a text holding none
-#: of them needs no regex at all.
+#: Lower-case substrings at least one of which every match of :data:`SHAPES` contains
+#: (:func:`anchors` adds the secret query parameters').
 ANCHORS = (
     "sk-",
     "aiza",
@@ -139,12 +140,17 @@ ANCHORS = (
     "eyj",
     "bearer",
     "://",
-    "key=",
-    "token=",
-    "credential=",
-    "signature=",
-    "sig=",
 )
+
+
+@functools.cache
+def anchors() -> tuple[str, ...]:
+    """Lower-case substrings at least one of which every match contains: a text holding none of
+    them (and no secret environment value) needs no regex at all."""
+    from llm_fakes.secrets import secret_query_params
+
+    return (*ANCHORS, *sorted(f"{name}=" for name in secret_query_params()))
+
 
 #: AWS settings that are not secrets (a region, a profile name, a file path...).
 _AWS_NOT_SECRET = re.compile(
@@ -288,7 +294,7 @@ def scrub_text(text: str) -> str:
         'GET https://x.test/v1?alt=sse&key=<redacted>'
     """
     lowered = text.lower()
-    if not any(a in lowered for a in ANCHORS) and not any(
+    if not any(a in lowered for a in anchors()) and not any(
         value in text for value in secret_env_values().values()
     ):
         return text  # nothing to scrub: the patterns are not even built

@@ -232,7 +232,7 @@ class Redactor:
             "auth" in lowered
             or "key" in lowered
             or "cookie" in lowered
-            or any(a in lowered for a in _scrub.ANCHORS)
+            or any(a in lowered for a in _scrub.anchors())
         )
         for anchor in self._anchors:
             hit = hit or anchor in json_text

@@ -138,3 +138,26 @@ def test_printed_lines_are_scrubbed_whole_even_when_written_in_parts(
     out, err = capsys.readouterr()
     assert out == "key: <redacted:anthropic-key>\nprogress"
     assert err == "?key=<redacted>\n"
+
+
+def test_every_name_of_the_one_list_is_scrubbed_from_urls_and_vcrpy_headers() -> None:
+    from vcr.request import Request
+
+    from llm_fakes.http.vcr import scrub_request
+    from llm_fakes.secrets import secret_headers, secret_query_params
+
+    s = Scrubber(environ={})
+    for name in sorted(secret_query_params()):
+        for spelled in (name, name.upper()):
+            url = f"https://x.test/v1?alt=sse&{spelled}=v4lue9"
+            assert s.text(url) == f"https://x.test/v1?alt=sse&{spelled}=<redacted>"
+    headers = {name.title(): "v4lue9" for name in secret_headers()}
+    request = scrub_request(Request("POST", "https://x.test/v1", b"{}", headers))
+    assert dict(request.headers) == {}
+    # The cloud credentials are on the one list, beside each API's own names.
+    assert {"x-amz-security-token", "ocp-apim-subscription-key", "openai-organization"} <= (
+        secret_headers()
+    )
+    assert {"x-amz-signature", "x-amz-credential", "subscription-key", "token"} <= (
+        secret_query_params()
+    )
