@@ -262,6 +262,28 @@ def _options(request: pytest.FixtureRequest, llm_config: dict[str, Any]) -> dict
     return options
 
 
+def _check_renamed(request: pytest.FixtureRequest, path: Path) -> None:
+    """Replaying a test whose cassette an older release wrote under the hash-less name: say how
+    to move it, instead of a miss.
+
+    Raises:
+        UsageError: The old file is there and the new one is not.
+    """
+    from llm_fakes.cassettes import storage
+    from llm_fakes.cassettes.naming import legacy_stem
+
+    test = request.node.name if request.cls is None else f"{request.cls.__name__}.{request.node.name}"
+    old = path.with_name(f"{legacy_stem(test)}.yaml")
+    if old != path and old.exists():
+        raise UsageError(
+            f"The cassette of {request.node.nodeid} is now {storage.display(path)}: a test id "
+            "that must be sanitised gets a hash of the whole id, so that no two tests share a "
+            f"file. An older llm-fakes wrote it to {storage.display(old)}. Rename that file "
+            "(other ids sanitised alike may have shared it: re-record them with "
+            "--llm-record-mode=once if they miss), or re-record this test."
+        )
+
+
 @pytest.fixture
 def llm_real_provider() -> LLMProvider:
     """The real provider cassettes record from: override it (unused in record mode none)."""
@@ -284,9 +306,10 @@ def llm_cassette(
     mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
     strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
     options = _options(request, llm_config)
-    path = cassette_path(
-        request, options.pop("name", None), allow_outside=bool(options.pop("allow_outside", False))
-    )
+    name = options.pop("name", None)
+    path = cassette_path(request, name, allow_outside=bool(options.pop("allow_outside", False)))
+    if name is None and mode == "none" and not path.exists():
+        _check_renamed(request, path)
 
     def real() -> LLMProvider:
         provider: LLMProvider = request.getfixturevalue("llm_real_provider")

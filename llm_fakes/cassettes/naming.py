@@ -30,7 +30,7 @@ from pathlib import Path
 
 from llm_fakes.errors import UsageError
 
-__all__ = ["MAX_STEM", "OPT_IN", "file_stem", "named_path"]
+__all__ = ["MAX_STEM", "OPT_IN", "file_stem", "legacy_stem", "named_path"]
 
 #: Longest file name (without ``.yaml``) in bytes, hash included.
 MAX_STEM = 200
@@ -51,6 +51,17 @@ def file_stem(test: str) -> str:
         return safe
     head = safe.encode()[: MAX_STEM - _HASH - 1].decode("utf-8", "ignore")
     return f"{head}-{_digest(test)}"
+
+
+def legacy_stem(test: str) -> str:
+    """The name older releases gave ``test``'s cassette (unsafe characters replaced, no hash),
+    which several ids could share.
+
+    Example:
+        >>> legacy_stem("test_reply[a/b]")
+        'test_reply[a_b]'
+    """
+    return _UNSAFE.sub("_", test)
 
 
 def named_path(folder: Path, base: Path, name: str, *, allow_outside: bool, who: str) -> Path:

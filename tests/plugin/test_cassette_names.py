@@ -131,3 +131,32 @@ def test_a_very_long_id_gets_a_short_stable_name(
     assert len(files) == 2 and all(len(f.name.encode()) <= 205 for f in files)
     assert all(f.name.startswith("test_param[xxxx") for f in files)
     run(pytester, "--llm-record-mode=none").assert_outcomes(passed=2)
+
+
+def test_replaying_a_cassette_an_older_release_named_says_how_to_rename_it(
+    pytester: pytest.Pytester, make_ini: Callable[[str], None]
+) -> None:
+    from llm_fakes import CassetteProvider, ScriptedProvider
+    from llm_fakes.cassettes.naming import file_stem
+
+    folder = pytester.path / "cassettes" / "test_old"
+    old = folder / "test_param[a_b].yaml"  # what releases before the hash wrote for [a/b]
+    with CassetteProvider(old, inner=ScriptedProvider(["real: a/b"]), mode="all") as llm:
+        llm.complete([{"role": "user", "content": "a/b"}])
+    pytester.makepyfile(
+        test_old="""
+        import pytest
+
+        @pytest.mark.parametrize("q", ["a/b"])
+        def test_param(llm_cassette, q):
+            assert llm_cassette.complete([{"role": "user", "content": q}]).content == "real: a/b"
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    new = f"{file_stem('test_param[a/b]')}.yaml"
+    text = error_text(result)
+    assert f"is now cassettes/test_old/{new}" in text
+    assert "wrote it to cassettes/test_old/test_param[a_b].yaml. Rename that file" in text
+    old.rename(folder / new)
+    run(pytester).assert_outcomes(passed=1)
