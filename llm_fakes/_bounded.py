@@ -34,8 +34,10 @@ __all__ = [
     "MAX_MB_ENV",
     "InputError",
     "alias_error",
+    "check_size",
     "file_kind",
     "max_bytes",
+    "read_bytes",
     "read_text",
     "refuse_aliases",
 ]
@@ -121,6 +123,11 @@ def read_text(path: Path) -> str:
         FileNotFoundError: There is no such file.
         UnicodeDecodeError: It is not UTF-8.
     """
+    return read_bytes(path).decode("utf-8")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file within the size cap (see :func:`read_text`)."""
     st = os.stat(path)  # follows a symlink: its target is what is judged
     kind = _kind(st.st_mode)
     if kind is not None:
@@ -135,9 +142,16 @@ def read_text(path: Path) -> str:
         if kind is not None:
             raise _refuse(kind)
         data = f.read(limit + 1)
-    if len(data) > limit:
-        raise _too_big(len(data), limit)
-    return data.decode("utf-8")
+    check_size(len(data))
+    return data
+
+
+def check_size(size: int) -> None:
+    """Raise :class:`InputError` if ``size`` bytes (of a file, or of what it decompresses to)
+    are over the cap."""
+    limit = max_bytes()
+    if size > limit:
+        raise _too_big(size, limit)
 
 
 def _too_big(size: int, limit: int) -> InputError:

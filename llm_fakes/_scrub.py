@@ -59,6 +59,7 @@ __all__ = [
     "scrub_text",
     "scrubbed_output",
     "secret_env_values",
+    "shape_starts",
 ]
 
 REDACTED = "<redacted>"
@@ -66,59 +67,82 @@ REDACTED = "<redacted>"
 MIN_ENV_SECRET = 8
 
 _TOKEN = r"[A-Za-z0-9._~+/-]+=*"
-_AWS_NAMED = re.compile(
-    r"(?i)(aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token)"
-    r"""(["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}"""
-)
+_AWS_VALUE = re.compile(r"""([:=] *(?:\\?["'])?)[A-Za-z0-9/+=]{16,}\Z""")
 
 
 def _userinfo(text: str) -> str:
-    user = text.split(":", 1)[0]
-    return f"{user}:{REDACTED}@"
+    user = text[3:].split(":", 1)[0]  # text is "://user:password@"
+    return f"://{user}:{REDACTED}@"
 
 
 def _query(text: str) -> str:
-    return text.split("=", 1)[0] + "=" + REDACTED
+    return text.split("=", 1)[0] + "=" + REDACTED  # text is "&name=value"
 
 
 def _aws_secret(text: str) -> str:
-    return _AWS_NAMED.sub(lambda m: m.group(1) + m.group(2) + "<redacted:aws-secret>", text)
+    return _AWS_VALUE.sub(lambda m: m.group(1) + "<redacted:aws-secret>", text)
 
 
 Replacement = str | Callable[[str], str]
+
+# Every pattern reads the same in a text and in that text JSON-escaped (the cassette matcher scrubs
+# a request's JSON as text): no class holds a backslash, a quote or a control character, and no
+# match begins with a word boundary (the character before may be an escape's letter). Each
+# pattern's match begins where its entry of SHAPE_STARTS is found.
 
 #: (pattern, replacement): the token shapes, first match at a position wins.
 SHAPES: list[tuple[str, Replacement]] = [
     (r"sk-ant-[A-Za-z0-9_-]{6,}", "<redacted:anthropic-key>"),
     (r"sk-[A-Za-z0-9_-]{16,}", "<redacted:openai-key>"),
     (r"AIza[0-9A-Za-z_-]{30,}", "<redacted:google-key>"),
-    (r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})", "<redacted:github-token>"),
-    (r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", "<redacted:aws-key-id>"),
+    (r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}", "<redacted:github-token>"),
+    (r"(?:AKIA|ASIA)[A-Z0-9]{16}\b", "<redacted:aws-key-id>"),
     (
-        r"(?i:aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token)"
-        r"""["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{16,}""",
+        r"(?:aws_|AWS_)(?:secret_access_key|SECRET_ACCESS_KEY|session_token|SESSION_TOKEN)"
+        r"""(?:\\?["'])? *[:=] *(?:\\?["'])?[A-Za-z0-9/+=]{16,}""",
         _aws_secret,
     ),
-    (r"\bxox[abposre]-[A-Za-z0-9-]{10,}", "<redacted:slack-token>"),
-    (r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", "<redacted:jwt>"),
-    # "Bearer" as written anywhere; in other cases only a token-like word ("bearer of" stays).
+    (r"xox[abposre]-[A-Za-z0-9-]{10,}", "<redacted:slack-token>"),
+    (r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", "<redacted:jwt>"),
+    # "Bearer" with any token; "bearer" and "BEARER" only with a token-like word ("bearer of").
     (
-        rf"\bBearer +{_TOKEN}|\b(?i:bearer)[ \t]+(?=[A-Za-z]*[0-9._~+/-]){_TOKEN}",
+        rf"Bearer +{_TOKEN}|(?:bearer|BEARER) +(?=[A-Za-z]*[0-9._~+/-]){_TOKEN}",
         "Bearer " + REDACTED,
     ),
-    (r"""(?<=://)[^\s/?#@:"'<>]+:[^\s/?#@"'<>]+@""", _userinfo),
+    (r"""://[^\s/?#@:"'<>\\]+:[^\s/?#@"'<>\\]+@""", _userinfo),
+]
+#: Where a match of each entry of :data:`SHAPES` begins (regexes; the last is the query
+#: parameters' separator).
+SHAPE_STARTS = [
+    "sk-",
+    "AIza",
+    "gh[pousr]_|github_pat_",
+    "AKIA|ASIA",
+    "aws_|AWS_",
+    "xox",
+    "eyJ",
+    "[Bb]earer|BEARER",
+    "://",
+    "[?&;]",
 ]
 
 
 @functools.cache
 def _shapes() -> list[tuple[str, Replacement]]:
-    """:data:`SHAPES` and the secret query parameters of the one list (:mod:`llm_fakes.secrets`),
-    after ``?``, ``&`` or ``;``, or at the very start (a form body): ``key=...``."""
+    """:data:`SHAPES` and the secret query parameters of the one list (:mod:`llm_fakes.secrets`)
+    after ``?``, ``&`` or ``;`` (``&key=...``)."""
     from llm_fakes.secrets import secret_query_params
 
     names = sorted(secret_query_params(), key=len, reverse=True)
     alts = "|".join(re.escape(n) for n in names)
-    return [*SHAPES, (rf"""(?<![^?&;])(?i:{alts})=[^&#\s"'<>]+""", _query)]
+    return [*SHAPES, (rf"""[?&;](?i:{alts})=[^&#\s"'<>\\]+""", _query)]
+
+
+@functools.cache
+def shape_starts() -> list[re.Pattern[str]]:
+    """:data:`SHAPE_STARTS` compiled: searched alone, they find every position where a shape's
+    match may begin (what keeps scrubbing a long text cheap)."""
+    return [re.compile(p) for p in SHAPE_STARTS]
 
 
 #: Lower-case substrings at least one of which every match of :data:`SHAPES` contains
@@ -134,8 +158,7 @@ ANCHORS = (
     "github_pat_",
     "akia",
     "asia",
-    "secret",
-    "session",
+    "aws_",
     "xox",
     "eyj",
     "bearer",

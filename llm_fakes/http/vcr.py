@@ -98,8 +98,8 @@ def _scrub_text(
     text = body.decode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else body
     try:
         data = json.loads(text)
-    except ValueError:
-        scrubbed = _scrub.scrub_text(text)
+    except ValueError:  # a form body's first field has no "&" before it: give it one
+        scrubbed = _scrub.scrub_text("&" + text)[1:]
     else:
         clean = _scrub_value(data, fields)
         scrubbed = text if clean == data else json.dumps(clean, ensure_ascii=False)

@@ -9,7 +9,10 @@ from collections.abc import Callable
 import pytest
 from test_cassette_fixture import REAL, error_text, run
 
+# Imported here, not in a test: pytester drops the modules a test imports after it starts.
+from llm_fakes import CassetteProvider, ScriptedProvider
 from llm_fakes.cassettes import storage
+from llm_fakes.cassettes.naming import file_stem
 
 ASK = [{"role": "user", "content": "Hi"}]
 
@@ -136,9 +139,6 @@ def test_a_very_long_id_gets_a_short_stable_name(
 def test_replaying_a_cassette_an_older_release_named_says_how_to_rename_it(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
-    from llm_fakes import CassetteProvider, ScriptedProvider
-    from llm_fakes.cassettes.naming import file_stem
-
     folder = pytester.path / "cassettes" / "test_old"
     old = folder / "test_param[a_b].yaml"  # what releases before the hash wrote for [a/b]
     with CassetteProvider(old, inner=ScriptedProvider(["real: a/b"]), mode="all") as llm:
