@@ -19,10 +19,11 @@ with status 1 when scripted turns were left unused or a request hit a script mis
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +77,28 @@ def listen(app: Any, host: str, port: int) -> Any:
         return None
 
 
-def wait_for_stop() -> None:
-    """Block until Ctrl-C or SIGTERM."""
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[threading.Event]:
+    """An event SIGTERM sets, for the block: enter it before saying the server is ready, so a
+    SIGTERM sent as soon as that line is read stops the server the graceful way."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait_for_stop(stop: threading.Event | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM (``stop``, from :func:`stop_on_sigterm`, when given)."""
+    if stop is None:
+        with stop_on_sigterm() as event:
+            return wait_for_stop(event)
     try:
         while not stop.wait(0.1):
             pass
     except KeyboardInterrupt:
         pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,14 +124,14 @@ def run(args: argparse.Namespace) -> int:
     server = listen(fake, args.host, args.port)
     if server is None:
         return 2
-    with server:
+    with server, stop_on_sigterm() as stop:
         print(
             f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
             f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
             flush=True,
         )
         print("Press Ctrl-C to stop.", flush=True)
-        wait_for_stop()
+        wait_for_stop(stop)
     print(
         f"llm-fakes: stopped after {len(fake.requests)} request(s); "
         f"{len(fake.remaining)} queued turn(s) unused.",
