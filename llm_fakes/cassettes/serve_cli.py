@@ -80,7 +80,7 @@ def run_cassette(args: argparse.Namespace) -> int:
     from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.server import CassetteServer
     from llm_fakes.errors import CassetteError, UsageError
-    from llm_fakes.http.serve import listen, stop_on_sigterm, wait_for_stop
+    from llm_fakes.http.serve import listen, stop_signal, wait_for_stop
 
     shown = storage.display(args.cassette)
     if args.record_mode == "none" and not args.cassette.exists():
@@ -109,7 +109,7 @@ def run_cassette(args: argparse.Namespace) -> int:
     if loopback is None:
         server.close()
         return 2
-    with loopback, stop_on_sigterm() as stop:
+    with stop_signal() as stop, loopback:
         recording = f", recording from {args.upstream}" if args.upstream else ""
         print(
             f"llm-fakes: serving {len(server.interactions)} recorded interaction(s) from "
