@@ -58,14 +58,18 @@ CLOSED_PIPE = 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code.
+    """Run the CLI; returns the exit code. Every message it prints is scrubbed of secrets
+    (token shapes, secret query parameters, secret environment values: :mod:`llm_fakes._scrub`).
 
     Output into a pipe whose reader has gone (``llm-fakes cassette show ... | head``) ends the
     command quietly with :data:`CLOSED_PIPE`, not a ``BrokenPipeError`` traceback.
     """
+    from llm_fakes._scrub import scrubbed_output
+
     try:
-        code = _main(argv)
-        sys.stdout.flush()
+        with scrubbed_output():
+            code = _main(argv)
+            sys.stdout.flush()
     except BrokenPipeError:
         # Python's documented recipe: point stdout at devnull so the flush at exit cannot fail.
         devnull = os.open(os.devnull, os.O_WRONLY)
