@@ -124,11 +124,13 @@ def stream_events(ctx: Context) -> list[Any]:
     return run(lambda: collect(ctx.provider.stream(**ctx.request)))
 
 
-async def events_or_error(ctx: Context) -> tuple[list[Any], BaseException | None]:
-    """The events of ``stream`` up to its end, and the exception it raised (or ``None``)."""
+async def events_or_error(ctx: Context, **request: Any) -> tuple[list[Any], BaseException | None]:
+    """The events of ``stream`` up to its end, and the exception it raised (or ``None``).
+
+    ``request`` replaces the example's request (C5 passes the caller's own objects)."""
     events: list[Any] = []
     try:
-        async for event in ctx.provider.stream(**ctx.request):
+        async for event in ctx.provider.stream(**(request or ctx.request)):
             events.append(event)
             if len(events) > 10_000:
                 break
@@ -238,6 +240,58 @@ _TYPED: dict[str, tuple[str, ...]] = {
     "bad_request": ("BadRequestError",),
     "auth": ("AuthenticationError",),
 }
+
+
+#: Packages whose error classes count as typed: the official SDKs and litellm (whose classes
+#: subclass the openai SDK's).
+SDK_PACKAGES = ("openai", "anthropic", "litellm", "google")
+
+
+def is_typed(error: BaseException) -> bool:
+    """A kit :class:`~llm_fakes.ProviderError`, or an error class of a mainstream SDK."""
+    from llm_fakes.errors import ProviderError
+
+    return isinstance(error, ProviderError) or any(
+        c.__name__.endswith(("Error", "Timeout")) and c.__module__.split(".")[0] in SDK_PACKAGES
+        for c in type(error).__mro__
+    )
+
+
+def raised_cause(error: BaseException) -> str:
+    """The cause an untyped exception of the provider's is linked by across properties.
+
+    Example:
+        >>> raised_cause(TypeError("stream() got an unexpected keyword argument 'x'"))
+        "the provider raises builtins.TypeError: stream() got an unexpected keyword argument 'x'"
+    """
+    first = (str(error).splitlines() or [""])[0]
+    from llm_fakes.contract._capture import shorten
+
+    return shorten(
+        f"the provider raises {type(error).__module__}.{type(error).__qualname__}: {first}", 200
+    )
+
+
+def raised_before_output(
+    method: str, produced: Any, error: BaseException | None, *, typed_ok: bool = True
+) -> Deviation | None:
+    """The failure for a call that raised before producing anything, or ``None``.
+
+    No property about a method's output passes on a call that produced nothing (a ``stream()``
+    raising ``TypeError`` before its first event would pass "no repeated text" vacuously). A
+    typed error (``typed_ok``) is an outcome in its own right where the property allows one.
+    """
+    if error is None or (method == "stream" and produced):
+        return None
+    if typed_ok and is_typed(error):
+        return None
+    return fail(
+        f"{method}() raised {type(error).__module__}.{type(error).__qualname__}: {error} before "
+        "producing anything, so there is nothing to judge: a call that raises is never a pass "
+        "of a property about its output.",
+        key=f"raised:{type(error).__qualname__}",
+        cause=raised_cause(error),
+    )
 
 
 def typed_problem(error: BaseException, fail_kind: str) -> str | None:

@@ -26,8 +26,10 @@ from llm_fakes.contract._support import (
     call_method,
     events_or_error,
     fail,
+    is_typed,
     kind,
     outcome,
+    raised_cause,
     run,
     short,
     show_events,
@@ -171,6 +173,8 @@ def _check_budget(
     problem = _attempts_problem(ctx, call, script, want_attempts)
     got = ctx.backend.attempts
     cause = _cause(result, error, fails)
+    if error is not None and not is_typed(error):
+        cause = raised_cause(error)  # the provider's own bug, whatever the attempt count
     if problem:
         m_ = m if budget is None else budget
         why = inner_loop(got, len(fails), m_ or 0, ctx.factory.inner_retries)
@@ -186,7 +190,8 @@ def _check_budget(
     if succeeds and error is not None:
         raise fail(
             f"{call} against a backend that {script} raised {short(error)}; with "
-            f"{len(fails)} failure(s) within the budget it should have succeeded"
+            f"{len(fails)} failure(s) within the budget it should have succeeded",
+            cause=cause,
         )
     if not succeeds and error is None:
         raise fail(
@@ -336,7 +341,10 @@ def check_r4(ctx: Context) -> None:
             )
         typed = typed_problem(error, f.kind)
         if typed:
-            raise fail(f"{call}: every attempt failed with {f!r} and the provider {typed}")
+            raise fail(
+                f"{call}: every attempt failed with {f!r} and the provider {typed}",
+                cause="" if is_typed(error) else raised_cause(error),
+            )
         return
     d = default_retries(ctx)
     events, error = run(lambda: events_or_error(ctx))
@@ -358,7 +366,8 @@ def check_r4(ctx: Context) -> None:
         if typed or terminal:
             raise fail(
                 f"stream() against a backend failing every attempt with {f!r} "
-                f"{typed or 'raised after a terminal event'}:\n{show_events(events)}"
+                f"{typed or 'raised after a terminal event'}:\n{show_events(events)}",
+                cause="" if is_typed(error) else raised_cause(error),
             )
         return
     if len(terminal) != 1 or kind(events[-1]) != "error":
@@ -398,7 +407,8 @@ def check_r5(ctx: Context) -> None:
     spent = time.perf_counter() - start
     if error is not None:
         raise fail(
-            f"{call} against a backend that {_describe(fails)}, then succeeds, raised {error!r}"
+            f"{call} against a backend that {_describe(fails)}, then succeeds, raised {error!r}",
+            cause="" if is_typed(error) else raised_cause(error),
         )
     sleeps = list(getattr(ctx.backend.clock, "sleeps", []))
     if len(sleeps) != len(fails):

@@ -21,7 +21,10 @@ from llm_fakes.contract._support import (
     events_or_error,
     expected_uses,
     fail,
+    is_typed,
     kind,
+    raised_before_output,
+    raised_cause,
     run,
     short,
     show_events,
@@ -30,7 +33,6 @@ from llm_fakes.contract._support import (
 )
 from llm_fakes.contract.cases import BackendOptions, CallRequest, Case
 from llm_fakes.contract.factory import ProviderFactory
-from llm_fakes.errors import ProviderError
 from llm_fakes.scripted.turns import Fail, Reply
 
 #: How long S7 waits for an abandoned stream to be released before calling it a leak.
@@ -174,13 +176,6 @@ def cases_s3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
     return build()
 
 
-def _typed(error: BaseException) -> bool:
-    return isinstance(error, ProviderError) or any(
-        c.__name__.endswith("Error") and c.__module__.split(".")[0] in ("openai", "anthropic")
-        for c in type(error).__mro__
-    )
-
-
 def check_s3(ctx: Context) -> None:
     events, error = run(lambda: events_or_error(ctx))
     terminal = [i for i, e in enumerate(events) if kind(e) in TERMINAL]
@@ -190,10 +185,11 @@ def check_s3(ctx: Context) -> None:
                 f"stream() raised {error!r} after its terminal event events[{terminal[0]}]:\n"
                 f"{show_events(events)}"
             )
-        if not _typed(error):
+        if not is_typed(error):
             raise fail(
                 f"stream() ended by raising {type(error).__name__}: {error} instead of a "
-                f"terminal FinishEvent or StreamErrorEvent:\n{show_events(events)}"
+                f"terminal FinishEvent or StreamErrorEvent:\n{show_events(events)}",
+                cause=raised_cause(error),
             )
         return
     if len(terminal) != 1:
@@ -282,7 +278,10 @@ def cases_s6(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 
 def check_s6(ctx: Context) -> None:
     text = ctx.reply(1).content
-    events, _ = run(lambda: events_or_error(ctx))
+    events, error = run(lambda: events_or_error(ctx))
+    vacuous = raised_before_output("stream", events, error)
+    if vacuous:
+        raise vacuous
     streamed = "".join(e.content for e in _text_deltas(events))
     if not text.startswith(streamed):
         before = "".join((ctx.reply(1).chunks or ())[: ctx.case.params["after_chunk"]])

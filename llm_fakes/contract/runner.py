@@ -27,7 +27,7 @@ from typing import Any
 
 from llm_fakes.clock import VirtualClock
 from llm_fakes.contract._capture import captured, excerpt, shorten
-from llm_fakes.contract._support import Context, Deviation
+from llm_fakes.contract._support import Context, Deviation, raised_cause
 from llm_fakes.contract.backend import BackendSession, ConformanceBackend
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory, as_factory
@@ -149,11 +149,19 @@ def _failures(exc: BaseException, fallback: Case | None) -> list[tuple[str, Fail
                     _describe_error(leaf),
                     counterexample=case.describe() if case is not None else "",
                     output=excerpt(getattr(leaf, "_llm_output", "")),
-                    cause=getattr(leaf, "cause", ""),
+                    cause=getattr(leaf, "cause", "") or _raised(leaf),
                 ),
             )
         )
     return out
+
+
+def _raised(exc: BaseException) -> str:
+    """The cause of an exception the provider raised where no check looked (the same
+    ``TypeError`` breaks every property that calls that method: one cause, linked)."""
+    if isinstance(exc, ContractViolation) or type(exc).__name__.startswith("Flaky"):
+        return ""
+    return raised_cause(exc)
 
 
 def run_property(
