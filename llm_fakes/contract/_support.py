@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llm_fakes.errors import ContractViolation
+from llm_fakes.raw_tool_calls import read_tool_calls
 from llm_fakes.scripted.turns import Reply
-from llm_fakes.typeset import tool_uses_of
 
 if TYPE_CHECKING:
     from llm_fakes.contract.backend import ConformanceBackend
@@ -147,12 +147,25 @@ def show_events(events: list[Any], limit: int = 12) -> str:
     return "\n".join(shown) or "  (no events)"
 
 
-def tool_uses(response: Any) -> list[tuple[str, str, Any]]:
-    """``(id, name, input)`` for each tool use of a response."""
-    return [(u.id, u.name, u.input) for u in tool_uses_of(response)]
+def tool_uses(response: Any, factory: ProviderFactory | None = None) -> list[tuple[Any, Any, Any]]:
+    """``(id, name, input)`` for each tool call of a response: read by the factory's own
+    ``read_tool_calls``, else wherever real providers put them (``tool_uses``, or
+    ``raw_response`` in any known shape: :func:`~llm_fakes.raw_tool_calls.read_tool_calls`)."""
+    custom = getattr(factory, "read_tool_calls", None)
+    if custom is None:
+        return read_tool_calls(response)
+    out = []
+    for call in custom(response) or ():
+        if isinstance(call, tuple) and len(call) == 3:
+            out.append(call)
+        elif isinstance(call, dict):
+            out.append((call.get("id"), call.get("name"), call.get("input")))
+        else:
+            out.append((call.id, call.name, call.input))
+    return out
 
 
-def view(response: Any) -> dict[str, Any]:
+def view(response: Any, factory: ProviderFactory | None = None) -> dict[str, Any]:
     """The fields two responses must agree on (C2)."""
     return {
         "content": getattr(response, "content", None),
@@ -160,7 +173,7 @@ def view(response: Any) -> dict[str, Any]:
         "input_tokens": getattr(response, "input_tokens", None),
         "output_tokens": getattr(response, "output_tokens", None),
         "stop_reason": getattr(response, "stop_reason", None),
-        "tool_uses": tool_uses(response),
+        "tool_uses": tool_uses(response, factory),
     }
 
 

@@ -33,6 +33,7 @@ from llm_fakes.contract._support import (
     run,
     short,
     show_events,
+    tool_uses,
     typed_problem,
 )
 from llm_fakes.contract.cases import Case
@@ -93,7 +94,7 @@ EMPTY = "an empty response is returned as a reply (no text, no tool calls), not 
 
 def _cause(result: Any, error: BaseException | None, fails: list[Fail]) -> str:
     """The cause of an attempt-count or outcome problem, when it is one the report links."""
-    empty = getattr(result, "content", None) == "" and not getattr(result, "tool_uses", None)
+    empty = getattr(result, "content", None) == "" and not tool_uses(result)
     if error is None and empty and any(f.kind == "empty" for f in fails):
         return EMPTY
     return ""

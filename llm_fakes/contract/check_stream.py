@@ -236,7 +236,8 @@ def check_s5(ctx: Context) -> None:
     # Against complete() when it returns tool calls; against the script when it may not.
     scripted = expected_uses(ctx.reply(0))
     if ctx.factory.supports("tool_calls"):
-        want, source = tool_uses(call_method(ctx, "complete")), "complete() returned tool uses"
+        want = tool_uses(call_method(ctx, "complete"), ctx.factory)
+        source = "complete() returned tool uses"
     else:
         want, source = scripted, "the backend produced"
     events = stream_events(ctx)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from llm_fakes.cli import main
+from llm_fakes.contract.properties import PROPERTIES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -83,7 +84,7 @@ def test_the_fixed_provider_passes_every_property_under_pytest(inner: pytest.Pyt
         test_sdk_provider=block("# test_sdk_provider.py") + "\nTestSDKProvider.max_examples = 1\n",
     )
     result = inner.runpytest("-rs")
-    result.assert_outcomes(passed=20)
+    result.assert_outcomes(passed=len(PROPERTIES))
 
 
 def test_the_fixed_provider_passes_from_the_command_line(
@@ -93,4 +94,4 @@ def test_the_fixed_provider_passes_from_the_command_line(
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.splitlines()[1].split() == ["test_sdk_provider:factory"]
-    assert out.splitlines()[-1].startswith("20 pass, 0 FAIL, 0 not supported in ")
+    assert out.splitlines()[-1].startswith(f"{len(PROPERTIES)} pass, 0 FAIL, 0 not supported in ")
