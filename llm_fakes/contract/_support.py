@@ -239,20 +239,79 @@ def outcome(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:
         return None, exc
 
 
-# Accepted class names per failure kind: the kit's class, and the official SDKs' equivalents.
-_TYPED: dict[str, tuple[str, ...]] = {
-    "rate_limit": ("RateLimitError",),
-    "overloaded": ("OverloadedError", "InternalServerError", "ServiceUnavailableError"),
-    "server_error": ("ServerError", "InternalServerError", "ServiceUnavailableError"),
-    "empty": ("EmptyResponseError",),
-    # The SDKs' APITimeoutError subclasses APIConnectionError; a loopback server can only
-    # simulate a timeout by dropping the connection.
-    "timeout": ("ProviderTimeoutError", "APITimeoutError", "TimeoutError", "APIConnectionError"),
-    "connection": ("APIConnectionError",),
-    "mid_stream": ("APIConnectionError",),
-    "bad_request": ("BadRequestError",),
-    "auth": ("AuthenticationError",),
-}
+#: Permanent failure kinds, and the class (by name, in the error's MRO) that must surface: the
+#: kit's, or the SDK's / litellm's own class of that name.
+_PERMANENT: dict[str, str] = {"bad_request": "BadRequestError", "auth": "AuthenticationError"}
+
+#: The classes a mainstream SDK (openai, anthropic) or litellm raises for a transient status,
+#: and the kit's own: any of them is a typed error for any transient failure. (An SDK names one
+#: status differently from another: litellm's 502 is ``BadGatewayError``, its 504 ``Timeout``;
+#: the kit's OpenAI 503 "overloaded" is ``ServerError``.)
+TRANSIENT_CLASSES = (
+    "RateLimitError",
+    "OverloadedError",
+    "ServerError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "BadGatewayError",
+    "GatewayTimeoutError",
+    "DeadlineExceededError",
+    "RequestTimeoutError",
+    "RetryableError",
+    "MidStreamFallbackError",
+    "APITimeoutError",
+    "Timeout",
+    "ProviderTimeoutError",
+    "TimeoutError",
+    "APIConnectionError",
+    "EmptyResponseError",
+)
+
+
+def _status(error: BaseException) -> int | None:
+    for name in ("status_code", "status"):
+        value = getattr(error, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def is_transient_error(error: BaseException) -> bool:
+    """Whether ``error`` is one of :data:`TRANSIENT_CLASSES`, or a typed error carrying a
+    transient HTTP status (408, 429, 5xx).
+
+    Example:
+        >>> from llm_fakes.errors import ServerError
+        >>> is_transient_error(ServerError("overloaded", status=503))
+        True
+    """
+    mro = {c.__name__ for c in type(error).__mro__}
+    if mro & set(TRANSIENT_CLASSES):
+        return True
+    status = _status(error)
+    return is_typed(error) and status is not None and (status in (408, 429) or status >= 500)
+
+
+def typed_problem(error: BaseException, fail_kind: str) -> str | None:
+    """Why ``error`` is not the typed error for a scripted failure of ``fail_kind``, or None.
+
+    A transient failure may surface as any typed transient class (:func:`is_transient_error`);
+    a permanent one as its own class (``BadRequestError`` for 400, ``AuthenticationError`` for
+    401).
+    """
+    name = _PERMANENT.get(fail_kind)
+    if name is None:
+        if is_typed(error) and is_transient_error(error):
+            return None
+        wanted = "a typed transient error (" + ", ".join(TRANSIENT_CLASSES[:6]) + ", ...)"
+    else:
+        if name in {c.__name__ for c in type(error).__mro__}:
+            return None
+        wanted = f"{name} (llm_fakes.{name}, or the SDK's own class of that name)"
+    return (
+        f"raised {type(error).__module__}.{type(error).__qualname__}: {error}; expected for a "
+        f"scripted {fail_kind!r} failure {wanted}"
+    )
 
 
 #: Packages whose error classes count as typed: the official SDKs and litellm (whose classes
@@ -304,17 +363,4 @@ def raised_before_output(
         "of a property about its output.",
         key=f"raised:{type(error).__qualname__}",
         cause=raised_cause(error),
-    )
-
-
-def typed_problem(error: BaseException, fail_kind: str) -> str | None:
-    """Why ``error`` is not the typed error for a scripted failure of ``fail_kind``, or None."""
-    names = _TYPED[fail_kind]
-    mro = [c.__name__ for c in type(error).__mro__]
-    if any(n in mro for n in names):
-        return None
-    return (
-        f"raised {type(error).__module__}.{type(error).__qualname__}: {error}; expected a typed "
-        f"error for a scripted {fail_kind!r} failure: {' or '.join(names)} "
-        f"(llm_fakes.{names[0]}, or the SDK's own class of that name)"
     )

@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from llm_fakes.contract import strategies as gen
 from llm_fakes.contract._support import (
     Context,
-    call_method,
     events_or_error,
     fail,
     kind,
@@ -83,11 +82,28 @@ def cases_c5(factory: ProviderFactory) -> st.SearchStrategy[Case]:
     return build()
 
 
-def _call(ctx: Context, method: str, args: dict[str, Any]) -> tuple[Any, BaseException | None]:
+async def _acall(ctx: Context, method: str, args: dict[str, Any]) -> tuple[Any, Any]:
     if method == "stream":
-        events, error = run(lambda: events_or_error(ctx, **args))
-        return events, error
-    return outcome(lambda: call_method(ctx, method, **args))
+        return await events_or_error(ctx, **args)
+    try:
+        return await ctx.provider.acomplete(**args), None
+    except Exception as exc:
+        return None, exc
+
+
+def _calls(ctx: Context, method: str, args: dict[str, Any], before: dict[str, Any]) -> None:
+    """Call ``method`` twice with the same objects (the async ones on one event loop, as an
+    application would: an async client is bound to its loop), checking after each call."""
+    if method == "complete":
+        for n in (1, 2):
+            _judge(ctx, method, args, before, n, *outcome(lambda: ctx.provider.complete(**args)))
+        return
+
+    async def both() -> None:
+        for n in (1, 2):
+            _judge(ctx, method, args, before, n, *(await _acall(ctx, method, args)))
+
+    run(both)
 
 
 def check_c5(ctx: Context) -> None:
@@ -99,26 +115,32 @@ def check_c5(ctx: Context) -> None:
         args["response_format"] = copy.deepcopy(p["response_format"])
     if ask == "json_mode":
         args["json_mode"] = True
-    before = copy.deepcopy(args)
+    _calls(ctx, method, args, copy.deepcopy(args))
+
+
+def _judge(
+    ctx: Context,
+    method: str,
+    args: dict[str, Any],
+    before: dict[str, Any],
+    n: int,
+    result: Any,
+    error: BaseException | None,
+) -> None:
     call = f"{method}({', '.join(f'{k}=...' for k in args if k not in ('system', 'max_tokens'))})"
-    for n in (1, 2):
-        result, error = _call(ctx, method, args)
-        vacuous = raised_before_output(method, result, error, typed_ok=False)
-        if vacuous:
-            raise vacuous
-        changed = [
-            k for k in ("messages", "tools", "response_format") if args.get(k) != before.get(k)
-        ]
-        if changed:
-            what = changed[0]
-            raise fail(
-                f"{call} changed the caller's {what} (call {n} of 2 with the same objects): "
-                f"{_first_change(what, before[what], args[what])}. Copy what you "
-                "change (a new list, a new dict per message) instead of editing the caller's "
-                "objects.",
-                key=what,
-                cause=MUTATES.format(what=what),
-            )
+    vacuous = raised_before_output(method, result, error, typed_ok=False)
+    if vacuous:
+        raise vacuous
+    changed = [k for k in ("messages", "tools", "response_format") if args.get(k) != before.get(k)]
+    if changed:
+        what = changed[0]
+        raise fail(
+            f"{call} changed the caller's {what} (call {n} of 2 with the same objects): "
+            f"{_first_change(what, before[what], args[what])}. Copy what you change (a new "
+            "list, a new dict per message) instead of editing the caller's objects.",
+            key=what,
+            cause=MUTATES.format(what=what),
+        )
 
 
 def _first_change(what: str, before: Any, after: Any) -> str:

@@ -118,11 +118,12 @@ def inner_loop(got: int, k: int, m: int, declared: int) -> str:
         attempts, ok = nested_attempts(k, m, inner)
         if attempts == got:
             size = f"{inner}" if not ok else f"at least {inner}"
+            outer = f"{m + 1} provider attempt{'s' if m else ''}"
             return (
                 f"{got} attempts for max_retries={m}: an inner retry loop of {size} inside the "
-                f"provider's ({m + 1} x {inner + 1}), such as its SDK's own max_retries. Pass "
-                "max_retries down to that layer (or turn its retries off), or declare it with "
-                f"ProviderFactory(..., inner_retries={inner})"
+                f"provider's ({outer} x {inner + 1} attempts of an inner layer, such as its "
+                "SDK's own max_retries). Pass max_retries down to that layer (or turn its "
+                f"retries off), or declare it with ProviderFactory(..., inner_retries={inner})"
             )
     return ""
 
@@ -283,10 +284,18 @@ def check_r3(ctx: Context) -> None:
         len(script) - 1,
     )
     if problem:
-        raise fail(
-            problem + ": a permanent error must not be retried",
-            cause=_cause(result, error, before),
-        )
+        got, want = ctx.backend.attempts, len(script) - 1
+        if got > want:
+            why = f": {permanent!r} is permanent and must not be retried"
+        else:  # it gave up early: a transient failure before the permanent one was not retried
+            why = (
+                f": the transient failure(s) before {permanent!r} must be retried within "
+                f"max_retries={p['max_retries']}, so the permanent error is reached"
+            )
+        cause = _cause(result, error, before)
+        if not cause and error is not None and not is_typed(error):
+            cause = raised_cause(error)
+        raise fail(problem + why, key="retried" if got > want else "gave-up", cause=cause)
     if error is None:
         raise fail(f"{call} returned although the backend answered {permanent!r}")
     typed = typed_problem(error, permanent.kind)

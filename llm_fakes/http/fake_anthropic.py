@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llm_fakes.http._error_wording import real_message
 from llm_fakes.http._fake_values import WireResponse, json_response
 from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
 from llm_fakes.http.fake_server import FakeServer
@@ -239,7 +240,7 @@ class FakeAnthropic(FakeServer):
         etype = _ERROR_TYPES.get(kind, "api_error")
         return {
             "type": "error",
-            "error": {"type": etype, "message": message},
+            "error": {"type": etype, "message": real_message("anthropic", kind, message, status)},
             "request_id": "req_llmfakes",
         }
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llm_fakes.http._error_wording import real_message
 from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
@@ -223,12 +224,13 @@ class FakeOpenAI(FakeServer):
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         etype, code = _ERROR_TYPES.get(kind, ("server_error", None))
+        message = real_message("openai", kind, message, status)
         return {"error": {"message": message, "type": etype, "param": None, "code": code}}
 
     def overloaded(self, message: str) -> WireResponse:
         body = {
             "error": {
-                "message": message,
+                "message": real_message("openai", "overloaded", message),
                 "type": "server_error",
                 "param": None,
                 "code": "overloaded",
