@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import sys
 import threading
@@ -30,7 +31,7 @@ import httpx
 
 from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
 
-__all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport"]
+__all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport", "make_watched"]
 
 
 def _resplit(data: bytes, sizes: tuple[int, ...], start: int) -> tuple[list[bytes], int]:
@@ -125,7 +126,7 @@ def _stream_class(mod: Any) -> type[Any]:
     return _Watched
 
 
-class WatchedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class _Watching:
     """Wraps a fake's transport: latency, re-split bytes, a count of open response bodies."""
 
     def __init__(self, inner: Any, *, latency: float = 0.0, byte_splits: tuple[int, ...] = ()):
@@ -168,10 +169,40 @@ class WatchedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Nothing to release: the fake belongs to the backend."""
 
 
+class WatchedTransport(_Watching, httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Wraps a fake's transport: latency, re-split bytes, a count of open response bodies."""
+
+
+@functools.cache
+def _watched_class() -> type[_Watching]:
+    try:
+        import httpx2
+    except ImportError:
+        return WatchedTransport
+    # SDK releases on httpx2 reject a transport with an httpx class in its MRO (as for the
+    # fakes' own transport, llm_fakes.http._fake_transport.make_transport).
+    bases = (_Watching, httpx2.BaseTransport, httpx2.AsyncBaseTransport)
+    cls: type[_Watching] = type("WatchedTransport", bases, {"__doc__": _Watching.__doc__})
+    return cls
+
+
+def make_watched(
+    inner: Any, *, latency: float = 0.0, byte_splits: tuple[int, ...] = ()
+) -> _Watching:
+    """A watched transport that ``httpx`` and ``httpx2`` clients (any SDK release) accept."""
+    return _watched_class()(inner, latency=latency, byte_splits=byte_splits)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
     timeout = 30  # an idle keep-alive connection's thread ends after this
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and each SSE event are separate small writes: without TCP_NODELAY, Nagle's
+        # algorithm holds each back until the client's delayed ACK (~40 ms per request).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr logging."""

@@ -75,6 +75,15 @@ class Deviation(ContractViolation):
         self.cause = cause
 
 
+class AskedInPrompt(Exception):
+    """Raised by a JSON-mode check when the provider asked for JSON only in the prompt: the
+    property gets the verdict "prompt only" with ``reason`` (unless an example fails)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 #: How long a value from the provider may be in a message before it is cut.
 VALUE_WIDTH = 300
 

@@ -40,7 +40,8 @@ from llm_fakes.errors import UsageError
 from llm_fakes.scripted.turns import Fail, Reply
 
 if TYPE_CHECKING:
-    from llm_fakes.contract._doors import LoopbackServer, WatchedTransport
+    from llm_fakes.contract._doors import LoopbackServer
+    from llm_fakes.contract._doors import _Watching as WatchedTransport
     from llm_fakes.scripted.provider import ScriptedProvider
 
 __all__ = ["BackendSession", "ConformanceBackend"]
@@ -138,7 +139,7 @@ class ConformanceBackend:
     def _door(self, api: str) -> tuple[Any, WatchedTransport]:
         door = self._doors.get(api)
         if door is None:
-            from llm_fakes.contract._doors import WatchedTransport
+            from llm_fakes.contract._doors import make_watched
 
             try:
                 import llm_fakes.http as http
@@ -151,9 +152,7 @@ class ConformanceBackend:
                 ) from exc
             o = self.options
             fake = fake_cls(list(self.script), chunk_delay=o.chunk_delay)
-            transport = WatchedTransport(
-                fake.transport(), latency=o.latency, byte_splits=o.byte_splits
-            )
+            transport = make_watched(fake.transport(), latency=o.latency, byte_splits=o.byte_splits)
             door = self._doors[api] = (fake, transport)
         return door
 

@@ -381,9 +381,11 @@ def check_r4(ctx: Context) -> None:
             )
         return
     if len(terminal) != 1 or kind(events[-1]) != "error":
+        finished = bool(events) and kind(events[-1]) == "finish"
         raise fail(
             f"stream() against a backend failing every attempt with {f!r} should end with one "
-            f"StreamErrorEvent (or raise a typed error); it yielded:\n{show_events(events)}"
+            f"StreamErrorEvent (or raise a typed error); it yielded:\n{show_events(events)}",
+            cause=EMPTY if f.kind == "empty" and finished else "",
         )
 
 

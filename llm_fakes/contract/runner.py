@@ -27,12 +27,19 @@ from typing import Any
 
 from llm_fakes.clock import VirtualClock
 from llm_fakes.contract._capture import captured, excerpt, shorten
-from llm_fakes.contract._support import Context, Deviation, raised_cause
+from llm_fakes.contract._support import AskedInPrompt, Context, Deviation, raised_cause
 from llm_fakes.contract.backend import BackendSession, ConformanceBackend
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory, as_factory
 from llm_fakes.contract.properties import Property, select
-from llm_fakes.contract.verdicts import MAX_FAILURES, Failure, Report, Verdict, link_causes
+from llm_fakes.contract.verdicts import (
+    MAX_FAILURES,
+    PROMPT_ONLY,
+    Failure,
+    Report,
+    Verdict,
+    link_causes,
+)
 from llm_fakes.contract.virtual_time import virtual_time
 from llm_fakes.errors import ContractViolation, UsageError
 
@@ -95,7 +102,10 @@ def _describe_error(exc: BaseException) -> str:
         text = f"flaky: failed on an example, then passed when it was replayed: {detail}"
     else:
         text = f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
-    lines = [shorten(line, MESSAGE_WIDTH) for line in text.splitlines()[:MESSAGE_LINES]]
+    # A check's own message already cuts the provider's values (``short``): cutting its lines
+    # again would cut the explanation at their end. Anything else is cut here.
+    width = 10 * MESSAGE_WIDTH if isinstance(exc, ContractViolation) else MESSAGE_WIDTH
+    lines = [shorten(line, width) for line in text.splitlines()[:MESSAGE_LINES]]
     if len(text.splitlines()) > MESSAGE_LINES:
         lines.append(f"... {len(text.splitlines()) - MESSAGE_LINES} more line(s)")
     return "\n".join(lines)
@@ -218,6 +228,8 @@ def run_property(
                     play(case, backend)
                 except ContractViolation as exc:
                     problem = exc
+                except AskedInPrompt as exc:
+                    state["prompt"] = exc.reason
         except Exception as exc:  # the provider (or its factory) raised where no check looked
             key = _key_of(exc)
             outcomes[seen] = key
@@ -291,6 +303,15 @@ def run_property(
         break
     seconds = time.perf_counter() - start
     if not found:
+        if state.get("prompt"):
+            return Verdict(
+                prop.id,
+                factory.name,
+                PROMPT_ONLY,
+                message=state["prompt"],
+                examples=state["runs"],
+                seconds=seconds,
+            )
         return Verdict(prop.id, factory.name, "pass", examples=state["runs"], seconds=seconds)
     verdict = Verdict(
         prop.id,

@@ -33,6 +33,7 @@ from typing import Any
 
 from llm_fakes.http._error_wording import real_message
 from llm_fakes.http._fake_values import WireResponse, json_response
+from llm_fakes.http._json_tool import as_tool_answer, forced_json_tool
 from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
@@ -213,6 +214,9 @@ class FakeAnthropic(FakeServer):
         fmt = _output_format(body)
         schema = fmt.get("schema") if isinstance(fmt, dict) else None
         rf: dict[str, Any] | None = None
+        json_tool = forced_json_tool(body)  # litellm's forced tool carrying the schema
+        if schema is None and json_tool is not None:
+            schema = json_tool.get("input_schema")
         if schema is not None:
             rf = {"type": "json_schema", "json_schema": {"schema": schema}}
         elif instructed:
@@ -261,6 +265,7 @@ class FakeAnthropic(FakeServer):
         return f"bGxtLWZha2VzLXNpZ25hdHVyZQ{turn:04d}"
 
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
+        r = as_tool_answer(r, body)
         content: list[dict[str, Any]] = []
         if r.reasoning:
             thinking = {"type": "thinking", "thinking": r.reasoning}
@@ -283,6 +288,7 @@ class FakeAnthropic(FakeServer):
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
     ) -> list[bytes]:
+        r = as_tool_answer(r, body)
         start = self.reply_body(r, body, turn) | {"content": [], "stop_reason": None}
         start["usage"] = self._usage(r) | {"output_tokens": 1}
         parts = [_event("message_start", {"type": "message_start", "message": start})]

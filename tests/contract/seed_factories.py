@@ -27,25 +27,32 @@ def litellm_august(backend: Any) -> LiteLLMProvider:
 
 
 def litellm_anthropic(backend: Any) -> LiteLLMProvider:
-    return LiteLLMProvider("anthropic/claude-sonnet-4-5", backend.anthropic_base_url)
+    # A model without Anthropic's output format: litellm asks for a schema with a forced tool.
+    return LiteLLMProvider("anthropic/claude-3-5-haiku-20241022", backend.anthropic_base_url)
 
 
 def openai_sdk(backend: Any) -> OpenAISDKProvider:
     import openai
 
-    kw = {"api_key": "sk-test", "base_url": backend.openai_base_url}
-    client, aclient = openai.OpenAI(**kw), openai.AsyncOpenAI(**kw)
-    backend.add_cleanup(client.close)
-    return OpenAISDKProvider(client, aclient)
+    kw: dict[str, Any] = {"api_key": "sk-test", "base_url": "http://fake/v1"}
+    transport = backend.openai_transport
+    return OpenAISDKProvider(
+        openai.OpenAI(**kw, http_client=openai.DefaultHttpxClient(transport=transport)),
+        openai.AsyncOpenAI(**kw, http_client=openai.DefaultAsyncHttpxClient(transport=transport)),
+    )
 
 
 def _anthropic(backend: Any, cls: type[AnthropicSDKProvider]) -> AnthropicSDKProvider:
     import anthropic
 
-    kw = {"api_key": "sk-ant-test", "base_url": backend.anthropic_base_url}
-    client, aclient = anthropic.Anthropic(**kw), anthropic.AsyncAnthropic(**kw)
-    backend.add_cleanup(client.close)
-    return cls(client, aclient)
+    kw: dict[str, Any] = {"api_key": "sk-ant-test", "base_url": "http://fake"}
+    transport = backend.anthropic_transport
+    return cls(
+        anthropic.Anthropic(**kw, http_client=anthropic.DefaultHttpxClient(transport=transport)),
+        anthropic.AsyncAnthropic(
+            **kw, http_client=anthropic.DefaultAsyncHttpxClient(transport=transport)
+        ),
+    )
 
 
 def anthropic_sdk(backend: Any) -> AnthropicSDKProvider:

@@ -27,8 +27,12 @@ from framework.llm.stream_events import (
 )
 from litellm_support import import_litellm
 
-#: The seed's sentence for JSON mode on a backend that is asked only in the prompt.
+#: The sentence the August provider appends to the caller's last message in JSON mode.
 JSON_INSTRUCTION = "Respond only with a valid JSON object."
+
+#: How the seed asks Claude (no JSON-object mode) for JSON: in the system prompt, in words of its
+#: own (not the kit's sentence, which the fake reads as JSON mode).
+PROMPT_JSON = "Your whole answer must be one JSON object, with no text around it."
 
 
 def _openai_tools(tools: list[Tool] | None) -> list[dict[str, Any]] | None:
@@ -104,7 +108,12 @@ class LiteLLMProvider:
         }
         if tools:
             kw["tools"] = _openai_tools(tools)
-        if response_format:
+        json_object = json_mode or (response_format or {}).get("type") == "json_object"
+        if self.model.startswith("anthropic/") and json_object:
+            # The seed's documented design: Claude has no JSON-object mode, so ask in the prompt.
+            system = f"{system}\n\n{PROMPT_JSON}".strip()
+            kw["messages"] = self._messages(messages, system)
+        elif response_format:
             kw["response_format"] = response_format
         elif json_mode:
             kw["response_format"] = {"type": "json_object"}

@@ -58,7 +58,8 @@ def test_the_provider_as_first_written_gets_the_findings_the_readme_shows(
     # The SDK's own retries under the provider's loop, explained and linked.
     assert (
         "made 2 attempt(s); expected 1. 2 attempts for max_retries=0: an inner retry loop of at "
-        "least 1 inside the provider's (1 x 2), such as its SDK's own max_retries." in flat
+        "least 1 inside the provider's (1 provider attempt x 2 attempts of an inner layer, such "
+        "as its SDK's own max_retries)." in flat
     )
     assert (
         "R2 FAIL on sdk_provider:factory: same cause as R1: an undeclared retry loop inside the "
