@@ -119,7 +119,8 @@ class Report:
 
 def link_causes(verdict: Verdict, seen: dict[tuple[str, str], str]) -> Verdict:
     """``verdict`` with each failure whose cause an earlier property (same backend) already
-    showed marked ``same_cause_as``; records the new causes in ``seen``.
+    showed marked ``same_cause_as``, and a failure whose cause an earlier failure of the same
+    verdict names left out (one cause, one finding); records the new causes in ``seen``.
 
     Example:
         >>> seen = {}
@@ -131,8 +132,10 @@ def link_causes(verdict: Verdict, seen: dict[tuple[str, str], str]) -> Verdict:
     """
     if not verdict.failures:
         return verdict
-    linked = []
+    linked: list[Failure] = []
     for f in verdict.failures:
+        if f.cause and any(g.cause == f.cause for g in linked):
+            continue  # one root cause, one finding: a second way to meet it adds nothing
         if f.cause:
             first = seen.setdefault((verdict.backend, f.cause), verdict.property)
             if first != verdict.property:
