@@ -323,17 +323,20 @@ def typed_problem(error: BaseException, fail_kind: str) -> str | None:
     )
 
 
-#: Packages whose error classes count as typed: the official SDKs and litellm (whose classes
-#: subclass the openai SDK's).
-SDK_PACKAGES = ("openai", "anthropic", "litellm", "google")
+#: Client libraries over several APIs whose error classes count as typed, besides each API's
+#: official SDK (named in the wire registry): litellm's subclass the openai SDK's.
+CLIENT_PACKAGES = ("litellm",)
 
 
 def is_typed(error: BaseException) -> bool:
-    """A kit :class:`~llm_fakes.ProviderError`, or an error class of a mainstream SDK."""
+    """A kit :class:`~llm_fakes.ProviderError`, or an error class of an official SDK (the wire
+    registry's) or of litellm."""
     from llm_fakes.errors import ProviderError
+    from llm_fakes.wire.registry import REGISTRY
 
+    packages = (*REGISTRY.sdk_packages(), *CLIENT_PACKAGES)
     return isinstance(error, ProviderError) or any(
-        c.__name__.endswith(("Error", "Timeout")) and c.__module__.split(".")[0] in SDK_PACKAGES
+        c.__name__.endswith(("Error", "Timeout")) and c.__module__.split(".")[0] in packages
         for c in type(error).__mro__
     )
 

@@ -1,18 +1,21 @@
-"""JSON mode asked of the Anthropic Messages API as a forced tool carrying the schema.
+"""The fake Anthropic's answer to JSON mode asked as a forced tool carrying the schema.
 
 Before Anthropic had an output format (and still for models without one, or for a schema with an
 open object), litellm asks for a response format by offering one tool, ``json_tool_call``, whose
 ``input_schema`` is the schema, and forcing it with ``tool_choice``; the model answers with a
 ``tool_use`` of that tool whose ``input`` is the JSON, which litellm turns back into the reply's
-text. The fake reads such a request as the JSON-schema request it is and answers as the API does.
-
-Kept in its own module, to move into the Anthropic wire module with issue 18.
+text. The wire module reads such a request as the JSON-schema request it is
+(:func:`~llm_fakes.wire.anthropic_messages.forced_json_tool`); this answers it as the API does.
 
 Example:
-    >>> body = {"tools": [{"name": "json_tool_call", "input_schema": {"type": "object"}}],
+    >>> from llm_fakes.scripted.render import render
+    >>> from llm_fakes.scripted.turns import Reply
+    >>> body = {"tools": [{"name": "json_tool_call", "input_schema": {}}],
     ...         "tool_choice": {"type": "tool", "name": "json_tool_call"}}
-    >>> forced_json_tool(body)["input_schema"]
-    {'type': 'object'}
+    >>> rendered = render(Reply(json={"a": 1}), [], call_index=0, default_model="m")
+    >>> r = as_tool_answer(rendered, body)
+    >>> (r.text, r.tool_uses[0].name, r.tool_uses[0].input)
+    ('', 'json_tool_call', {'a': 1})
 """
 
 from __future__ import annotations
@@ -22,24 +25,9 @@ from typing import Any
 
 from llm_fakes.scripted.render import Rendered
 from llm_fakes.types import ToolUse
+from llm_fakes.wire.anthropic_messages import JSON_TOOL, forced_json_tool
 
-__all__ = ["JSON_TOOL", "as_tool_answer", "forced_json_tool"]
-
-#: litellm's name for the forced tool (its ``RESPONSE_FORMAT_TOOL_NAME``).
-JSON_TOOL = "json_tool_call"
-
-
-def forced_json_tool(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``json_tool_call`` tool when the request forces it, else None."""
-    choice = body.get("tool_choice")
-    if not (isinstance(choice, dict) and choice.get("type") == "tool"):
-        return None
-    if choice.get("name") != JSON_TOOL:
-        return None
-    for tool in body.get("tools") or ():
-        if isinstance(tool, dict) and tool.get("name") == JSON_TOOL:
-            return tool
-    return None
+__all__ = ["as_tool_answer"]
 
 
 def as_tool_answer(r: Rendered, body: dict[str, Any]) -> Rendered:

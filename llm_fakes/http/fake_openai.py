@@ -39,23 +39,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm_fakes.http._error_wording import real_message
 from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
+from llm_fakes.wire.openai_chat import OpenAIChat, openai_error_body
 
 __all__ = ["FakeOpenAI"]
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-_ERROR_TYPES = {
-    "invalid_request": ("invalid_request_error", None),
-    "auth": ("invalid_request_error", "invalid_api_key"),
-    "rate_limit": ("requests", "rate_limit_exceeded"),
-    "server": ("server_error", None),
-    "not_found": ("invalid_request_error", "unknown_url"),
-    "timeout": ("timeout", None),
-}
 
 
 def _args(value: dict[str, Any]) -> str:
@@ -105,6 +97,7 @@ class FakeOpenAI(FakeServer):
     """
 
     api_name = "OpenAI"
+    wire = OpenAIChat()
     base_path = "/v1"
     default_models = ("gpt-4o", "gpt-4o-mini")
 
@@ -190,53 +183,8 @@ class FakeOpenAI(FakeServer):
             return "The 'stream_options' parameter is only allowed when 'stream' is enabled."
         return _check_messages(messages)
 
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        system = [
-            m["content"]
-            for m in body["messages"]
-            if m["role"] in ("system", "developer") and isinstance(m.get("content"), str)
-        ]
-        messages = [dict(m) for m in body["messages"] if m["role"] not in ("system", "developer")]
-        rf = body.get("response_format")
-        rtype = rf.get("type") if isinstance(rf, dict) else None
-        json_mode = rtype in ("json_object", "json_schema")
-        schema = None
-        if isinstance(rf, dict) and rtype == "json_schema":
-            schema = (rf.get("json_schema") or {}).get("schema")
-        return {
-            "model": body["model"],
-            "messages": messages,
-            "system": "\n\n".join(system),
-            "tools": [
-                {
-                    "name": t["function"]["name"],
-                    "description": t["function"].get("description", ""),
-                    "parameters": t["function"].get("parameters") or {},
-                }
-                for t in body.get("tools") or ()
-            ],
-            "max_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
-            "stream": bool(body.get("stream")),
-            "json_mode": json_mode,
-            "response_format": rf if json_mode else None,
-            "schema": schema if isinstance(schema, dict) else None,
-        }
-
-    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        etype, code = _ERROR_TYPES.get(kind, ("server_error", None))
-        message = real_message("openai", kind, message, status)
-        return {"error": {"message": message, "type": etype, "param": None, "code": code}}
-
     def overloaded(self, message: str) -> WireResponse:
-        body = {
-            "error": {
-                "message": real_message("openai", "overloaded", message),
-                "type": "server_error",
-                "param": None,
-                "code": "overloaded",
-            }
-        }
-        return json_response(503, body)
+        return json_response(503, openai_error_body(503, message, "overloaded"))
 
     def _usage(self, r: Rendered) -> dict[str, Any]:
         return {

@@ -40,13 +40,18 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import CREATED
-from llm_fakes.http.responses_wire import MIN_OUTPUT_TOKENS
 from llm_fakes.scripted.render import Rendered, chunk_text
+from llm_fakes.wire.base import RequestView
+from llm_fakes.wire.openai_responses import (
+    MIN_OUTPUT_TOKENS,
+    input_items,
+    item_kind,
+    read_responses_request,
+)
 
 __all__ = ["ResponsesEndpoint"]
 
 ROLES = ("user", "assistant", "system", "developer")
-_TEXT_PARTS = ("input_text", "output_text", "text", "summary_text")
 _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning")
 
 
@@ -54,33 +59,12 @@ def _args(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = body.get("input")
-    if isinstance(raw, str):
-        return [{"role": "user", "content": raw}]
-    return list(raw or ())
-
-
-def _kind(item: dict[str, Any]) -> str:
-    return str(item.get("type") or ("message" if "role" in item else ""))
-
-
-def _text(content: Any) -> Any:
-    """Message content as the seed has it: a string (text parts joined), else the parts."""
-    if isinstance(content, str):
-        return content
-    parts = [p for p in content if isinstance(p, dict)]
-    if all(p.get("type") in _TEXT_PARTS for p in parts):
-        return "".join(str(p.get("text") or p.get("refusal") or "") for p in parts)
-    return parts
-
-
 def _check_items(items: list[Any]) -> str | None:
     owed: list[str] = []  # call ids still waiting for their function_call_output
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             return f"Invalid type for 'input[{i}]': expected an object, but got {item!r} instead."
-        kind = _kind(item)
+        kind = item_kind(item)
         if kind not in _ITEM_TYPES:
             return (
                 f"Invalid value: {kind!r}. Supported values for 'input[{i}].type' in llm-fakes "
@@ -153,70 +137,10 @@ class ResponsesEndpoint:
                     return "Missing required parameter: 'text.format.name'."
                 if not isinstance(fmt.get("schema"), dict):
                     return "Missing required parameter: 'text.format.schema'."
-        return _check_items(_items(body))
+        return _check_items(input_items(body))
 
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        system = [body["instructions"]] if body.get("instructions") else []
-        messages: list[dict[str, Any]] = []
-        joinable = False  # whether a function_call item continues the last assistant message
-        for item in _items(body):
-            kind = _kind(item)
-            if kind == "message":
-                role = item["role"]
-                if role in ("system", "developer"):
-                    system.append(str(_text(item["content"])))
-                    joinable = False
-                    continue
-                messages.append({"role": role, "content": _text(item["content"])})
-                joinable = role == "assistant"
-            elif kind == "function_call":
-                if not joinable:
-                    messages.append({"role": "assistant", "content": ""})
-                    joinable = True
-                messages[-1].setdefault("tool_calls", []).append(
-                    {
-                        "id": item["call_id"],
-                        "type": "function",
-                        "function": {"name": item["name"], "arguments": item["arguments"]},
-                    }
-                )
-            elif kind == "function_call_output":
-                output = item.get("output")
-                content = output if isinstance(output, str) else _text(output or [])
-                messages.append(
-                    {"role": "tool", "tool_call_id": item["call_id"], "content": content}
-                )
-                joinable = False
-        fmt = (body.get("text") or {}).get("format")
-        ftype = fmt.get("type") if isinstance(fmt, dict) else None
-        rf: dict[str, Any] | None = None
-        schema = None
-        if ftype == "json_object":
-            rf = {"type": "json_object"}
-        elif ftype == "json_schema":
-            assert isinstance(fmt, dict)
-            schema = fmt.get("schema")
-            spec = {k: fmt[k] for k in ("name", "description", "schema", "strict") if k in fmt}
-            rf = {"type": "json_schema", "json_schema": spec}
-        return {
-            "model": body["model"],
-            "messages": messages,
-            "system": "\n\n".join(system),
-            "tools": [
-                {
-                    "name": t["name"],
-                    "description": t.get("description") or "",
-                    "parameters": t.get("parameters") or {},
-                }
-                for t in body.get("tools") or ()
-                if t.get("type") == "function"
-            ],
-            "max_tokens": body.get("max_output_tokens"),
-            "stream": bool(body.get("stream")),
-            "json_mode": rf is not None,
-            "response_format": rf,
-            "schema": schema if isinstance(schema, dict) else None,
-        }
+    def view(self, body: dict[str, Any]) -> RequestView:
+        return read_responses_request(body)
 
     # ------------------------------------------------------------------ responses
 
