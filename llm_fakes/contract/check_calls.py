@@ -230,4 +230,6 @@ def check_c4(ctx: Context) -> None:
             f"The request {method}() sent did not reach the backend intact ({got.door} "
             "door):\n  " + "\n  ".join(diffs),
             key=f"{path}:{'+'.join(what)}",
+            # complete(), acomplete() and stream() losing the same part is one bug, one finding.
+            cause=f"the request's {' and '.join(what)} do not reach the backend intact",
         )
