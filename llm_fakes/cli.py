@@ -30,7 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "llm_fakes.cassettes.serve_cli:register",
     ),
     "conformance": (
-        "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
+        "Check providers against the contract (C1-C5, S1-S9, J1-J3, R1-R6, stated in "
         "docs/contract.md): pass / FAIL / not supported.",
         "llm_fakes.contract.cli:register",
     ),
