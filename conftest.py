@@ -23,3 +23,12 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# pytester's in-process sessions drop from sys.modules what they imported first, but a package
+# keeps its submodules as attributes: a module first imported by an inner session would come
+# back as a second copy (two LLMResponse classes). The root imports its names lazily, so load
+# them all here, once, before any inner session.
+import llm_fakes  # noqa: E402
+
+for _name in llm_fakes.__all__:
+    getattr(llm_fakes, _name)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import json
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -176,8 +177,38 @@ def import_cost(rounds: int) -> dict[str, float]:
     }
 
 
+def _child_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+_PLUGIN_IMPORT = (
+    "import importlib, time, pytest, hypothesis, syrupy; start = time.process_time(); "
+    "import llm_fakes.pytest_plugin as p; "
+    "[importlib.import_module(m) for m in p.PLUGIN_MODULES]; "
+    "print(time.process_time() - start)"
+)
+
+
+def plugin_import_cpu(rounds: int) -> float:
+    """The least CPU seconds of importing the plugin and its plugin modules, in a fresh interpreter
+    that has already imported pytest and the declared dependencies' plugins' packages: what
+    loading llm-fakes adds to a session before any hook runs."""
+    samples = []
+    for _ in range(rounds + 1):
+        out = subprocess.run(
+            [sys.executable, "-c", _PLUGIN_IMPORT], capture_output=True, text=True, check=True
+        )
+        samples.append(float(out.stdout.strip()))
+    return min(samples[1:])
+
+
 def collect_cost(rounds: int) -> dict[str, float]:
-    """Wall seconds of ``pytest --collect-only`` on an empty suite, with the plugin and without."""
+    """Seconds of ``pytest --collect-only`` on an empty suite, with the plugin and without: the
+    median wall time, and the least CPU time of the pytest process (``*_cpu``), which a machine
+    shared with other jobs disturbs far less than wall time. Both sides load the plugins of
+    llm-fakes' declared dependencies (hypothesis, syrupy)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "pytest.ini").write_text(
@@ -191,10 +222,17 @@ def collect_cost(rounds: int) -> dict[str, float]:
         without = _run_python(*base, "-p", "no:llm_fakes", cwd=root)
         with_plugin()
         without()
-        ons, offs = [], []
+        ons, offs, ons_cpu, offs_cpu = [], [], [], []
         for _ in range(rounds):  # interleaved, so load drifting during the run hits both alike
-            for samples, run in ((offs, without), (ons, with_plugin)):
-                start = time.perf_counter()
+            for wall, cpu, run in ((offs, offs_cpu, without), (ons, ons_cpu, with_plugin)):
+                start, start_cpu = time.perf_counter(), _child_cpu()
                 run()
-                samples.append(time.perf_counter() - start)
-    return {"with": statistics.median(ons), "without": statistics.median(offs)}
+                wall.append(time.perf_counter() - start)
+                cpu.append(_child_cpu() - start_cpu)
+    return {
+        "with": statistics.median(ons),
+        "without": statistics.median(offs),
+        # The least CPU of each side: what the work itself costs, with the least interference.
+        "with_cpu": min(ons_cpu),
+        "without_cpu": min(offs_cpu),
+    }

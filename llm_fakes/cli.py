@@ -7,6 +7,8 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -18,13 +20,17 @@ __all__ = ["main"]
 Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
-    "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
+    "cassette": (
+        "Cassette files: ls (list interactions), show (in full), verify, import (vcrpy "
+        "cassettes) and stale (by age, model and versions).",
+        "llm_fakes.cassettes.cli:register",
+    ),
     "serve": (
         "Serve a scripted fake of one of the kit's APIs, or a recorded cassette to any client.",
         "llm_fakes.cassettes.serve_cli:register",
     ),
     "conformance": (
-        "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
+        "Check providers against the contract (C1-C5, S1-S9, J1-J3, R1-R6, stated in "
         "docs/contract.md): pass / FAIL / not supported.",
         "llm_fakes.contract.cli:register",
     ),
@@ -36,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llm-fakes",
         description="Scripted fakes, cassettes and conformance tests for LLM providers.",
+        epilog="`llm-fakes COMMAND --help` describes a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"llm-fakes {__version__}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -45,14 +52,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code when the reader of our output went away (``llm-fakes ... | head``): 128 + SIGPIPE,
+#: what a shell tool killed by that signal reports.
+CLOSED_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code. Every message it prints is scrubbed of secrets
     (token shapes, secret query parameters, secret environment values: :mod:`llm_fakes._scrub`).
+
+    Output into a pipe whose reader has gone (``llm-fakes cassette show ... | head``) ends the
+    command quietly with :data:`CLOSED_PIPE`, not a ``BrokenPipeError`` traceback.
     """
     from llm_fakes._scrub import scrubbed_output
 
-    with scrubbed_output():
-        return _main(argv)
+    try:
+        with scrubbed_output():
+            code = _main(argv)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's documented recipe: point stdout at devnull so the flush at exit cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):  # a stdout with no descriptor (captured)
+            os.dup2(devnull, sys.stdout.fileno())
+        return CLOSED_PIPE
+    return code
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -59,6 +59,8 @@ class Setting:
         marker: The marker that can set it (``None``: no marker).
         marker_kwarg: The marker's keyword for it; ``marker_positional`` also takes ``args[0]``.
         bool_values: The values ``True`` and ``False`` stand for, if a bool is accepted.
+        short_option: Whether the option is also ``--llm-<name>`` (``False`` when another
+            plugin has that name), besides ``--llm-fakes-<name>``.
     """
 
     name: str
@@ -70,16 +72,19 @@ class Setting:
     marker_kwarg: str = ""
     marker_positional: bool = False
     bool_values: tuple[str, str] | None = None
+    short_option: bool = True
 
     @property
     def option(self) -> str:
-        """The command-line option, ``--llm-<name>``."""
-        return "--llm-" + self.name.replace("_", "-")
+        """The command-line option the docs and messages name: ``--llm-<name>``, or
+        ``--llm-fakes-<name>`` when the short name is another plugin's."""
+        prefix = "--llm-" if self.short_option else "--llm-fakes-"
+        return prefix + self.name.replace("_", "-")
 
     @property
     def dest(self) -> str:
-        """The option's attribute name on ``config.option``."""
-        return "llm_" + self.name
+        """The option's attribute name on ``config.option`` (no other plugin's: ``llm_fakes_``)."""
+        return "llm_fakes_" + self.name
 
     @property
     def ini(self) -> str:
@@ -129,11 +134,19 @@ RECORD_MODE = Setting(
 
 
 def add_options(parser: pytest.Parser, settings: Iterable[Setting]) -> None:
-    """Add each setting's option (in the ``llm-fakes`` group) and ini key to ``parser``."""
+    """Add each setting's option (in the ``llm-fakes`` group) and ini key to ``parser``.
+
+    The option is ``--llm-<name>`` and ``--llm-fakes-<name>``; the first only while no other
+    plugin has it (:mod:`llm_fakes._plugin_options`).
+    """
+    from llm_fakes._plugin_options import add_option
+
     group = parser.getgroup(GROUP)
     for s in settings:
         choices = f" One of {', '.join(s.choices)}." if s.choices else ""
-        group.addoption(
+        add_option(
+            group,
+            parser,
             s.option,
             dest=s.dest,
             default=None,
@@ -260,7 +273,7 @@ def resolve_for(
         ini = ""
     return resolve(
         setting,
-        option=config.getoption(setting.option, default=None),
+        option=config.getoption(setting.dest, default=None),
         ini=ini,
         marker=marker,
         fixture=fixture,

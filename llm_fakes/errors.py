@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "APIConnectionError",
     "AuthenticationError",
@@ -51,6 +53,15 @@ __all__ = [
 
 class LLMFakesError(Exception):
     """Root of every error the kit raises."""
+
+
+def kit_error(excinfo: Any) -> bool:
+    """For ``__tracebackhide__``: hide a kit frame when the error is the kit's own.
+
+    pytest calls it with the failure's ``ExceptionInfo``: a :class:`CassetteMiss` is reported at
+    the test's line, while a bug (any other exception) still shows every frame.
+    """
+    return isinstance(getattr(excinfo, "value", None), LLMFakesError)
 
 
 # --------------------------------------------------------------------------- provider errors

@@ -1,6 +1,6 @@
 """pytest wiring of the network guard: ``--llm-guard``, ``--llm-allow-hosts``, ``llm_guard``.
 
-Registered through ``llm_fakes.pytest_plugin.pytest_plugins``. Cheap to import: the guard
+Registered through ``llm_fakes.pytest_plugin.PLUGIN_MODULES``. Cheap to import: the guard
 module imports neither httpx nor httpcore (it patches them when they are first imported).
 
 For each test the guard's mode and allowed hosts are resolved with :mod:`llm_fakes.config`'s

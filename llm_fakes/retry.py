@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from llm_fakes.clock import Clock, RealClock
-from llm_fakes.errors import ProviderError
+from llm_fakes.errors import ProviderError, kit_error
 
 __all__ = ["RetryPolicy", "retry_async", "retry_sync"]
 
@@ -96,6 +96,7 @@ def retry_sync(
         >>> retry_sync(attempt, policy=RetryPolicy(jitter=0), max_retries=1, clock=VirtualClock())
         1
     """
+    __tracebackhide__ = kit_error
     budget = policy.retries_for(max_retries)
     clk = clock or RealClock()
     n = 0
@@ -117,6 +118,7 @@ async def retry_async(
     clock: Clock | None = None,
 ) -> T:
     """The async twin of :func:`retry_sync`; waits with ``clock.asleep``."""
+    __tracebackhide__ = kit_error
     budget = policy.retries_for(max_retries)
     clk = clock or RealClock()
     n = 0

@@ -1,6 +1,6 @@
 """pytest wiring of snapshots: the ``llm_snapshot`` fixture (syrupy's ``snapshot``, our format).
 
-Registered through ``llm_fakes.pytest_plugin.pytest_plugins``; syrupy is imported only when a
+Registered through ``llm_fakes.pytest_plugin.PLUGIN_MODULES``; syrupy is imported only when a
 test asks for the fixture, so sessions that never snapshot never pay for it.
 """
 

@@ -1,4 +1,5 @@
-"""Every ```python block of README.md and docs/contract.md runs, so the docs cannot rot.
+"""Every ```python block of README.md and of every page of the site (docs/*.md) runs, so the docs
+cannot rot.
 
 How a block is run:
 
@@ -13,6 +14,8 @@ How a block is run:
 * A block opts out only with an HTML comment right before it: ``<!-- not-run: reason -->``, or
   ``<!-- run-by: tests/x/test_y.py -->`` when that test module runs it (the module must exist and
   quote the block's first line; the block is still executed here).
+* ``<!-- requires: module -->`` right before a block skips it when ``module`` cannot be imported
+  (a client from an optional extra, such as ``agents`` or ``instructor``).
 
 A block that fails fails its test, named after the block's first line number.
 """
@@ -30,10 +33,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 #: Every document whose python blocks run here (each with the same rules as the README).
-DOCS = [README, ROOT / "docs" / "contract.md"]
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(\S.*?)\s*-->$")
 _RUN_BY = re.compile(r"^<!--\s*run-by:\s*(\S+)\s*-->$")
+_REQUIRES = re.compile(r"^<!--\s*requires:\s*(\S+)\s*-->$")
 _CONFTEST = "# conftest.py"
 
 
@@ -46,6 +50,7 @@ class Block:
     conftest: str | None  # the section's latest "# conftest.py" block before this one
     run_by: str | None = None  # the test module that runs this block's tests
     doc: Path = README  # the document the block is in
+    requires: str | None = None  # a module the block needs (skipped without it)
 
     @property
     def where(self) -> str:
@@ -94,6 +99,7 @@ def parse_blocks(text: str, doc: Path = README) -> list[Block]:
             previous = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
             skip = _NOT_RUN.match(previous.strip())
             run_by = _RUN_BY.match(previous.strip())
+            requires = _REQUIRES.match(previous.strip())
             source = "\n".join(lines[start:end]) + "\n"
             block = Block(
                 start + 1,
@@ -103,6 +109,7 @@ def parse_blocks(text: str, doc: Path = README) -> list[Block]:
                 conftest,
                 run_by.group(1) if run_by else None,
                 doc,
+                requires.group(1) if requires else None,
             )
             blocks.append(block)
             if block.is_conftest and not block.skip_reason:
@@ -188,6 +195,8 @@ def _id(block: Block) -> str:
 def test_readme_block_runs(block: Block, pytester: pytest.Pytester) -> None:
     if block.skip_reason is not None:
         pytest.skip(f"{block.where}: not-run: {block.skip_reason}")
+    if block.requires is not None:
+        pytest.importorskip(block.requires, reason=f"{block.where} needs {block.requires}")
     _execute(block)
     if block.run_by is not None:
         _check_delegate(block)
@@ -320,8 +329,8 @@ def test_the_readme_says_what_a_project_installs_before_the_tour() -> None:
         assert marker in install
 
 
-def test_the_readme_shows_streams_signature_beside_completes() -> None:
-    tour = _section(README.read_text(encoding="utf-8"), "A short tour")
+def test_the_interface_page_shows_streams_signature_beside_completes() -> None:
+    tour = (ROOT / "docs" / "interface.md").read_text(encoding="utf-8")
     block = next(b for b in parse_blocks(tour) if "class Signatures:" in b.source)
     assert (
         '    async def stream(\n        self, messages, system="", tools=None, max_tokens=4096\n'

@@ -11,14 +11,25 @@ is first loaded or saved.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
-
-from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, regex_normalizer
-from llm_fakes.cassettes.provider import CassetteProvider, RecordMode
 
 if TYPE_CHECKING:
     from llm_fakes.cassettes.importer import ImportReport, import_cassettes
+    from llm_fakes.cassettes.matching import DEFAULT_MATCH_ON, regex_normalizer
+    from llm_fakes.cassettes.provider import CassetteProvider, RecordMode
     from llm_fakes.cassettes.server import CassetteServer
+
+# Imported when first asked for: the pytest plugin imports this package in every session.
+_LAZY = {
+    "DEFAULT_MATCH_ON": "llm_fakes.cassettes.matching",
+    "regex_normalizer": "llm_fakes.cassettes.matching",
+    "CassetteProvider": "llm_fakes.cassettes.provider",
+    "RecordMode": "llm_fakes.cassettes.provider",
+    "ImportReport": "llm_fakes.cassettes.importer",
+    "import_cassettes": "llm_fakes.cassettes.importer",
+    "CassetteServer": "llm_fakes.cassettes.server",
+}
 
 __all__ = [
     "DEFAULT_MATCH_ON",
@@ -32,14 +43,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """The importer and the server, imported when first asked for (a replaying test never needs
-    them)."""
-    if name in ("ImportReport", "import_cassettes"):
-        from llm_fakes.cassettes import importer
-
-        return getattr(importer, name)
-    if name == "CassetteServer":
-        from llm_fakes.cassettes import server
-
-        return server.CassetteServer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """Each public name, imported when first asked for (a replaying test never needs the
+    importer or the server; a session that uses no cassette needs none of them)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -14,7 +14,7 @@ the fixture).
   only when something has to be recorded, so never in record mode ``none``.
 * ``--llm-record-mode`` / ``llm_fakes_record_mode``: ``none`` (default), ``once``,
   ``new_episodes``, ``all``.
-* ``--llm-cassette-dir`` / ``llm_fakes_cassette_dir``: the cassette folder, relative to the
+* ``--llm-fakes-cassette-dir`` / ``llm_fakes_cassette_dir``: the cassette folder, relative to the
   rootdir (default ``cassettes``).
 * ``--llm-strict-cassettes`` / ``llm_fakes_strict_cassettes`` (``on``/``off``): fail a test that
   leaves recorded interactions unplayed (:class:`~llm_fakes.errors.UnusedInteractionsError`). A
@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from llm_fakes.config import RECORD_MODE, Setting, add_options, resolve_for
-from llm_fakes.errors import UsageError
+from llm_fakes.errors import LLMFakesError, UsageError
 
 from llm_fakes.cassettes.tally import CassetteTally
 
@@ -78,6 +78,8 @@ MARKER_FIXTURE = "llm_cassette"
 SERVER_FIXTURE = "llm_cassette_server"
 CASSETTE_DIR = Setting(
     name="cassette_dir",
+    # --llm-cassette-dir is pytest-mockllm's: this one is --llm-fakes-cassette-dir only.
+    short_option=False,
     help="Folder of the cassettes, relative to the rootdir (default: cassettes).",
     default="cassettes",
 )
@@ -125,7 +127,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_RUN] = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    # xdist's controller and its workers share one run id; a session that is neither (pytester's
+    # inner sessions inside a worker inherit the variable) is a run of its own.
+    xdist = hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses", None))
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") if xdist else None
+    config.stash[_RUN] = run_id or uuid.uuid4().hex
     config.stash[TALLY] = CassetteTally()
     config.stash[_STRICT_SHARED] = set()
     config.stash[_VERDICTS] = []
@@ -217,6 +223,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput[_WORKER_KEY] = {"tally": tally.to_data(), "strict": sorted(shared)}
+        return
+    if not shared:  # most sessions: nothing to judge, and nothing to import for it
         return
     from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.tape import unplayed_message
@@ -336,7 +344,13 @@ def llm_cassette(
         return provider
 
     config = request.config
-    cassette = CassetteProvider(path, inner=real, mode=mode, run_id=config.stash[_RUN], **options)
+    __tracebackhide__ = True
+    try:
+        cassette = CassetteProvider(
+            path, inner=real, mode=mode, run_id=config.stash[_RUN], **options
+        )
+    except LLMFakesError as exc:  # a broken cassette: its message names the file and field
+        raise exc.with_traceback(None)  # noqa: B904 (the same error, without the kit's frames)
     yield cassette
     recorded = cassette.recorded > 0
     cassette.save()

@@ -47,6 +47,7 @@ from llm_fakes.cassettes.redaction import Filter, Redactor, prepare_for_disk
 from llm_fakes.cassettes.tape import Entry, Tape
 from llm_fakes.clock import Clock, RealClock
 from llm_fakes.errors import (
+    kit_error,
     CassetteMiss,
     JSONModeError,
     ProviderError,
@@ -220,6 +221,7 @@ class CassetteProvider(LLMProvider):
 
     def _lookup(self, call: str, request: dict[str, Any]) -> Entry | None:
         """The interaction to replay, or ``None`` when this call must be recorded."""
+        __tracebackhide__ = True
         if self._record_all:
             return None
         hit = self._tape.next(
@@ -278,6 +280,7 @@ class CassetteProvider(LLMProvider):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """Replay the recorded response (or error), or record the inner provider's."""
+        __tracebackhide__ = kit_error
         request = make_request(
             messages, system, tools, max_tokens, response_format, json_mode, max_retries
         )
@@ -312,6 +315,7 @@ class CassetteProvider(LLMProvider):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """Like :meth:`complete`; a replay returns at once, a recording awaits ``inner``."""
+        __tracebackhide__ = kit_error
         request = make_request(
             messages, system, tools, max_tokens, response_format, json_mode, max_retries
         )
@@ -343,6 +347,7 @@ class CassetteProvider(LLMProvider):
         max_tokens: int = 4096,
     ) -> AsyncIterator[Any]:
         """Replay the recorded events, or pass the inner stream's events on as they arrive."""
+        __tracebackhide__ = kit_error
         request = make_request(messages, system, tools, max_tokens)
         entry = self._lookup("stream", request)
         if entry is not None:

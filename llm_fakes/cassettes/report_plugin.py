@@ -29,18 +29,24 @@ _SESSION = pytest.StashKey[pytest.Session]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from llm_fakes._plugin_options import add_option
+
     group = parser.getgroup(GROUP)
-    group.addoption(
+    add_option(
+        group,
+        parser,
         "--llm-report-unplayed",
-        dest="llm_report_unplayed",
+        dest="llm_fakes_report_unplayed",
         action="store_true",
         default=False,
         help="At the end, list the cassette interactions no test played (per cassette, over "
         "the whole session).",
     )
-    group.addoption(
+    add_option(
+        group,
+        parser,
         "--llm-remove-unplayed",
-        dest="llm_remove_unplayed",
+        dest="llm_fakes_remove_unplayed",
         action="store_true",
         default=False,
         help="As --llm-report-unplayed, and delete them from the cassettes when the whole "
@@ -103,8 +109,8 @@ def _partial(session: pytest.Session) -> str | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    remove = bool(config.getoption("llm_remove_unplayed", False))
-    report = remove or bool(config.getoption("llm_report_unplayed", False))
+    remove = bool(config.getoption("llm_fakes_remove_unplayed", False))
+    report = remove or bool(config.getoption("llm_fakes_report_unplayed", False))
     if not report or getattr(config, "workerinput", None) is not None:
         return
     from llm_fakes.cassettes import storage

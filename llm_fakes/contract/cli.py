@@ -37,7 +37,7 @@ from llm_fakes.errors import UsageError
 if TYPE_CHECKING:
     from llm_fakes.contract.runner import Report, Verdict
 
-__all__ = ["OUTPUTS", "Output", "check_output_path", "outputs", "register"]
+__all__ = ["OUTPUTS", "Output", "check_output_path", "contract_text", "outputs", "register"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -46,7 +46,8 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "factories",
         nargs="*",
         metavar="module:factory",
-        help="a callable(backend) -> provider, or a ProviderFactory; default: every built-in",
+        help="a callable(backend) -> provider, or a ProviderFactory, as module:name or "
+        "path/to/module.py:name; default: every built-in",
     )
     parser.add_argument(
         "--profile",
@@ -92,7 +93,33 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="also check the built-in HTTP providers over real loopback sockets",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--contract",
+        action="store_true",
+        help="print the contract the properties check (docs/contract.md) and exit",
+    )
     return run
+
+
+def contract_text() -> str:
+    """The contract document: shipped in the package (``llm_fakes/docs/contract.md`` in a
+    wheel), or read from the source tree (``docs/contract.md``) in a checkout.
+
+    Raises:
+        UsageError: Neither is there (a broken installation).
+    """
+    from importlib import resources
+
+    shipped = resources.files("llm_fakes").joinpath("docs", "contract.md")
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    source = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    raise UsageError(
+        "The contract document is missing from this installation (llm_fakes/docs/contract.md). "
+        "Reinstall llm-fakes."
+    )
 
 
 def _seconds(text: str) -> float:
@@ -229,6 +256,13 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.contract.report import render_text
     from llm_fakes.contract.runner import EXAMPLE_TIMEOUT, run_conformance
 
+    if args.contract:
+        try:
+            sys.stdout.write(contract_text())
+        except UsageError as exc:
+            sys.stderr.write(f"llm-fakes conformance: {exc}\n")
+            return 2
+        return 0
     starter = os.getpid()
     timeout = EXAMPLE_TIMEOUT if args.example_timeout is None else args.example_timeout
     try:

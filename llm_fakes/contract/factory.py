@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -175,6 +176,10 @@ def as_factory(value: Any, name: str | None = None) -> ProviderFactory:
 def load_factory(spec: str) -> ProviderFactory:
     """Import ``"module:attribute"`` (the current directory is importable) as a factory.
 
+    A file path is read as its module (``pkg/mod.py:make`` is ``pkg.mod:make``). A provider
+    class is refused with the factory to write: called with the backend, it would fail C1 with
+    its SDK's words.
+
     Example:
         >>> load_factory("tests/test_provider.py")
         Traceback (most recent call last):
@@ -182,7 +187,7 @@ def load_factory(spec: str) -> ProviderFactory:
         llm_fakes.errors.UsageError: Cannot read the factory 'tests/test_provider.py': expected \
 'module:attribute', e.g. 'tests.test_provider:make_provider'.
     """
-    module_name, sep, attr = spec.partition(":")
+    module_name, sep, attr = spec.rpartition(":")
     if not sep or not module_name or not attr:
         raise UsageError(
             f"Cannot read the factory {spec!r}: expected 'module:attribute', "
@@ -191,6 +196,9 @@ def load_factory(spec: str) -> ProviderFactory:
     cwd = str(Path.cwd())
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
+    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
+        module_name = _module_of_file(spec, module_name, attr)
+        spec = f"{module_name}:{attr}"
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -213,5 +221,48 @@ def load_factory(spec: str) -> ProviderFactory:
             f"{spec!r} is {value!r}, not a callable(backend) -> provider. "
             "Point at a function or a ProviderFactory."
         )
+    if _is_provider_class(value):
+        raise UsageError(
+            f"{spec!r} is a provider class; the suite needs a factory: a function that takes "
+            "the backend and returns the provider wired to it. Write one, e.g.\n\n"
+            "    def make_provider(backend):\n"
+            f"        return {attr}(base_url=backend.openai_base_url, api_key='sk-test')\n\n"
+            f"and run: llm-fakes conformance {module_name}:make_provider"
+        )
     named = isinstance(value, ProviderFactory) and value.named
     return as_factory(value, name=None if named else spec)
+
+
+def _module_of_file(spec: str, path_text: str, attr: str) -> str:
+    """The dotted module name of a ``.py`` path under the current folder."""
+    path = Path(path_text)
+    dotted = ".".join(path.with_suffix("").parts)
+    if not path.is_file():
+        top = path.parts[0] if len(path.parts) > 1 else "."
+        raise UsageError(
+            f"Cannot read the factory {spec!r}: there is no file {path_text!r}. Write the "
+            f"module's dotted name, as for python -m: {dotted + ':' + attr!r}, run from the "
+            f"folder that holds {top!r}."
+        )
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        raise UsageError(
+            f"Cannot read the factory {spec!r}: the file is outside the current folder "
+            f"({str(Path.cwd())!r}). Run from the folder that holds it and write its dotted "
+            f"name: {path.stem + ':' + attr!r}."
+        ) from None
+    return ".".join(relative.with_suffix("").parts)
+
+
+def _is_provider_class(value: Any) -> bool:
+    """A class with the provider interface whose constructor does not take the backend."""
+    if not isinstance(value, type) or issubclass(value, ProviderFactory):
+        return False
+    if not callable(getattr(value, "complete", None)):
+        return False
+    try:
+        parameters = inspect.signature(value).parameters
+    except (TypeError, ValueError):
+        return False
+    return "backend" not in parameters

@@ -13,16 +13,24 @@ import pytest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from llm_fakes._plugin_options import add_option
+
     group = parser.getgroup("llm-fakes")
-    group.addoption(
+    add_option(
+        group,
+        parser,
         "--llm-conformance-profile",
+        dest="llm_fakes_conformance_profile",
         default=None,
         choices=["ci", "thorough"],
         help="hypothesis profile of ProviderContract tests: ci (seeded, bounded; default) or "
         "thorough (random, twelve times the examples).",
     )
-    group.addoption(
+    add_option(
+        group,
+        parser,
         "--llm-conformance-real-time",
+        dest="llm_fakes_conformance_real_time",
         action="store_true",
         default=False,
         help="run ProviderContract tests in real time: the provider's time.sleep / asyncio.sleep "

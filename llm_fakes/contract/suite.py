@@ -66,13 +66,13 @@ class ProviderContract:
         wrapped = as_factory(factory, name=None if named else type(self).__name__)
         profile = (
             self.profile
-            or config.getoption("--llm-conformance-profile", default=None)
+            or config.getoption("llm_fakes_conformance_profile", default=None)
             or config.getini("llm_fakes_conformance_profile")
             or "ci"
         )
         real_time = self.real_time
         if real_time is None:
-            real_time = bool(config.getoption("--llm-conformance-real-time", default=False))
+            real_time = bool(config.getoption("llm_fakes_conformance_real_time", default=False))
         verdict = run_property(
             prop,
             wrapped,

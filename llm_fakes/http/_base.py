@@ -32,7 +32,7 @@ import httpx
 
 from llm_fakes._version import __version__
 from llm_fakes.clock import Clock, RealClock
-from llm_fakes.errors import EmptyResponseError, UsageError
+from llm_fakes.errors import EmptyResponseError, UsageError, kit_error
 from llm_fakes.http._stream import iter_events, stream_events
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
@@ -286,6 +286,7 @@ class HTTPProvider(LLMProvider):
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     def _finish(self, response: httpx.Response, messages: list[dict[str, Any]]) -> Any:
+        __tracebackhide__ = kit_error
         if response.status_code >= 400:
             raise error_from_response(response, self._hint_401(), self.wire)
         ctype = response.headers.get("content-type", "")
@@ -311,11 +312,13 @@ class HTTPProvider(LLMProvider):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """One completion, retried on transient failures; see :class:`HTTPProvider`."""
+        __tracebackhide__ = kit_error
         content = self._request_body(
             messages, system, tools, max_tokens, response_format, json_mode, stream=False
         )
 
         def attempt(_: int) -> Any:
+            __tracebackhide__ = kit_error
             client = self._sync_client()
             try:
                 response = client.post(self.url, content=content, headers=self._headers(False))
@@ -339,11 +342,13 @@ class HTTPProvider(LLMProvider):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """Natively async :meth:`complete` (no thread): same request, same retries."""
+        __tracebackhide__ = kit_error
         content = self._request_body(
             messages, system, tools, max_tokens, response_format, json_mode, stream=False
         )
 
         async def attempt(_: int) -> Any:
+            __tracebackhide__ = kit_error
             async with self._async_client() as client:
                 try:
                     response = await client.post(
@@ -374,6 +379,7 @@ class HTTPProvider(LLMProvider):
         ``StreamErrorEvent`` whose ``recoverable`` is the error's ``retryable``. Leaving early
         (``aclose()``, or cancelling the task) closes the HTTP response.
         """
+        __tracebackhide__ = kit_error
         content = self._request_body(messages, system, tools, max_tokens, None, False, stream=True)
         events = stream_events(self, content, messages, self.types)
         async with contextlib.aclosing(events):

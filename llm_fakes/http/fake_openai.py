@@ -36,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -43,11 +44,14 @@ from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
-from llm_fakes.wire.openai_chat import OpenAIChat, openai_error_body
+from llm_fakes.wire.openai_chat import (
+    OpenAIChat,
+    max_tokens_problem,
+    openai_error_body,
+    role_problem,
+)
 
 __all__ = ["FakeOpenAI"]
-
-ROLES = ("system", "developer", "user", "assistant", "tool")
 
 
 def _args(value: dict[str, Any]) -> str:
@@ -57,9 +61,9 @@ def _args(value: dict[str, Any]) -> str:
 def _check_messages(messages: list[Any]) -> str | None:
     pending: list[str] = []  # tool_call ids still owed a tool message
     for i, m in enumerate(messages):
-        if not isinstance(m, dict) or m.get("role") not in ROLES:
-            role = m.get("role") if isinstance(m, dict) else m
-            return f"Invalid value for 'messages[{i}].role': {role!r}. Supported: {list(ROLES)!r}."
+        problem = role_problem(i, m)
+        if problem is not None:
+            return problem
         role = m["role"]
         if role == "tool":
             call_id = m.get("tool_call_id")
@@ -152,9 +156,9 @@ class FakeOpenAI(FakeServer):
         if not isinstance(messages, list) or not messages:
             return "Invalid 'messages': expected a non-empty array of messages."
         for key in ("max_tokens", "max_completion_tokens"):
-            value = body.get(key)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                return f"Invalid '{key}': integer below minimum value 1 (got {value!r})."
+            problem = max_tokens_problem(key, body.get(key))
+            if problem is not None:
+                return problem
         for i, tool in enumerate(body.get("tools") or ()):
             fn = tool.get("function") if isinstance(tool, dict) else None
             if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
@@ -286,3 +290,7 @@ def _model(name: str) -> dict[str, Any]:
 
 def _sse(data: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n"
+
+
+# help(FakeOpenAI) and inspect.signature show FakeServer's parameters, not (*args, **kwargs).
+functools.update_wrapper(FakeOpenAI.__init__, FakeServer.__init__, assigned=(), updated=())

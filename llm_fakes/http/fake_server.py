@@ -69,8 +69,8 @@ class FakeServer:
 
     Args:
         script: The turns, in order: ``str``, ``Reply`` or ``Fail``; or a ``Script``; or what
-            :func:`~llm_fakes.scripted.files.load_script_file` returns (its rules and settings
-            apply too). Rules are matched against the request in the seed's terms.
+            :func:`~llm_fakes.load_script` returns (its rules and settings apply too). Rules are
+            matched against the request in the seed's terms.
         chunking: How streamed text is split: ``"words"`` (default), ``"chars"`` or an int.
         chunk_delay: Seconds to wait between streamed chunks (real sleep; default 0).
         validate_json: Answer 400 when JSON mode is asked for and the scripted reply is not JSON
@@ -125,7 +125,10 @@ class FakeServer:
             self.script.rules.extend(getattr(script, "rules", None) or ())
         if on_exhausted is not None:
             self.script.on_exhausted = on_exhausted
-        self.chunking: Chunking = settings.get("chunking", chunking)
+        # The file's chunking is a default: an explicit other one wins.
+        self.chunking: Chunking = (
+            settings.get("chunking", chunking) if chunking == "words" else chunking
+        )
         self.chunk_delay = chunk_delay
         self.validate_json = validate_json
         self.id_prefix = id_prefix

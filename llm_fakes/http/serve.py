@@ -143,7 +143,7 @@ def wait_for_stop(stop: threading.Event | None = None) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; the exit status."""
     from llm_fakes.errors import ScriptError, UnusedScriptError
-    from llm_fakes.scripted.files import load_script_file
+    from llm_fakes.scripted.files import load_script
     from llm_fakes.wire.registry import REGISTRY
 
     if args.script is None or args.api is None:
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     fake_cls: Any = REGISTRY.door(args.api)[0].fake_class()
     try:
-        loaded = load_script_file(args.script)
+        loaded = load_script(args.script)
     except ScriptError as exc:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2

@@ -37,12 +37,10 @@ class ScriptControls:
         Settings in the file (``model``, ``chunking``, ``on_exhausted``) are defaults that
         ``kwargs`` override; the file's rules are added after its turns.
         """
-        from llm_fakes.scripted.files import load_script_file
+        from llm_fakes.scripted.files import load_script
 
-        loaded = load_script_file(path)
-        provider = cls(loaded.turns, **{**loaded.settings, **kwargs})  # type: ignore[call-arg]
-        for rule in loaded.rules:
-            provider._add_rule(rule)
+        loaded = load_script(path)
+        provider = cls(loaded, **{**loaded.settings, **kwargs})  # type: ignore[call-arg]
         return provider
 
     def add(self, *turns: Reply | Fail | str) -> Self:

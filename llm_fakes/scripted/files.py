@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,26 +75,58 @@ _FAIL_KINDS = [
 ]
 
 
-@dataclass(frozen=True)
-class LoadedScript:
-    """A parsed script file: its turns, rules and provider settings."""
+class LoadedScript(list[Turn]):
+    """A parsed script file: its turns (the list itself), its ``rules`` and its ``settings``.
 
-    turns: list[Turn]
-    rules: list[Rule] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
+    It is a list of turns, so it goes wherever a script does, and ``ScriptedProvider``,
+    ``FakeOpenAI``, ``FakeAnthropic`` and ``serve`` read its rules and settings too. It is true
+    when it holds a turn or a rule: a file of rules alone is not an empty script.
+
+    Example:
+        >>> from llm_fakes.scripted.rules import Rule
+        >>> loaded = LoadedScript([], rules=[Rule(last_user="hi", turn=Reply(text="Hello!"))])
+        >>> bool(loaded), len(loaded), len(loaded.rules)
+        (True, 0, 1)
+    """
+
+    __slots__ = ("rules", "settings")
+
+    def __init__(
+        self,
+        turns: Iterable[Turn] = (),
+        rules: Iterable[Rule] = (),
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(turns)
+        #: The file's rules, checked before its turns (in this order).
+        self.rules: list[Rule] = list(rules)
+        #: The file's provider settings (``model``, ``chunking``, ``on_exhausted``): defaults
+        #: that a provider's own arguments override.
+        self.settings: dict[str, Any] = dict(settings or {})
+
+    @property
+    def turns(self) -> list[Turn]:
+        """The turns, as a plain list."""
+        return list(self)
+
+    def __bool__(self) -> bool:
+        return bool(len(self) or self.rules)
+
+    def __repr__(self) -> str:
+        if not self.rules and not self.settings:
+            return super().__repr__()
+        return f"LoadedScript({list(self)!r}, rules={self.rules!r}, settings={self.settings!r})"
 
 
-def load_script(path: str | Path) -> list[Turn]:
-    """The turns of a YAML or JSON script file (rules, if any, need :func:`load_script_file`).
+def load_script(path: str | Path) -> LoadedScript:
+    """Load a YAML or JSON script file: its turns, its rules and its settings.
+
+    The result is a list of the file's turns that also carries ``rules`` and ``settings``; pass
+    it to ``ScriptedProvider``, ``FakeOpenAI`` or ``FakeAnthropic`` and all three apply.
 
     Raises:
         ScriptError: The file is missing, unparsable or has a bad entry (named with its field).
     """
-    return load_script_file(path).turns
-
-
-def load_script_file(path: str | Path) -> LoadedScript:
-    """Parse a script file into turns, rules and settings."""
     p = Path(path)
     data = _read(p)
     models = _models()
@@ -124,6 +156,10 @@ def load_script_file(path: str | Path) -> LoadedScript:
     turns = [_turn(entry, f"turns[{i}]", where, models) for i, entry in enumerate(turns_data)]
     rules = [_rule(entry, f"rules[{i}]", where, models) for i, entry in enumerate(rules_data)]
     return LoadedScript(turns, rules, settings)
+
+
+#: The former name of :func:`load_script`, which now returns the rules and settings too.
+load_script_file = load_script
 
 
 def _check_settings(settings: dict[str, Any], where: str) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm_fakes.errors import JSONModeError
+from llm_fakes.errors import JSONModeError, kit_error
 from llm_fakes.scripted.request import ScriptedRequest, shorten
 from llm_fakes.scripted.turns import Reply
 
@@ -42,6 +42,7 @@ def _asked(request: ScriptedRequest) -> str:
 
 def check_json(reply: Reply, content: str, request: ScriptedRequest, source: str) -> None:
     """Raise :class:`JSONModeError` when ``content`` does not satisfy the request's JSON mode."""
+    __tracebackhide__ = kit_error
     if request.json_format is None or reply.invalid_json:
         return
     if not content and reply.tool_calls:

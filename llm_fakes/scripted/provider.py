@@ -45,7 +45,14 @@ from itertools import chain, count
 from typing import Any
 
 from llm_fakes.clock import Clock, VirtualClock
-from llm_fakes.errors import ProviderError, ScriptError, ScriptExhausted, UsageError
+from llm_fakes.errors import (
+    BadRequestError,
+    ProviderError,
+    ScriptError,
+    ScriptExhausted,
+    UsageError,
+    kit_error,
+)
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.scripted._loops import AnyLoopClock
@@ -75,7 +82,9 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
     Args:
         script: Turns, consumed one per attempt: a ``str`` (text reply), :class:`Reply` or
-            :class:`Fail`.
+            :class:`Fail`; or what :func:`~llm_fakes.load_script` returns, whose rules join the
+            provider's and whose settings (``model``, ``chunking``, ``on_exhausted``) apply
+            where the matching argument is left at its default.
         model: The model name replies report unless a turn says otherwise.
         chunking: How ``stream`` splits text: ``"words"``, ``"chars"`` or an ``int`` size
             (a reply's explicit ``chunks`` win).
@@ -119,6 +128,12 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         types: TypesSpec = None,
         validate_json: bool = True,
     ) -> None:
+        settings: dict[str, Any] = getattr(script, "settings", None) or {}
+        if settings:
+            model = settings.get("model", model) if model == "scripted-model" else model
+            chunking = settings.get("chunking", chunking) if chunking == "words" else chunking
+            if on_exhausted == "raise":
+                on_exhausted = settings.get("on_exhausted", on_exhausted)
         if not isinstance(model, str) or not model:
             raise ScriptError(f"model must be a non-empty str, got {model!r}")
         chunk_text("a b", chunking)  # validates chunking, with its own message
@@ -130,6 +145,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise ScriptError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
         self._script = Script(script, on_exhausted=on_exhausted, responder=responder)
+        self._script.rules.extend(getattr(script, "rules", None) or ())
         self.model = model
         self.chunking: Chunking = chunking
         self.clock: Clock = clock if clock is not None else VirtualClock()
@@ -158,11 +174,18 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         json_mode: bool = False,
         max_retries: int | None = None,
     ) -> ScriptedCall:
+        __tracebackhide__ = kit_error
         if not isinstance(messages, list):
             raise UsageError(
                 f"{method}() takes messages as a list of dicts, got {type(messages).__name__}: "
                 f"{messages!r}. Pass [{{'role': 'user', 'content': ...}}]."
             )
+        # What FakeOpenAI answers 400 to (the seed's messages are OpenAI-style), refused alike.
+        from llm_fakes.wire.openai_chat import seed_request_problem
+
+        problem = seed_request_problem(messages, system, max_tokens)
+        if problem is not None:
+            raise BadRequestError(problem)
         # next() on a count and list.append are atomic, so concurrent calls get distinct
         # numbers without a lock on this path.
         call = ScriptedCall(
@@ -181,6 +204,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         return call
 
     def _take(self, call: ScriptedCall) -> tuple[Turn, str]:
+        __tracebackhide__ = kit_error
         with self._lock:
             picked = self._script.next(call)
             if picked is None:
@@ -190,6 +214,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         return picked
 
     def _render(self, call: ScriptedCall, reply: Reply) -> Rendered:
+        __tracebackhide__ = kit_error
         return render(
             reply,
             call.messages,
@@ -201,6 +226,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
     def _resolve(self, call: ScriptedCall, started: float) -> Rendered:
         """Consume one turn for ``complete``/``acomplete``: a rendered reply, or raise."""
+        __tracebackhide__ = kit_error
         with self._lock:  # _take, inlined on the hot path
             picked = self._script.next(call)
         if picked is None:
@@ -249,6 +275,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         max_retries: int | None = None,
     ) -> LLMResponse:
         """Play the next turn(s) synchronously; see :meth:`LLMProvider.complete`."""
+        __tracebackhide__ = kit_error
         call = self._open(
             "complete",
             messages,
@@ -262,6 +289,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         clock = self.clock
 
         def attempt(_n: int) -> Rendered:
+            __tracebackhide__ = kit_error
             started = clock.now()
             if self.per_call:
                 clock.sleep(self.per_call)
@@ -296,6 +324,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
 
         Waits yield to the running loop, asyncio or trio (see :mod:`llm_fakes.scripted._loops`).
         """
+        __tracebackhide__ = kit_error
         call = self._open(
             "acomplete",
             messages,
@@ -309,6 +338,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         clock = AnyLoopClock(self.clock)
 
         async def attempt(_n: int) -> Rendered:
+            __tracebackhide__ = kit_error
             started = clock.now()
             if self.per_call:
                 await clock.asleep(self.per_call)
@@ -330,6 +360,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         return result  # type: ignore[no-any-return]
 
     async def _stream_attempt(self, call: ScriptedCall) -> _Plan:
+        __tracebackhide__ = kit_error
         clock = AnyLoopClock(self.clock)
         started = clock.now()
         if self.per_call:
@@ -355,6 +386,7 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         max_tokens: int = 4096,
     ) -> AsyncIterator[Any]:
         """Play the next turn(s) as events; see the module notes on retries and latency."""
+        __tracebackhide__ = kit_error
         call = self._open("stream", messages, system, tools, max_tokens)
         types = self.types or get_default_types()
         clock = AnyLoopClock(self.clock)

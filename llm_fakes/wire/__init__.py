@@ -31,13 +31,14 @@ attribute), in its own module here, next to the code that reads and writes its w
 4. ``llm_fakes/http/fake_<api>.py``: the fake (a ``FakeServer`` subclass: ``validate`` what the
    real API refuses, render replies and streams; it reads requests and error bodies through the
    entry, and a request's query in ``self.query``).
-5. Exports: ``llm_fakes/__init__.py`` (provider and fake; ``llm_fakes.http`` exports every
-   entry's provider and fake by itself).
+5. Exports: ``llm_fakes/__init__.py`` (provider and fake, in ``_PUBLIC``; ``llm_fakes.http``
+   exports every entry's provider and fake by itself).
 
 Then the cassette importer, redaction, the vcrpy preset, ``serve --api``, the guard's messages and
 the conformance suite (``<Provider>`` and ``<Provider>@loopback``) pick it up with no edit. Tests:
 the entry's parsers against real recorded traffic, the fake against the official SDK, and the
-conformance suite. The README's table of APIs gains a row.
+conformance suite. The table of APIs in ``docs/fake-servers.md`` gains a row, and
+``docs/recipes.md`` a recipe for the API's client library.
 
 Example:
     >>> from llm_fakes.wire import REGISTRY

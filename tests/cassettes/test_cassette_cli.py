@@ -110,3 +110,32 @@ def test_verify_passes_good_files_and_fails_bad_ones_with_the_error(
     assert (
         capsys.readouterr().out == "FAIL  missing.yaml\n      No cassette file at missing.yaml.\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ls"], ["show"], ["stale", "--json"], ["verify"]],
+    ids=["ls", "show", "stale-json", "verify"],
+)
+def test_output_into_a_closed_pipe_ends_quietly(folder: Path, args: list[str]) -> None:
+    """``llm-fakes cassette show ... | head``: the reader left; no BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # as `head` does once it has its lines
+    try:
+        target = [str(folder / "test_m" / "test_a.yaml")] if args[0] == "show" else [str(folder)]
+        done = subprocess.run(
+            [sys.executable, "-m", "llm_fakes.cli", "cassette", *args, *target],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.stderr == ""
+    assert done.returncode == 141  # as a shell tool killed by SIGPIPE reports it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,16 @@ def test_the_test_names_it_quotes_are_the_suites() -> None:
     quoted = set(re.findall(r"test_[CSJR]\d_\w+", DOC.read_text(encoding="utf-8")))
     real = {f"test_{p.id}_{p.name}" for p in PROPERTIES.values()}
     assert quoted and quoted <= real, quoted - real
+
+
+def test_the_cli_prints_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--contract"]) == 0
+    assert capsys.readouterr().out == DOC.read_text(encoding="utf-8")
+
+
+def test_the_wheel_ships_the_contract_and_the_metadata_names_the_docs() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = project["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert shipped == {"docs/contract.md": "llm_fakes/docs/contract.md"}
+    assert (ROOT / "docs" / "contract.md").is_file()
+    assert project["project"]["urls"]["Documentation"].startswith("https://")

@@ -96,3 +96,85 @@ def test_an_attribute_that_is_not_callable_is_refused(
         "'settings_mod:factory' is 42, not a callable(backend) -> provider. Point at a function "
         "or a ProviderFactory."
     )
+
+
+PROVIDER_CLASS = """\
+class MyProvider:
+    def __init__(self, model="m", api_key=None):
+        self.model = model
+
+    def complete(self, messages, **kwargs):
+        raise RuntimeError("Missing credentials")
+
+
+class Built:
+    def __init__(self, backend):
+        self.inner = backend.scripted
+
+    def complete(self, messages, **kwargs):
+        return self.inner.complete(messages, **kwargs)
+
+
+def make(backend):
+    return backend.scripted
+"""
+
+
+@pytest.fixture
+def provider_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pkg_h23").mkdir()
+    (tmp_path / "pkg_h23" / "__init__.py").write_text("")
+    (tmp_path / "pkg_h23" / "prov_mod.py").write_text(PROVIDER_CLASS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_a_provider_class_is_not_taken_for_a_factory(provider_module: Path) -> None:
+    """It would be called with the backend as its model, and fail C1 with the SDK's words."""
+    with pytest.raises(UsageError) as err:
+        load_factory("pkg_h23.prov_mod:MyProvider")
+    assert str(err.value) == (
+        "'pkg_h23.prov_mod:MyProvider' is a provider class; the suite needs a factory: a "
+        "function that takes the backend and returns the provider wired to it. Write one, e.g.\n"
+        "\n"
+        "    def make_provider(backend):\n"
+        "        return MyProvider(base_url=backend.openai_base_url, api_key='sk-test')\n"
+        "\n"
+        "and run: llm-fakes conformance pkg_h23.prov_mod:make_provider"
+    )
+
+
+def test_a_class_whose_constructor_takes_the_backend_is_a_factory(
+    provider_module: Path,
+) -> None:
+    assert load_factory("pkg_h23.prov_mod:Built").name == "pkg_h23.prov_mod:Built"
+
+
+def test_a_file_path_is_read_as_its_module(provider_module: Path) -> None:
+    factory = load_factory("pkg_h23/prov_mod.py:make")
+    assert factory.name == "pkg_h23.prov_mod:make"
+
+
+def test_a_file_path_that_does_not_exist_says_what_to_write(provider_module: Path) -> None:
+    with pytest.raises(UsageError) as err:
+        load_factory("pkg_h23/nope.py:make")
+    assert str(err.value) == (
+        "Cannot read the factory 'pkg_h23/nope.py:make': there is no file 'pkg_h23/nope.py'. "
+        "Write the module's dotted name, as for python -m: 'pkg_h23.nope:make', run from the "
+        "folder that holds 'pkg_h23'."
+    )
+
+
+def test_a_file_path_outside_the_current_folder_says_what_to_write(
+    provider_module: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "far_mod.py"
+    elsewhere.write_text("def make(backend):\n    return backend.scripted\n")
+    with pytest.raises(UsageError) as err:
+        load_factory(f"{elsewhere}:make")
+    assert str(err.value) == (
+        f"Cannot read the factory '{elsewhere}:make': the file is outside the current folder "
+        f"({str(provider_module)!r}). Run from the folder that holds it and write its dotted "
+        "name: 'far_mod:make'."
+    )

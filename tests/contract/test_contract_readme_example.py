@@ -1,6 +1,6 @@
-"""The README's worked example runs as written: a provider on the official openai SDK, left at
+"""The PAGE's worked example runs as written: a provider on the official openai SDK, left at
 the SDK's own retries and with its own ``time.sleep`` loop, unpatched (``# sdk_provider.py``),
-gets the findings the README shows; the fixed one (``# test_sdk_provider.py``) passes every
+gets the findings the PAGE shows; the fixed one (``# test_sdk_provider.py``) passes every
 property, under pytest with no configuration and from the CLI."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import pytest
 from llm_fakes.cli import main
 from llm_fakes.contract.properties import PROPERTIES
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
 
 
 def block(first_line: str) -> str:
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     match = re.search(r"```python\n(" + re.escape(first_line) + r"\n.*?)```", text, re.S)
-    assert match, f"README.md lost its {first_line!r} example"
+    assert match, f"docs/conformance.md lost its {first_line!r} example"
     return match.group(1)
 
 
@@ -72,8 +72,8 @@ def test_the_provider_as_first_written_gets_the_findings_the_readme_shows(
     assert re.search(r"acomplete\(max_retries=\d\) against a backend that fails \d time\(s\)", flat)
     # An empty answer passed on as a reply (linked to whichever property found it first).
     assert re.search(r"same cause as R\d: an empty response is returned as a reply", flat)
-    # The README quotes the findings every supported release reports, in the run's words.
-    readme = " ".join(README.read_text(encoding="utf-8").split())
+    # The PAGE quotes the findings every supported release reports, in the run's words.
+    readme = " ".join(PAGE.read_text(encoding="utf-8").split())
     for phrase in ("an inner retry loop of at", "same cause as R1"):
         assert phrase in flat
         assert phrase in readme

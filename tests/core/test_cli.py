@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -39,3 +40,21 @@ def test_help_still_succeeds() -> None:
     )
     assert out.returncode == 0
     assert "conformance" in out.stdout
+
+
+def test_top_level_help_names_every_action_of_every_command() -> None:
+    """``llm-fakes --help`` describes each command with all of its actions (import, stale...)."""
+    import argparse
+    import importlib
+
+    from llm_fakes.cli import SUBCOMMANDS
+
+    top = build_parser().format_help()
+    for name, (_, target) in SUBCOMMANDS.items():
+        module_name, func_name = target.split(":")
+        sub = argparse.ArgumentParser(prog=f"llm-fakes {name}")
+        getattr(importlib.import_module(module_name), func_name)(sub)
+        actions = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in actions:
+            for choice in action.choices:
+                assert re.search(rf"\b{choice}\b", top), f"{name} {choice} missing from --help"

@@ -13,7 +13,7 @@ def test_importing_the_package_and_plugin_pulls_in_no_heavy_dependency() -> None
     code = (
         "import sys, json, importlib; import llm_fakes, llm_fakes.pytest_plugin; "
         # pytest imports the plugin's own plugin modules in every session too.
-        "[importlib.import_module(m) for m in llm_fakes.pytest_plugin.pytest_plugins]; "
+        "[importlib.import_module(m) for m in llm_fakes.pytest_plugin.PLUGIN_MODULES]; "
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     out = subprocess.run(
@@ -27,7 +27,7 @@ def test_the_plugin_loads_no_api_of_the_wire_registry() -> None:
     # cassette import first needs them, never with the plugin.
     code = (
         "import sys, json, importlib; import llm_fakes, llm_fakes.pytest_plugin; "
-        "[importlib.import_module(m) for m in llm_fakes.pytest_plugin.pytest_plugins]; "
+        "[importlib.import_module(m) for m in llm_fakes.pytest_plugin.PLUGIN_MODULES]; "
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('llm_fakes.wire'))))"
     )
     out = subprocess.run(

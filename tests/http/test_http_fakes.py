@@ -19,8 +19,8 @@ from llm_fakes import (
     Reply,
     ToolCall,
     UnusedScriptError,
+    load_script,
 )
-from llm_fakes.scripted.files import load_script_file
 
 
 def wording(template: str) -> str:
@@ -415,7 +415,7 @@ def test_a_script_file_drives_a_fake_with_its_rules_and_settings(tmp_path: Path)
         "turns:\n  - Hello\n  - {fail: rate_limit, retry_after: 2}\n"
         "rules:\n  - {last_user: '(?i)weather', reply: Sunny.}\n"
     )
-    fake = FakeOpenAI(load_script_file(path))
+    fake = FakeOpenAI(load_script(path))
     ask = {"model": "m", "messages": [{"role": "user", "content": "Weather?"}]}
     assert post(fake, OPENAI, ask).json()["choices"][0]["message"]["content"] == "Sunny."
     streamed = post(fake, OPENAI, {"model": "m", "messages": HI, "stream": True})

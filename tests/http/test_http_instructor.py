@@ -16,9 +16,9 @@ import openai
 import pydantic
 import pytest
 
-# Not in the dev extra (its jiter pin would hold openai back): see the "instructor" extra.
+# In an extra of its own (its jiter pin would hold openai back): see pyproject.toml.
 instructor = pytest.importorskip(
-    "instructor", reason="instructor is in the clients extra: pip install -e '.[dev,clients]'"
+    "instructor", reason="instructor is in its own extra: pip install -e '.[dev,instructor]'"
 )
 
 from instructor.core import IncompleteOutputException  # noqa: E402

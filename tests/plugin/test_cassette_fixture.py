@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 
 import pytest
@@ -77,6 +78,8 @@ def test_a_miss_while_replaying_fails_the_test_with_the_diff(
     pytester.makepyfile(test_cas_chat=CHAT)
     run(pytester, "--llm-record-mode=once").assert_outcomes(passed=2)
     pytester.makepyfile(test_cas_chat=CHAT.replace("2+2", "2+3"))
+    # Same size, maybe the same second: the first run's cached bytecode would pass for it.
+    shutil.rmtree(pytester.path / "__pycache__", ignore_errors=True)
     result = run(pytester)
     result.assert_outcomes(passed=1, failed=1)
     assert (

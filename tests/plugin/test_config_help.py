@@ -46,21 +46,22 @@ def test_the_guard_options_explain_their_values(
     result.stdout.fnmatch_lines(
         [
             "llm-fakes:",
-            "  --llm-guard={auto,on,off}",
+            "  --llm-guard={auto,on,off}, --llm-fakes-guard={auto,on,off}",
             "*Network guard: 'auto' (default) blocks real httpx*",
         ]
     )
-    result.stdout.fnmatch_lines(["  --llm-allow-hosts=HOSTS", "*Hosts the network guard lets*"])
+    result.stdout.fnmatch_lines(
+        ["  --llm-allow-hosts=HOSTS, --llm-fakes-allow-hosts=HOSTS", "*Hosts the network guard*"]
+    )
 
 
-def test_the_readme_configuration_table_lists_every_option_and_ini_key(
+def test_the_configuration_page_lists_every_option_and_ini_key(
     pytester: pytest.Pytester, make_ini: Callable[[str], None]
 ) -> None:
     text = pytester.runpytest("--help").stdout.str()
     options = set(re.findall(r"^  (--llm-[a-z-]+)", text, re.M))
     ini_keys = set(re.findall(r"^  (llm_fakes_[a-z_]+) \(", text, re.M))
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("\n## Configuration\n") :]
-    table = table[: table.index("\n## ", 1)]
+    page = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in page.splitlines() if line.startswith("|"))
     assert set(re.findall(r"`(--llm-[a-z-]+)`", table)) == options
     assert set(re.findall(r"`(llm_fakes_[a-z_]+)`", table)) == ini_keys

@@ -134,8 +134,11 @@ def test_ids_payloads_and_timings_that_change_every_run_keep_the_snapshot_stable
 
 
 def test_snapshots_of_removed_tests_are_reported_and_deleted_on_update(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Under pytest -n, the inner sessions inherit PYTEST_XDIST_WORKER, and syrupy, taking them for
+    # xdist workers, leaves unused snapshots to a controller that is not there.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     # A second file keeps using llm_snapshot (syrupy before 4.7 only looks for unused files of
     # the extensions a session used).
     pytester.makepyfile(

@@ -293,3 +293,29 @@ def test_bad_provider_settings_name_the_file(tmp_path: Path, text: str, message:
         str(info.value)
         == f"Script file {str(path)!r}, top-level settings: {message}. Fix that value."
     )
+
+
+RULES_ONLY = "rules:\n  - {last_user: '(?i)weather', reply: Sunny.}\n"
+
+
+def test_a_file_of_rules_alone_is_not_an_empty_script(tmp_path: Path) -> None:
+    loaded = load_script(write(tmp_path, "rules.yaml", RULES_ONLY))
+    assert loaded  # true: it holds a rule
+    assert list(loaded) == [] and len(loaded.rules) == 1
+    assert "rules=" in repr(loaded)
+
+
+def test_scripted_provider_takes_a_loaded_files_rules_and_settings(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", "model: gpt-file\n" + RULES_ONLY + "turns: [Hello]\n")
+    fake = ScriptedProvider(load_script(path))
+    weather = fake.complete([{"role": "user", "content": "Weather?"}])
+    assert (weather.content, weather.model) == ("Sunny.", "gpt-file")
+    assert fake.complete([{"role": "user", "content": "Hi"}]).content == "Hello"
+    # An argument given explicitly wins over the file's setting.
+    assert ScriptedProvider(load_script(path), model="mine").model == "mine"
+
+
+def test_load_script_file_is_the_same_loader(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", RULES_ONLY)
+    assert load_script_file is load_script
+    assert load_script_file(path).rules[0].describe() == load_script(path).rules[0].describe()

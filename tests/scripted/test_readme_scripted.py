@@ -1,4 +1,4 @@
-"""The README's "Scripted fakes" examples run, so the docs cannot rot."""
+"""The "Scripted fakes" page's examples run, so the docs cannot rot."""
 
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).parents[2] / "README.md"
+PAGE = Path(__file__).parents[2] / "docs" / "scripted.md"
 
 
 def section_blocks() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("\n## Scripted fakes\n")
-    end = text.find("\n## ", start + 1)
-    section = text[start : end if end != -1 else len(text)]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
+    return re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
 
 
 BLOCKS = section_blocks()
@@ -29,7 +25,7 @@ def test_the_section_has_its_examples() -> None:
 
 @pytest.mark.parametrize("index", range(len(PLAIN)))
 def test_each_example_runs(index: int) -> None:
-    code = compile(PLAIN[index], f"README.md (Scripted fakes, example {index})", "exec")
+    code = compile(PLAIN[index], f"docs/scripted.md (example {index})", "exec")
     exec(code, {"__name__": f"readme_example_{index}"})
 
 
