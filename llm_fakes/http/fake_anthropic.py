@@ -34,6 +34,7 @@ from typing import Any
 from llm_fakes.http._fake_values import WireResponse, json_response
 from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
 from llm_fakes.http.fake_server import FakeServer
+from llm_fakes.scripted.honour import RequestTerms, has_key, stop_list, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
 __all__ = ["FakeAnthropic"]
@@ -235,6 +236,26 @@ class FakeAnthropic(FakeServer):
             "schema": schema,
         }
 
+    def terms(self, body: dict[str, Any]) -> RequestTerms:
+        tools = body.get("tools") or ()
+        choice = body.get("tool_choice")
+        kind, forced = tool_choice_of(choice or ("auto" if tools else "none"))
+        thinking = body.get("thinking")
+        return RequestTerms(
+            max_tokens=body["max_tokens"],
+            stop=stop_list(body.get("stop_sequences")),
+            stop_field="stop_sequences",
+            # Server tools (web search, code execution) are the API's own, never a ToolCall.
+            tools=tuple(t["name"] for t in tools if "input_schema" in t or "type" not in t),
+            tool_choice=kind,
+            forced_tool=forced,
+            parallel_tool_calls=not (
+                isinstance(choice, dict) and choice.get("disable_parallel_tool_use")
+            ),
+            thinking=isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"),
+            cache_control=has_key(body, "cache_control"),
+        )
+
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         etype = _ERROR_TYPES.get(kind, "api_error")
         return {
@@ -274,8 +295,8 @@ class FakeAnthropic(FakeServer):
             "role": "assistant",
             "model": r.model,
             "content": content,
-            "stop_reason": WIRE_STOP.get(r.stop_reason, r.stop_reason),
-            "stop_sequence": None,
+            "stop_reason": _wire_stop(r),
+            "stop_sequence": r.stop_sequence,
             "usage": self._usage(r),
         }
 
@@ -332,7 +353,7 @@ class FakeAnthropic(FakeServer):
             stop()
         if not pinged:
             parts.append(_event("ping", {"type": "ping"}))
-        delta = {"stop_reason": WIRE_STOP.get(r.stop_reason, r.stop_reason), "stop_sequence": None}
+        delta = {"stop_reason": _wire_stop(r), "stop_sequence": r.stop_sequence}
         usage = self._usage(r)
         usage.pop("service_tier")
         parts.append(
@@ -345,6 +366,12 @@ class FakeAnthropic(FakeServer):
         return _event(
             "error", {"type": "error", "error": {"type": "api_error", "message": message}}
         )
+
+
+def _wire_stop(r: Rendered) -> str:
+    if r.stop_sequence is not None:
+        return "stop_sequence"
+    return WIRE_STOP.get(r.stop_reason, r.stop_reason)
 
 
 def _output_format(body: dict[str, Any]) -> Any:

@@ -42,6 +42,7 @@ from typing import Any
 from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
+from llm_fakes.scripted.honour import RequestTerms, stop_list, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
 __all__ = ["FakeOpenAI"]
@@ -220,6 +221,20 @@ class FakeOpenAI(FakeServer):
             "response_format": rf if json_mode else None,
             "schema": schema if isinstance(schema, dict) else None,
         }
+
+    def terms(self, body: dict[str, Any]) -> RequestTerms:
+        field = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        tools = body.get("tools") or ()
+        choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
+        return RequestTerms(
+            max_tokens=body.get(field),
+            max_tokens_field=field,
+            stop=stop_list(body.get("stop")),
+            tools=tuple(t["function"]["name"] for t in tools),
+            tool_choice=choice,
+            forced_tool=forced,
+            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
+        )
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         etype, code = _ERROR_TYPES.get(kind, ("server_error", None))

@@ -41,6 +41,7 @@ from typing import Any
 
 from llm_fakes.http._fake_values import CREATED
 from llm_fakes.http.responses_wire import MIN_OUTPUT_TOKENS
+from llm_fakes.scripted.honour import RequestTerms, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text
 
 __all__ = ["ResponsesEndpoint"]
@@ -217,6 +218,19 @@ class ResponsesEndpoint:
             "response_format": rf,
             "schema": schema if isinstance(schema, dict) else None,
         }
+
+    def terms(self, body: dict[str, Any]) -> RequestTerms:
+        tools = body.get("tools") or ()
+        choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
+        return RequestTerms(
+            max_tokens=body.get("max_output_tokens"),
+            max_tokens_field="max_output_tokens",
+            # Function and custom tools are the ones a script's ToolCall stands for.
+            tools=tuple(t["name"] for t in tools if t.get("type") in ("function", "custom")),
+            tool_choice=choice,
+            forced_tool=forced,
+            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
+        )
 
     # ------------------------------------------------------------------ responses
 

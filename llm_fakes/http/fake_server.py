@@ -43,7 +43,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
-from llm_fakes.errors import JSONModeError, UnusedScriptError
+from llm_fakes.errors import JSONModeError, ScriptError, UnusedScriptError
 from llm_fakes.http._fake_values import (
     SECRET_HEADERS,
     RecordedRequest,
@@ -52,6 +52,7 @@ from llm_fakes.http._fake_values import (
     sse_response,
 )
 from llm_fakes.scripted.calllog import ScriptedCall
+from llm_fakes.scripted.honour import RequestTerms, honour
 from llm_fakes.scripted.render import Chunking, Rendered, render
 from llm_fakes.scripted.request import ScriptedRequest
 from llm_fakes.scripted.script import OnExhausted, Script
@@ -150,6 +151,11 @@ class FakeServer:
 
     def view(self, body: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def terms(self, body: dict[str, Any]) -> RequestTerms:
+        """What the request asks of the reply (budget, stop sequences, tools...), which the
+        fake applies to each scripted reply (:mod:`llm_fakes.scripted.honour`)."""
+        return RequestTerms()
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -305,6 +311,13 @@ class FakeServer:
         endpoint: Any = None,
     ) -> WireResponse:
         endpoint = endpoint or self
+        if request is not None:
+            try:
+                reply = honour(reply, endpoint.terms(body), f"{source} (request #{index})")
+            except ScriptError as exc:
+                problem = f"llm-fakes {type(self).__name__}: {exc}"
+                self.problems.append(problem)
+                return self.error(400, problem, "invalid_request")
         rendered = render(
             reply,
             view["messages"],

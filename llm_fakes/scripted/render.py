@@ -160,6 +160,8 @@ class Rendered:
     output_tokens: int
     cached_tokens: int
     chunking: Chunking
+    #: The stop sequence the text was cut at (Anthropic's ``stop_sequence``), if any.
+    stop_sequence: str | None = None
 
     def __init__(
         self,
@@ -367,4 +369,6 @@ def render(
     }
     if reply.chunks is not None:
         fields["text_chunks"] = tuple(reply.chunks)
+    if reply.stop_sequence is not None:
+        fields["stop_sequence"] = reply.stop_sequence
     return _fast(Rendered, fields)

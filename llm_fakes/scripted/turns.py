@@ -68,6 +68,12 @@ class Reply:
         invalid_json: Marks a reply as deliberately not JSON even when JSON mode is asked for
             (to test how an application copes with bad JSON, contract J3); :meth:`near_json`
             builds such replies with one named flaw.
+        stop_sequence: The stop sequence the reply ended on (Anthropic's ``stop_sequence``);
+            set by the fakes when a request's stop sequence cuts the text.
+        defies_request: Serve the reply exactly as scripted even where the request makes it
+            impossible (a tool it never declared, calls under ``tool_choice="none"``, text past
+            ``max_tokens``...), to test how the code copes with a misbehaving model; see
+            :mod:`llm_fakes.scripted.honour`.
 
     Example:
         >>> Reply(json={"a": 1}).content
@@ -85,6 +91,8 @@ class Reply:
     cached_tokens: int = 0
     chunks: Sequence[str] | None = None
     invalid_json: bool = False
+    stop_sequence: str | None = None
+    defies_request: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
