@@ -83,7 +83,9 @@ class _Answers:
 
     def _respond(self, request: Any, body: bytes) -> Any:
         mod = _http_module(request)
-        wire = self.fake.handle(request.method, request.url.path, request.headers.items(), body)
+        url = request.url
+        query = url.query.decode("ascii", "replace") if isinstance(url.query, bytes) else url.query
+        wire = self.fake.handle(request.method, url.path, request.headers.items(), body, query)
         if wire.ending == "no_response":
             raise mod.ConnectError(
                 "connection reset by peer (scripted Fail.connection)", request=request

@@ -64,6 +64,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._answer()
 
+    # Every method reaches the fake, as through .transport(): the Responses API's DELETE, and
+    # the same 404 for a method no route serves (the stdlib would answer 501).
+    do_DELETE = do_PUT = do_PATCH = do_OPTIONS = do_POST
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What the stdlib rejects itself (a garbled request line, a header too long) gets the
         API's JSON error body too, not an HTML page."""
@@ -92,8 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._body()
         if raw is None:
             return
-        path = urlsplit(self.path).path
-        wire = self.server.fake.handle(self.command, path, self.headers.items(), raw)
+        url = urlsplit(self.path)
+        wire = self.server.fake.handle(self.command, url.path, self.headers.items(), raw, url.query)
         try:
             self._send(wire)
         except OSError:

@@ -156,7 +156,7 @@ class FakeAnthropic(FakeServer):
         return ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"]
 
     def unscripted(
-        self, method: str, path: str, body: Any, headers: dict[str, str]
+        self, method: str, path: str, body: Any, headers: dict[str, str], query: str = ""
     ) -> WireResponse | None:
         path = path.rstrip("/")
         if method == "GET" and path.endswith("/v1/models"):
@@ -171,14 +171,16 @@ class FakeAnthropic(FakeServer):
                 return self.error(400, "The request body is not a JSON object.", "invalid_request")
             probe = {"max_tokens": 1, **body}  # count_tokens takes no max_tokens
             problem = self.validate(probe, headers)
-            if problem:
+            if isinstance(problem, str) and problem:
                 return self.error(400, problem, "invalid_request")
             view = self.view(probe)
             tokens = (request_chars(view["messages"], view["system"]) + 3) // 4
             return json_response(200, {"input_tokens": tokens})
         return None
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
         if not headers.get("anthropic-version"):
             return "anthropic-version: header is required"
         if not isinstance(body.get("model"), str) or not body["model"]:

@@ -42,6 +42,7 @@ from typing import Any
 from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
+from llm_fakes.http.responses_state import ResponsesState
 from llm_fakes.scripted.honour import RequestTerms, stop_list, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
@@ -54,6 +55,7 @@ _ERROR_TYPES = {
     "rate_limit": ("requests", "rate_limit_exceeded"),
     "server": ("server_error", None),
     "not_found": ("invalid_request_error", "unknown_url"),
+    "no_such_item": ("invalid_request_error", None),
     "timeout": ("timeout", None),
 }
 
@@ -125,13 +127,27 @@ class FakeOpenAI(FakeServer):
             "POST /v1/chat/completions",
             "POST /v1/responses",
             "POST /v1/responses/input_tokens",
+            "GET|DELETE /v1/responses/{id}",
+            "POST /v1/responses/{id}/cancel",
+            "GET /v1/responses/{id}/input_items",
+            "POST /v1/conversations",
+            "GET|POST|DELETE /v1/conversations/{id}",
+            "GET|POST /v1/conversations/{id}/items",
             "GET /v1/models",
         ]
 
+    @property
+    def state(self) -> ResponsesState:
+        """What the Responses route keeps: stored responses and conversations."""
+        return self._responses.state
+
     def unscripted(
-        self, method: str, path: str, body: Any, headers: dict[str, str]
+        self, method: str, path: str, body: Any, headers: dict[str, str], query: str = ""
     ) -> WireResponse | None:
         path = path.rstrip("/")
+        kept = self._responses.state.route(method, path, query, body, self.error)
+        if kept is not None:
+            return kept
         if method == "GET" and path.endswith("/models"):
             listed = [_model(m) for m in self.models]
             return json_response(200, {"object": "list", "data": listed})
@@ -145,14 +161,17 @@ class FakeOpenAI(FakeServer):
             if probe.get("input"):  # optional here: instructions alone can be counted
                 problem = self._responses.validate(probe, headers)
                 if problem:
-                    return self.error(400, problem, "invalid_request")
+                    status, text = problem if isinstance(problem, tuple) else (400, problem)
+                    return self.error(status, text, "invalid_request")
                 view = self._responses.view(probe)
                 chars = request_chars(view["messages"], view["system"])
             tokens = (chars + 3) // 4  # estimate_tokens of the request's text
             return json_response(200, {"object": "response.input_tokens", "input_tokens": tokens})
         return None
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
         if not isinstance(body.get("model"), str) or not body["model"]:
             return "you must provide a model parameter"
         messages = body.get("messages")

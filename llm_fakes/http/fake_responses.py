@@ -40,6 +40,7 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import CREATED
+from llm_fakes.http.responses_state import ResponsesState
 from llm_fakes.http.responses_wire import MIN_OUTPUT_TOKENS
 from llm_fakes.scripted.honour import RequestTerms, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text
@@ -48,7 +49,18 @@ __all__ = ["ResponsesEndpoint"]
 
 ROLES = ("user", "assistant", "system", "developer")
 _TEXT_PARTS = ("input_text", "output_text", "text", "summary_text")
-_ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning")
+_ITEM_TYPES = (
+    "message",
+    "function_call",
+    "function_call_output",
+    "reasoning",
+    # Server-side tool items: the model's own calls, sent back as they came (a stored
+    # conversation, or a client resending the output it got).
+    "web_search_call",
+    "file_search_call",
+    "code_interpreter_call",
+    "image_generation_call",
+)
 
 
 def _args(value: dict[str, Any]) -> str:
@@ -116,20 +128,26 @@ class ResponsesEndpoint:
 
     def __init__(self) -> None:
         self._sequence = 0  # events written by the last stream_parts (read under the fake's lock)
+        #: The stored responses and conversations (see :mod:`~llm_fakes.http.responses_state`).
+        self.state = ResponsesState()
+
+    def _all_items(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The conversation the request continues (stored items), then its own ``input``."""
+        return [*self.state.prior_items(body), *_items(body)]
 
     # ------------------------------------------------------------------ requests
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
         if not isinstance(body.get("model"), str) or not body["model"]:
             return "Missing required parameter: 'model'."
         raw = body.get("input")
         if not isinstance(raw, str | list) or not raw:
             return "Invalid 'input': expected a string or a non-empty array of input items."
-        if body.get("previous_response_id") is not None:
-            return (
-                f"Previous response with id {body['previous_response_id']!r} not found. "
-                "(llm-fakes keeps no responses: send the whole history in 'input'.)"
-            )
+        missing = self.state.check(body)
+        if missing is not None:
+            return missing
         value = body.get("max_output_tokens")
         if value is not None and (not isinstance(value, int) or value < MIN_OUTPUT_TOKENS):
             return (
@@ -154,13 +172,13 @@ class ResponsesEndpoint:
                     return "Missing required parameter: 'text.format.name'."
                 if not isinstance(fmt.get("schema"), dict):
                     return "Missing required parameter: 'text.format.schema'."
-        return _check_items(_items(body))
+        return _check_items(self._all_items(body))
 
     def view(self, body: dict[str, Any]) -> dict[str, Any]:
         system = [body["instructions"]] if body.get("instructions") else []
         messages: list[dict[str, Any]] = []
         joinable = False  # whether a function_call item continues the last assistant message
-        for item in _items(body):
+        for item in self._all_items(body):
             kind = _kind(item)
             if kind == "message":
                 role = item["role"]
@@ -292,7 +310,7 @@ class ResponsesEndpoint:
             "object": "response",
             "created_at": CREATED,
             "status": status,
-            "background": False,
+            "background": bool(body.get("background")),
             "error": None,
             "incomplete_details": incomplete,
             "instructions": body.get("instructions"),
@@ -301,7 +319,8 @@ class ResponsesEndpoint:
             "model": r.model,
             "output": output,
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
-            "previous_response_id": None,
+            "previous_response_id": body.get("previous_response_id"),
+            "conversation": _conversation(body.get("conversation")),
             "reasoning": {
                 "effort": reasoning.get("effort"),
                 "summary": reasoning.get("summary"),
@@ -328,7 +347,8 @@ class ResponsesEndpoint:
 
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
         status = self._status(r)
-        return self._response(r, body, turn, status, self._items(r, body, turn, status))
+        response = self._response(r, body, turn, status, self._items(r, body, turn, status))
+        return self.state.keep(body, response, _items(body), turn)
 
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
@@ -387,6 +407,7 @@ class ResponsesEndpoint:
         emit(
             "response.completed" if status == "completed" else "response.incomplete", response=final
         )
+        self.state.keep(body, final, _items(body), turn, events=parts)
         return cut()
 
     def stream_error_part(self, message: str) -> bytes:
@@ -398,6 +419,13 @@ class ResponsesEndpoint:
             "sequence_number": self._sequence,
         }
         return _event("error", data)
+
+
+def _conversation(value: Any) -> dict[str, Any] | None:
+    """The response's ``conversation``: ``{"id": ...}`` when the request named one."""
+    if isinstance(value, str):
+        return {"id": value}
+    return {"id": value.get("id")} if isinstance(value, dict) else None
 
 
 def _summary(text: str) -> dict[str, Any]:

@@ -137,16 +137,21 @@ class FakeServer:
         return self if self.route_ok(method, path) else None
 
     def unscripted(
-        self, method: str, path: str, body: Any, headers: dict[str, str]
+        self, method: str, path: str, body: Any, headers: dict[str, str], query: str = ""
     ) -> WireResponse | None:
-        """The answer of a route that consumes no turn (model list, token counts), else None."""
+        """The answer of a route that consumes no turn (model list, token counts, stored
+        state), else None. ``query`` is the URL's query string."""
         return None
 
     def routes(self) -> list[str]:
         """The routes served, for the 404 of an unknown path."""
         return [f"POST {self.base_path}"]
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
+        """The problem that makes the API refuse ``body`` (a 400 with this message, or
+        ``(status, message)``), or ``None``."""
         raise NotImplementedError
 
     def view(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -212,7 +217,12 @@ class FakeServer:
         return json_response(status, self.error_body(status, message, kind), headers)
 
     def handle(
-        self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
+        self,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]],
+        raw: bytes,
+        query: str = "",
     ) -> WireResponse:
         """Answer one HTTP request (the transport and the loopback server both call this)."""
         hdrs = {k.lower(): v for k, v in headers}
@@ -225,7 +235,7 @@ class FakeServer:
                 body = None
             endpoint = self.endpoint(method, path)
             if endpoint is None:
-                resp = self.unscripted(method, path, body, hdrs) or self.error(
+                resp = self.unscripted(method, path, body, hdrs, query) or self.error(
                     404,
                     f"{type(self).__name__} serves {', '.join(self.routes())}; not "
                     f"{method} {path}.",
@@ -255,7 +265,10 @@ class FakeServer:
                 # list...): the real API answers 400 too, never a dropped connection.
                 problem = f"The request body has a value of an unexpected type ({e!s})."
             if problem:
-                resp = self.error(400, problem, "invalid_request")
+                # A route may say which status (a 404 for an id it does not know), else 400.
+                status, text = problem if isinstance(problem, tuple) else (400, problem)
+                kind = "no_such_item" if status == 404 else "invalid_request"
+                resp = self.error(status, text, kind)
                 return self._log(resp, method, path, logged, body, None, {})
             request = call.request
             picked = self.script.next(call)
