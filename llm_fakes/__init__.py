@@ -59,6 +59,7 @@ from llm_fakes.events import (
 )
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy
+from llm_fakes.scripted.server_tools import ServerToolCall
 from llm_fakes.scripted.turns import Fail, Reply, ToolCall
 from llm_fakes.types import LLMResponse, Tool, ToolResult, ToolUse
 from llm_fakes.typeset import TypeSet
@@ -131,6 +132,7 @@ __all__ = [
     "ScriptError",
     "ScriptExhausted",
     "ServerError",
+    "ServerToolCall",
     "StreamErrorEvent",
     "StreamEvent",
     "TextDeltaEvent",

@@ -107,6 +107,9 @@ class AnthropicProvider(HTTPProvider):
     def _parse(self, data: dict[str, Any], types: TypeSet) -> Any:
         return anthropic_wire.parse_message(data, types, self.model)
 
+    def _server_output(self, data: dict[str, Any]) -> bool:
+        return anthropic_wire.has_server_output(data)
+
     def _decoder(self, types: TypeSet) -> anthropic_wire.EventDecoder:
         return anthropic_wire.EventDecoder(types, self.model)
 

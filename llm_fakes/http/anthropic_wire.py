@@ -191,6 +191,23 @@ def _usage(usage: Any) -> tuple[int, int, int]:
     )
 
 
+def _hosted(block: Any) -> bool:
+    kind = str(block.get("type") or "") if isinstance(block, dict) else ""
+    return kind == "server_tool_use" or kind.endswith("_tool_result")
+
+
+def has_server_output(data: dict[str, Any]) -> bool:
+    """Whether a message holds hosted (server-side) tool blocks (``server_tool_use``,
+    ``web_search_tool_result``...): a complete answer even with no text.
+
+    Example:
+        >>> has_server_output({"content": [{"type": "server_tool_use", "name": "web_search"}]})
+        True
+    """
+    content = data.get("content")
+    return isinstance(content, list) and any(_hosted(b) for b in content)
+
+
 def parse_message(data: dict[str, Any], types: TypeSet, model: str) -> Any:
     """An ``LLMResponse`` (in ``types``' class) from a Messages API ``message`` body.
 
@@ -296,6 +313,8 @@ class EventDecoder:
             index = int(p.get("index", 0))
             block = p.get("content_block") or {}
             self._blocks[index] = str(block.get("type"))
+            if _hosted(block):
+                st.server_items.append(block)
             if block.get("type") == "tool_use":
                 st.start_call(index, str(block.get("id", "")), str(block.get("name", "")))
             elif block.get("type") == "thinking":

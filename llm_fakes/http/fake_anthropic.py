@@ -39,6 +39,8 @@ from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 
 __all__ = ["FakeAnthropic"]
 
+#: Hosted tool types (by prefix: ``web_search_20250305``...) and the script's kind for each.
+_HOSTED = {"web_search_": "web_search", "code_execution_": "code_interpreter"}
 WIRE_STOP = {"stop": "end_turn", "tool_calls": "tool_use", "length": "max_tokens"}
 _ERROR_TYPES = {
     "invalid_request": "invalid_request_error",
@@ -255,6 +257,12 @@ class FakeAnthropic(FakeServer):
                 isinstance(choice, dict) and choice.get("disable_parallel_tool_use")
             ),
             thinking=isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"),
+            server_tools=tuple(
+                kind
+                for t in tools
+                for prefix, kind in _HOSTED.items()
+                if str(t.get("type") or "").startswith(prefix)
+            ),
             cache_control=has_key(body, "cache_control"),
         )
 
@@ -287,6 +295,8 @@ class FakeAnthropic(FakeServer):
         if r.reasoning:
             thinking = {"type": "thinking", "thinking": r.reasoning}
             content.append(thinking | {"signature": self._signature(turn)})
+        for i, hosted in enumerate(r.server_tools):
+            content += _hosted_blocks(hosted, turn, i)
         if r.text:
             content.append({"type": "text", "text": r.text})
         for u in r.tool_uses:
@@ -338,6 +348,14 @@ class FakeAnthropic(FakeServer):
             deltas.append({"type": "signature_delta", "signature": self._signature(turn)})
             block({"type": "thinking", "thinking": "", "signature": ""}, deltas)
             stop()
+        for i, hosted in enumerate(r.server_tools):
+            use, result = _hosted_blocks(hosted, turn, i)
+            pieces = chunk_text(json.dumps(use["input"], ensure_ascii=False), 7)
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces]
+            block(use | {"input": {}}, deltas)
+            stop()
+            block(result, [])
+            stop()
         texts = r.text_chunks if text_limit is None else r.text_chunks[:text_limit]
         if r.text:
             deltas = [{"type": "text_delta", "text": c} for c in texts]
@@ -368,6 +386,30 @@ class FakeAnthropic(FakeServer):
         return _event(
             "error", {"type": "error", "error": {"type": "api_error", "message": message}}
         )
+
+
+def _hosted_blocks(call: Any, turn: int, i: int) -> list[dict[str, Any]]:
+    """The ``server_tool_use`` block and its result block for one scripted hosted tool run."""
+    tool_id = call.id or f"srvtoolu_llmfakes{turn:04d}_{i}"
+    if call.kind == "web_search":
+        use = {"type": "server_tool_use", "id": tool_id, "name": "web_search", "input": call.input}
+        result: dict[str, Any] = {
+            "type": "web_search_tool_result",
+            "tool_use_id": tool_id,
+            "content": list(call.result or ()),
+        }
+        return [use, result]
+    # code_interpreter: Anthropic's code execution tool (the request declares no other)
+    use = {"type": "server_tool_use", "id": tool_id, "name": "code_execution", "input": call.input}
+    output = {
+        "type": "code_execution_result",
+        "stdout": "" if call.result is None else str(call.result),
+        "stderr": "",
+        "return_code": 0,
+        "content": [],
+    }
+    result = {"type": "code_execution_tool_result", "tool_use_id": tool_id, "content": output}
+    return [use, result]
 
 
 def _wire_stop(r: Rendered) -> str:

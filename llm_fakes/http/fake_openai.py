@@ -25,8 +25,10 @@ Example:
     >>> fake = FakeOpenAI([Reply(tool_calls=[ToolCall("get_weather", {"city": "Oslo"})])])
     >>> client = openai.OpenAI(api_key="sk-test",
     ...                        http_client=httpx.Client(transport=fake.transport()))
+    >>> weather = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
     >>> out = client.chat.completions.create(
-    ...     model="gpt-4o", messages=[{"role": "user", "content": "Weather in Oslo?"}])
+    ...     model="gpt-4o", messages=[{"role": "user", "content": "Weather in Oslo?"}],
+    ...     tools=[weather])
     >>> call = out.choices[0].message.tool_calls[0]
     >>> call.function.name, call.function.arguments, out.choices[0].finish_reason
     ('get_weather', '{"city":"Oslo"}', 'tool_calls')
@@ -253,6 +255,7 @@ class FakeOpenAI(FakeServer):
             tool_choice=choice,
             forced_tool=forced,
             parallel_tool_calls=body.get("parallel_tool_calls") is not False,
+            server_tools=(),  # Chat Completions runs no hosted tools
         )
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:

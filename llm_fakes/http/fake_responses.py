@@ -63,6 +63,50 @@ _ITEM_TYPES = (
 )
 
 
+#: Hosted tool types (as declared in ``tools``) and the script's ServerToolCall kind for each.
+_HOSTED = {
+    "web_search": "web_search",
+    "web_search_preview": "web_search",
+    "web_search_preview_2025_03_11": "web_search",
+    "web_search_2025_08_26": "web_search",
+    "file_search": "file_search",
+    "code_interpreter": "code_interpreter",
+    "image_generation": "image_generation",
+}
+_ITEM_IDS = {
+    "web_search": "ws",
+    "file_search": "fs",
+    "code_interpreter": "ci",
+    "image_generation": "ig",
+}
+
+
+def _hosted_item(call: Any, turn: int, i: int) -> dict[str, Any]:
+    """The output item of one scripted hosted tool run (see
+    :mod:`llm_fakes.scripted.server_tools`)."""
+    kind = call.kind
+    item: dict[str, Any] = {
+        "id": call.id or f"{_ITEM_IDS[kind]}_llmfakes{turn:04d}_{i}",
+        "type": f"{kind}_call",
+        "status": "completed",
+    }
+    if kind == "web_search":
+        item["action"] = {"type": "search", "query": call.query}
+        if call.result is not None:
+            item["action"]["sources"] = call.result
+    elif kind == "file_search":
+        item["queries"] = [call.query] if call.query else []
+        item["results"] = call.result
+    elif kind == "code_interpreter":
+        item["code"] = str(call.input.get("code") or "")
+        item["container_id"] = f"cntr_llmfakes{turn:04d}"
+        logs = call.result
+        item["outputs"] = [] if logs is None else [{"type": "logs", "logs": str(logs)}]
+    else:
+        item["result"] = call.result
+    return item
+
+
 def _args(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -248,6 +292,7 @@ class ResponsesEndpoint:
             tool_choice=choice,
             forced_tool=forced,
             parallel_tool_calls=body.get("parallel_tool_calls") is not False,
+            server_tools=tuple(_HOSTED[t["type"]] for t in tools if t.get("type") in _HOSTED),
         )
 
     # ------------------------------------------------------------------ responses
@@ -272,7 +317,9 @@ class ResponsesEndpoint:
             if "reasoning.encrypted_content" in (body.get("include") or ()):
                 item["encrypted_content"] = f"bGxtLWZha2Vz{turn:04d}"  # opaque, as the API's
             out.append(item)
-        if r.text or not r.tool_uses:
+        for i, hosted in enumerate(r.server_tools):
+            out.append(_hosted_item(hosted, turn, i))
+        if r.text or not (r.tool_uses or r.server_tools):
             part = {"type": "output_text", "text": r.text, "annotations": [], "logprobs": []}
             out.append(
                 {
@@ -392,6 +439,14 @@ class ResponsesEndpoint:
                     return cut()
                 emit("response.output_text.done", **where, text=r.text, logprobs=[])
                 emit("response.content_part.done", **where, part=item["content"][0])
+            elif kind != "function_call":  # a hosted tool run
+                emit(
+                    "response.output_item.added",
+                    output_index=index,
+                    item=item | {"status": "in_progress"},
+                )
+                emit(f"response.{kind}.in_progress", **ids)
+                emit(f"response.{kind}.completed", **ids)
             else:
                 if text_limit is not None:
                     return cut()

@@ -128,6 +128,9 @@ class OpenAIResponsesProvider(HTTPProvider):
     def _parse(self, data: dict[str, Any], types: TypeSet) -> Any:
         return responses_wire.parse_response(data, types, self.model)
 
+    def _server_output(self, data: dict[str, Any]) -> bool:
+        return responses_wire.has_server_output(data)
+
     def _decoder(self, types: TypeSet) -> responses_wire.EventDecoder:
         return responses_wire.EventDecoder(types, self.model)
 

@@ -229,6 +229,24 @@ def error_from_failure(error: Any, what: str) -> ProviderError:
     return ProviderError(f"{text} (error code {code!r} in a failed response)")
 
 
+#: Output items that are the model's own words or calls; any other is a hosted tool's output.
+_MODEL_ITEMS = ("message", "function_call", "reasoning", "custom_tool_call")
+
+
+def has_server_output(data: dict[str, Any]) -> bool:
+    """Whether a response's output holds a hosted (server-side) tool item: an image generated,
+    code run, a search made. Such an answer is complete even with no text.
+
+    Example:
+        >>> has_server_output({"output": [{"type": "image_generation_call", "result": "aGk="}]})
+        True
+    """
+    output = data.get("output")
+    return isinstance(output, list) and any(
+        isinstance(i, dict) and i.get("type") not in _MODEL_ITEMS for i in output
+    )
+
+
 def _message_text(item: dict[str, Any]) -> str:
     text = ""
     for part in item.get("content") or ():
@@ -358,6 +376,8 @@ class EventDecoder:
                 return st.reasoning_delta("\n\n")
         elif kind in ("response.output_item.added", "response.output_item.done"):
             item = p.get("item") or {}
+            if kind.endswith(".done") and item.get("type") not in (*_MODEL_ITEMS, None):
+                st.server_items.append(item)
             if item.get("type") == "function_call":
                 index = int(p.get("output_index", 0))
                 self._calls.add(index)

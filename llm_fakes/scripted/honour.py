@@ -89,6 +89,8 @@ class RequestTerms:
         thinking: Whether reasoning was asked for (``None``: not checked).
         cache_control: Whether anything was marked for prompt caching (``None``: not checked,
             as for APIs that cache on their own).
+        server_tools: The kinds of hosted tools declared (``"web_search"``...; ``None``: not
+            checked).
     """
 
     max_tokens: int | None = None
@@ -101,6 +103,7 @@ class RequestTerms:
     parallel_tool_calls: bool = True
     thinking: bool | None = None
     cache_control: bool | None = None
+    server_tools: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         """What the request declared, for messages.
@@ -125,6 +128,8 @@ class RequestTerms:
             parts.append("no thinking")
         if self.cache_control is False:
             parts.append("no cache_control")
+        if self.server_tools:
+            parts.append(f"hosted tools {list(self.server_tools)!r}")
         return ", ".join(parts) or "nothing that limits the reply"
 
 
@@ -173,10 +178,15 @@ def has_key(value: Any, key: str) -> bool:
         >>> has_key({"messages": [{"content": [{"cache_control": {}}]}]}, "cache_control")
         True
     """
-    if isinstance(value, dict):
-        return key in value or any(has_key(v, key) for v in value.values())
-    if isinstance(value, list):
-        return any(has_key(v, key) for v in value)
+    stack = [value]  # a loop, not recursion: request bodies may nest deeper than the stack
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if key in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
@@ -215,6 +225,14 @@ def _problem(reply: Reply, terms: RequestTerms) -> tuple[str, str] | None:
                 "calls off",
                 "Script one call per turn (the next request carries its result).",
             )
+    if terms.server_tools is not None:
+        for hosted in reply.server_tools:
+            if hosted.kind not in terms.server_tools:
+                return (
+                    f"runs the hosted tool {hosted.kind!r}, but the request did not declare it",
+                    f"Drop ServerToolCall({hosted.kind!r}) from the turn, or make the code under "
+                    "test declare that hosted tool in its tools (the API's own tool type).",
+                )
     if terms.thinking is False and reply.reasoning:
         return (
             "has reasoning (thinking), but the request did not ask for thinking",

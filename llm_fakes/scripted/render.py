@@ -162,6 +162,8 @@ class Rendered:
     chunking: Chunking
     #: The stop sequence the text was cut at (Anthropic's ``stop_sequence``), if any.
     stop_sequence: str | None = None
+    #: Hosted tools the model ran (:class:`~llm_fakes.scripted.server_tools.ServerToolCall`).
+    server_tools: tuple[Any, ...] = ()
 
     def __init__(
         self,
@@ -371,4 +373,6 @@ def render(
         fields["text_chunks"] = tuple(reply.chunks)
     if reply.stop_sequence is not None:
         fields["stop_sequence"] = reply.stop_sequence
+    if reply.server_tools:
+        fields["server_tools"] = reply.server_tools
     return _fast(Rendered, fields)

@@ -30,6 +30,7 @@ from llm_fakes.errors import (
     ScriptError,
     ServerError,
 )
+from llm_fakes.scripted.server_tools import ServerToolCall
 
 __all__ = ["Fail", "FailKind", "Reply", "ToolCall", "Turn", "as_turn"]
 
@@ -70,6 +71,9 @@ class Reply:
             builds such replies with one named flaw.
         stop_sequence: The stop sequence the reply ended on (Anthropic's ``stop_sequence``);
             set by the fakes when a request's stop sequence cuts the text.
+        server_tools: Hosted tools the model ran before answering (web search, file search,
+            code interpreter, image generation), sent in each API's shape; see
+            :mod:`llm_fakes.scripted.server_tools`.
         defies_request: Serve the reply exactly as scripted even where the request makes it
             impossible (a tool it never declared, calls under ``tool_choice="none"``, text past
             ``max_tokens``...), to test how the code copes with a misbehaving model; see
@@ -92,10 +96,18 @@ class Reply:
     chunks: Sequence[str] | None = None
     invalid_json: bool = False
     stop_sequence: str | None = None
+    server_tools: Sequence[ServerToolCall] = ()
     defies_request: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
+        object.__setattr__(self, "server_tools", tuple(self.server_tools))
+        for hosted in self.server_tools:
+            if not isinstance(hosted, ServerToolCall):
+                raise ScriptError(
+                    f"Reply.server_tools takes ServerToolCall objects, got {hosted!r}. "
+                    "Write ServerToolCall(kind, input, result) for each hosted tool run."
+                )
         if self.text is not None and self.json is not _UNSET:
             raise ScriptError(
                 f"Reply takes text= or json=, not both: {self!r}. Keep one of them "
