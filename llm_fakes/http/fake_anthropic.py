@@ -150,6 +150,7 @@ class FakeAnthropic(FakeServer):
     base_path = ""
     default_models = ("claude-sonnet-4-5", "claude-haiku-4-5")
     request_id_header = "request-id"
+    rate_limit_style = "anthropic"
 
     def route_ok(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/v1/messages")
@@ -271,7 +272,7 @@ class FakeAnthropic(FakeServer):
         return {
             "type": "error",
             "error": {"type": etype, "message": message},
-            "request_id": "req_llmfakes",
+            "request_id": self.request_id(),
         }
 
     def overloaded(self, message: str) -> WireResponse:
@@ -279,9 +280,10 @@ class FakeAnthropic(FakeServer):
 
     def _usage(self, r: Rendered) -> dict[str, Any]:
         cached = min(r.cached_tokens, r.input_tokens)
+        created = min(r.cache_creation_tokens, r.input_tokens - cached)
         return {
-            "input_tokens": r.input_tokens - cached,
-            "cache_creation_input_tokens": 0,
+            "input_tokens": r.input_tokens - cached - created,
+            "cache_creation_input_tokens": created,
             "cache_read_input_tokens": cached,
             "output_tokens": r.output_tokens,
             "service_tier": "standard",

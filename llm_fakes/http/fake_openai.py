@@ -311,7 +311,12 @@ class FakeOpenAI(FakeServer):
             "created": CREATED,
             "model": r.model,
             "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": r.stop_reason}
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": _logprobs(r.token_logprobs()) if body.get("logprobs") else None,
+                    "finish_reason": r.stop_reason,
+                }
             ],
             "usage": self._usage(r),
             "service_tier": "default",
@@ -331,8 +336,10 @@ class FakeOpenAI(FakeServer):
             "system_fingerprint": "fp_llm_fakes",
         }
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        pairs = r.token_logprobs() if body.get("logprobs") else []
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> bytes:
+            choice = {"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
             data: dict[str, Any] = {**head, "choices": [choice]}
             if include_usage:
                 data["usage"] = None
@@ -344,7 +351,17 @@ class FakeOpenAI(FakeServer):
         parts = [chunk(first)]
         parts += [chunk({"reasoning_content": c}) for c in r.reasoning_chunks]
         texts = r.text_chunks if text_limit is None else r.text_chunks[:text_limit]
-        parts += [chunk({"content": c}) for c in texts]
+        if pairs:  # each chunk carries the pairs whose token ends inside it
+            end, at = 0, 0
+            for c in texts:
+                end += len(c)
+                mine: list[tuple[str, float]] = []
+                while pairs and at + len(pairs[0][0]) <= end:
+                    at += len(pairs[0][0])
+                    mine.append(pairs.pop(0))
+                parts.append(chunk({"content": c}, logprobs=_logprobs(mine)))
+        else:
+            parts += [chunk({"content": c}) for c in texts]
         if text_limit is not None:
             return parts
         for i, use in enumerate(r.tool_uses):
@@ -365,6 +382,15 @@ class FakeOpenAI(FakeServer):
         return _sse(
             {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
         )
+
+
+def _logprobs(pairs: list[tuple[str, float]]) -> dict[str, Any]:
+    """A choice's ``logprobs`` for ``(token, logprob)`` pairs."""
+    content = [
+        {"token": t, "logprob": p, "bytes": list(t.encode("utf-8")), "top_logprobs": []}
+        for t, p in pairs
+    ]
+    return {"content": content, "refusal": None}
 
 
 def _model(name: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from llm_fakes.errors import JSONModeError, ScriptError, UnusedScriptError
@@ -51,6 +51,7 @@ from llm_fakes.http._fake_values import (
     json_response,
     sse_response,
 )
+from llm_fakes.http._rate_limits import RateLimits
 from llm_fakes.scripted.calllog import ScriptedCall
 from llm_fakes.scripted.honour import RequestTerms, honour
 from llm_fakes.scripted.render import Chunking, Rendered, render
@@ -80,6 +81,8 @@ class FakeServer:
             call of the ``n``-th request.
         models: The model ids ``GET /v1/models`` lists (default: the fake's
             :attr:`default_models`, then any model the script's replies name).
+        rate_limits: The limits the rate-limit headers report, ``{"requests": ..., "tokens":
+            ...}`` (see :mod:`llm_fakes.http._rate_limits`); every answer spends from them.
     """
 
     __test__ = False
@@ -97,6 +100,7 @@ class FakeServer:
         on_exhausted: OnExhausted | None = None,
         id_prefix: str = "call_",
         models: Sequence[str] | None = None,
+        rate_limits: Mapping[str, int] | None = None,
     ) -> None:
         settings: dict[str, Any] = dict(getattr(script, "settings", None) or {})
         if isinstance(script, Script):
@@ -120,12 +124,19 @@ class FakeServer:
         #: The SDK-style base URL while :meth:`serve` runs, else ``None``.
         self.base_url: str | None = None
         self.problems: list[str] = []
+        self.rate_limits = RateLimits(rate_limits)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ hooks (subclasses)
 
     #: Header every response carries with a fresh request id (``x-request-id`` for OpenAI).
     request_id_header: ClassVar[str] = "x-request-id"
+    #: Which API's rate-limit header names the fake sends (``"openai"``, ``"anthropic"``).
+    rate_limit_style: ClassVar[str] = "openai"
+
+    def request_id(self) -> str:
+        """The id of the request being answered (its header, and any body that names it)."""
+        return f"req_llmfakes{len(self.requests):06d}"
 
     def route_ok(self, method: str, path: str) -> bool:
         raise NotImplementedError
@@ -299,7 +310,11 @@ class FakeServer:
         turn: int | None,
         view: dict[str, Any],
     ) -> WireResponse:
-        resp.headers.append((self.request_id_header, f"req_llmfakes{len(self.requests):06d}"))
+        if resp.status:  # a dropped connection sends no headers at all
+            self.rate_limits.spend(requests=1)
+            limited = self.rate_limits.headers(self.rate_limit_style, resp.status == 429)
+            resp.headers += limited
+        resp.headers.append((self.request_id_header, self.request_id()))
         self.requests.append(
             RecordedRequest(
                 method=method,
@@ -340,6 +355,7 @@ class FakeServer:
             chunking=self.chunking,
             id_prefix=self.id_prefix,
         )
+        self.rate_limits.spend(tokens=rendered.input_tokens + rendered.output_tokens)
         if request is not None and self.validate_json and request.json_format is not None:
             from llm_fakes.scripted.jsonmode import check_json
 

@@ -238,11 +238,18 @@ def _problem(reply: Reply, terms: RequestTerms) -> tuple[str, str] | None:
             "has reasoning (thinking), but the request did not ask for thinking",
             "Drop reasoning= from the turn, or make the code under test enable thinking.",
         )
-    if terms.cache_control is False and reply.cached_tokens:
+    cache = [
+        f"{name}={value}"
+        for name, value in (
+            ("cached_tokens", reply.cached_tokens),
+            ("cache_creation_tokens", reply.cache_creation_tokens),
+        )
+        if value
+    ]
+    if terms.cache_control is False and cache:
         return (
-            f"reports cached_tokens={reply.cached_tokens}, but the request marked nothing with "
-            "cache_control",
-            "Drop cached_tokens= from the turn, or make the code under test mark its prompt with "
+            f"reports {' and '.join(cache)}, but the request marked nothing with cache_control",
+            "Drop them from the turn, or make the code under test mark its prompt with "
             "cache_control.",
         )
     if (

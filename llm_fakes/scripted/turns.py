@@ -71,6 +71,11 @@ class Reply:
             builds such replies with one named flaw.
         stop_sequence: The stop sequence the reply ended on (Anthropic's ``stop_sequence``);
             set by the fakes when a request's stop sequence cuts the text.
+        cache_creation_tokens: Input tokens written to the prompt cache (Anthropic's
+            ``cache_creation_input_tokens``); like ``cached_tokens``, only for a request that
+            marked something with ``cache_control``.
+        logprobs: ``(token, logprob)`` pairs sent when the request asks for log probabilities
+            (default then: one pair per word of the text, logprob 0.0).
         server_tools: Hosted tools the model ran before answering (web search, file search,
             code interpreter, image generation), sent in each API's shape; see
             :mod:`llm_fakes.scripted.server_tools`.
@@ -96,12 +101,17 @@ class Reply:
     chunks: Sequence[str] | None = None
     invalid_json: bool = False
     stop_sequence: str | None = None
+    cache_creation_tokens: int = 0
+    logprobs: Sequence[tuple[str, float]] | None = None
     server_tools: Sequence[ServerToolCall] = ()
     defies_request: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
         object.__setattr__(self, "server_tools", tuple(self.server_tools))
+        if self.logprobs is not None:
+            pairs = tuple((str(t), float(p)) for t, p in self.logprobs)
+            object.__setattr__(self, "logprobs", pairs)
         for hosted in self.server_tools:
             if not isinstance(hosted, ServerToolCall):
                 raise ScriptError(
