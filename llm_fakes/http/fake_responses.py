@@ -320,7 +320,13 @@ class ResponsesEndpoint:
         for i, hosted in enumerate(r.server_tools):
             out.append(_hosted_item(hosted, turn, i))
         if r.text or not (r.tool_uses or r.server_tools):
-            part = {"type": "output_text", "text": r.text, "annotations": [], "logprobs": []}
+            logprobs = []
+            if "message.output_text.logprobs" in (body.get("include") or ()):
+                logprobs = [
+                    {"token": t, "logprob": p, "bytes": list(t.encode()), "top_logprobs": []}
+                    for t, p in r.token_logprobs()
+                ]
+            part = {"type": "output_text", "text": r.text, "annotations": [], "logprobs": logprobs}
             out.append(
                 {
                     "id": f"msg_llmfakes{turn:04d}",

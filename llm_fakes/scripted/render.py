@@ -237,6 +237,7 @@ class Rendered:
             # the OpenAI fake's reasoning_tokens).
             reasoning_tokens=estimate_tokens(self.reasoning),
             cache_read_tokens=self.cached_tokens,
+            cache_creation_tokens=self.cache_creation_tokens,
         )
 
     def events(

@@ -216,7 +216,7 @@ def test_error_bodies_have_each_apis_shape(
     assert response.json() == {
         "type": "error",
         "error": {"type": anthropic_error, "message": fail.message},
-        "request_id": "req_llmfakes",
+        "request_id": response.headers["request-id"],  # one id, as the API sends it
     }
 
 
@@ -344,7 +344,10 @@ def test_unknown_paths_get_a_404_with_a_json_body_listing_the_served_paths() -> 
     assert response.status_code == 404
     assert response.json()["error"]["message"] == (
         "FakeOpenAI serves POST /v1/chat/completions, POST /v1/responses, "
-        "POST /v1/responses/input_tokens, GET /v1/models; not POST /v1/embeddings."
+        "POST /v1/responses/input_tokens, GET|DELETE /v1/responses/{id}, "
+        "POST /v1/responses/{id}/cancel, GET /v1/responses/{id}/input_items, "
+        "POST /v1/conversations, GET|POST|DELETE /v1/conversations/{id}, "
+        "GET|POST /v1/conversations/{id}/items, GET /v1/models; not POST /v1/embeddings."
     )
     response = post(FakeAnthropic(["x"]), "http://fake/v1/complete", {"model": "m"})
     assert response.status_code == 404

@@ -273,8 +273,9 @@ def test_anthropic_sdk_reads_the_fakes_error_bodies(form: str) -> None:
     assert info.value.body == {
         "type": "error",
         "error": {"type": "invalid_request_error", "message": "max_tokens: too large"},
-        "request_id": "req_llmfakes",
+        "request_id": "req_llmfakes000000",
     }
+    assert info.value.request_id == "req_llmfakes000000"  # the header's id
 
 
 def test_anthropic_async_sdk_streams(form: str) -> None:
