@@ -19,7 +19,7 @@ Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
     "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
-    "serve": ("Serve a scripted fake OpenAI or Anthropic API.", "llm_fakes.http.serve:register"),
+    "serve": ("Serve a scripted fake of one of the kit's APIs.", "llm_fakes.http.serve:register"),
     "conformance": (
         "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
         "docs/contract.md): pass / FAIL / not supported.",

@@ -115,7 +115,7 @@ class GuardPolicy:
         return NetworkBlockedError(
             f"Blocked a real network connection to {host!r} (port {port}): the llm-fakes "
             f"network guard is on{because}, so tests may not reach real APIs.\n"
-            f"Allowed hosts: {allowed}.\n" + self.fix.format(host=host)
+            f"{_serves(host)}Allowed hosts: {allowed}.\n" + self.fix.format(host=host)
         )
 
     def __repr__(self) -> str:
@@ -128,6 +128,18 @@ class GuardPolicy:
 _active: list[GuardPolicy] = []
 _lock = threading.Lock()
 _hook: _PatchOnImport | None = None
+
+
+def _serves(host: str) -> str:
+    """A line naming the APIs of a known host and the fakes that stand in for them (or "")."""
+    from llm_fakes.wire.registry import REGISTRY
+
+    apis = REGISTRY.for_host(host)
+    if not apis:
+        return ""
+    titles = " and ".join(api.title for api in apis)
+    fakes = " / ".join(dict.fromkeys(api.fake.rpartition(".")[2] for api in apis))
+    return f"{host} serves {titles}; llm_fakes.{fakes} stands in for it without a network.\n"
 
 
 def _check(host: str, port: int) -> None:

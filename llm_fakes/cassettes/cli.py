@@ -102,7 +102,7 @@ def _ls(paths: list[str]) -> int:
 
 
 def _show(path: str, indices: list[int] | None) -> int:
-    from llm_fakes.cassettes import _yaml
+    from llm_fakes import _yaml
 
     try:
         doc = _load(Path(path))
@@ -224,10 +224,10 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     verify = actions.add_parser("verify", help="Validate cassette files; exit 1 on a bad one.")
     verify.add_argument("paths", nargs="+", metavar="PATH", help="cassette files or folders")
 
-    imp = actions.add_parser(
-        "import",
-        help="Import vcrpy cassettes (Chat Completions, Responses, Anthropic Messages).",
-    )
+    from llm_fakes.wire.registry import REGISTRY
+
+    titles = ", ".join(api.title for api in REGISTRY)
+    imp = actions.add_parser("import", help=f"Import vcrpy cassettes ({titles}).")
     imp.add_argument("sources", nargs="+", metavar="SRC", help="vcrpy cassette files or folders")
     imp.add_argument("--out", required=True, metavar="DIR", help="folder to write cassettes to")
     imp.add_argument(

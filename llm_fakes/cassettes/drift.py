@@ -27,8 +27,11 @@ from llm_fakes.errors import CassetteError, UsageError
 __all__ = ["CassetteAge", "parse_age", "sdk_versions", "survey"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-#: The SDK packages whose versions a header records whenever they are imported.
-SDKS = ("openai", "anthropic")
+def _sdks() -> tuple[str, ...]:
+    """The SDK packages whose versions a header records whenever they are imported."""
+    from llm_fakes.wire.registry import REGISTRY
+
+    return REGISTRY.sdk_packages()
 
 
 def parse_age(text: str) -> float:
@@ -60,7 +63,7 @@ def _version(package: str) -> str | None:
 
 def sdk_versions(provider: object | None) -> dict[str, str]:
     """The versions a recording depends on: the provider's own package (by its top-level
-    module) and the SDKs in :data:`SDKS` its module uses (imports, or holds a client of).
+    module) and the SDKs of the wire registry its module uses (imports, or holds a client of).
 
     Example:
         >>> from llm_fakes.http.openai import OpenAIProvider
@@ -76,7 +79,7 @@ def sdk_versions(provider: object | None) -> dict[str, str]:
         module = sys.modules.get(module_name)
         used = [getattr(v, "__module__", None) or getattr(v, "__name__", "") for v in
                 [*vars(module).values(), *getattr(provider, "__dict__", {}).values()]] if module else []
-        names += [sdk for sdk in SDKS if any(str(u).split(".")[0] == sdk for u in used)]
+        names += [sdk for sdk in _sdks() if any(str(u).split(".")[0] == sdk for u in used)]
     out: dict[str, str] = {}
     for name in dict.fromkeys(names):
         found = _version(name.replace("_", "-"))

@@ -2,7 +2,7 @@
 
 :func:`import_cassettes` reads each source file (see :mod:`~llm_fakes.cassettes.vcr_source` for
 what it accepts) and writes one cassette per source, same stem, under ``out``. Each interaction
-with an API one of the :data:`~llm_fakes.cassettes.wire_formats.WIRE_FORMATS` entries knows
+with an API one of the :data:`~llm_fakes.wire.registry.REGISTRY` entries knows
 becomes a provider-level interaction:
 
 * the request (Chat Completions, Anthropic Messages or the OpenAI Responses API), read back
@@ -159,7 +159,7 @@ def _interaction(ex: Any) -> dict[str, Any]:
 
     fmt = format_for(ex.path) if ex.method == "POST" else None
     if fmt is None:
-        known = ", ".join(f"POST *{f.path_suffix}" for f in formats())
+        known = "; ".join(f"{f.api.title}: {f.api.describe_paths()}" for f in formats())
         raise ValueError(f"{ex.method} {ex.uri} is not an API the importer reads ({known})")
     body = ex.request_json
     if not isinstance(body, dict):
@@ -170,8 +170,8 @@ def _interaction(ex: Any) -> dict[str, Any]:
         raise ValueError(
             f"the request body does not read as {fmt.name} ({type(exc).__name__}: {exc})"
         ) from None
-    stream = bool(body.get("stream"))
-    model = str(body.get("model") or "")
+    stream = fmt.api.is_stream(ex.path, body)
+    model = fmt.api.model_of(ex.path, body)
     outcome = fmt.outcome(
         stream=stream, status=ex.status, headers=ex.headers, body=ex.body, model=model
     )
@@ -292,7 +292,8 @@ def import_cassettes(
         UsageError: A source is missing, or two would write the same cassette.
         CassetteWriteError: A cassette could not be written (the ones before it were, whole).
     """
-    from llm_fakes.cassettes import _yaml, storage
+    from llm_fakes import _yaml
+    from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.redaction import Redactor
 
     files = source_files(sources)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from llm_fakes.errors import UsageError
+from llm_fakes.secrets import secret_body_fields
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -46,20 +47,15 @@ Filter: TypeAlias = (
     "str | re.Pattern[str] | tuple[str | re.Pattern[str], str] | Callable[[str], str]"
 )
 
-#: Keys whose values are credentials wherever they appear (compared case-insensitively).
-DEFAULT_KEYS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "api_key",
-        "apikey",
-        "x-goog-api-key",
-        "cookie",
-        "set-cookie",
-    }
-)
+
+def __getattr__(name: str) -> frozenset[str]:
+    """``DEFAULT_KEYS``: the keys whose values are credentials wherever they appear (compared
+    case-insensitively), the kit's one list :func:`~llm_fakes.secrets.secret_body_fields`
+    (credential headers included); read on use, so importing this module stays cheap."""
+    if name == "DEFAULT_KEYS":
+        return secret_body_fields()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 #: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
 MIN_ENV_SECRET = 8
 _ENV_NAME = re.compile(r"(?:^|_)(?:API_KEY|TOKEN|SECRET|PASSWORD)$")
@@ -92,7 +88,7 @@ class Redactor:
 
     Args:
         filters: Extra things to scrub, added to the defaults (see :data:`Filter`).
-        keys: Extra credential key names, added to :data:`DEFAULT_KEYS`.
+        keys: Extra credential key names, added to ``DEFAULT_KEYS``.
         environ: The environment whose secret-looking values are scrubbed (default: the
             process's, read now).
     """
@@ -104,7 +100,7 @@ class Redactor:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.filters = tuple(filters)
-        self.keys = DEFAULT_KEYS | {k.lower() for k in keys}
+        self.keys = secret_body_fields() | {k.lower() for k in keys}
         self.env = secret_env_values(environ)
         parts: list[tuple[str, str]] = list(_DEFAULTS)
         # Longest first, so a value containing another is replaced whole.
@@ -149,14 +145,18 @@ class Redactor:
         self._anchors: list[str] = []
         for value in literals:
             self._anchors += {value, json.dumps(value, ensure_ascii=False)[1:-1]}
-        # Every default credential key contains "auth", "key" or "cookie" (lower-cased).
-        self._key_anchors = [json.dumps(k)[1:-1] for k in self.keys - DEFAULT_KEYS]
+        # Keys without "auth", "key" or "cookie" in them need an anchor of their own.
+        self._key_anchors = [
+            json.dumps(k)[1:-1]
+            for k in self.keys
+            if not any(word in k for word in ("auth", "key", "cookie"))
+        ]
 
     def refreshed(self, environ: Mapping[str, str] | None = None) -> Redactor:
         """The same filters, with the environment's secrets as they are now added."""
         env = dict(self.env)
         env.update(secret_env_values(environ))
-        return Redactor(self.filters, self.keys - DEFAULT_KEYS, env)
+        return Redactor(self.filters, self.keys - secret_body_fields(), env)
 
     def _sub(self, m: re.Match[str]) -> str:
         return self._replacements[int(m.lastgroup[1:])]  # type: ignore[index]

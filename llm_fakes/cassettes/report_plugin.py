@@ -63,7 +63,8 @@ def remove_interactions(path: Path, indices: list[int], size: int) -> bool:
     nothing written when it no longer holds ``size`` interactions (it changed meanwhile)."""
     from filelock import FileLock
 
-    from llm_fakes.cassettes import _yaml, storage
+    from llm_fakes import _yaml
+    from llm_fakes.cassettes import storage
 
     with FileLock(str(storage.lock_path(path)), timeout=storage.LOCK_TIMEOUT):
         doc = storage.load(path)

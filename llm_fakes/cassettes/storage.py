@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from llm_fakes.cassettes import _yaml
+from llm_fakes import _yaml
 from llm_fakes.cassettes.format import new_document, validate_document
 from llm_fakes.errors import CassetteFormatError, CassetteWriteError
 

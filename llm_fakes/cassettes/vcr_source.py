@@ -77,7 +77,7 @@ def load_vcr(path: Path) -> dict[str, Any]:
         except ValueError:  # not JSON: YAML (a superset, mostly), vcrpy's default
             data = yaml.load(text, _loader())
     except yaml.YAMLError as exc:
-        from llm_fakes.cassettes._yaml import error_position
+        from llm_fakes._yaml import error_position
 
         raise Unreadable(f"neither JSON nor valid YAML: the YAML breaks{error_position(exc)}") from None
     except ValueError as exc:

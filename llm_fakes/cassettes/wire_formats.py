@@ -1,15 +1,14 @@
-"""The wire formats a vcrpy cassette can be imported from: one :class:`WireFormat` entry each.
+"""The wire formats a vcrpy cassette can be imported from: one :class:`WireFormat` per registry API.
 
-An entry knows the endpoint it answers (the URL path), reads a request body back into the
-seed's terms (with the reader the fake servers and the conformance suite use,
-:func:`~llm_fakes.contract.wire.read_body`), turns the response into a cassette outcome with the
-kit's own parsers (``parse_completion`` / ``parse_message``, the ``ChunkDecoder`` /
-``EventDecoder`` of the streams, the HTTP error mapping), and gives the *canonical* form of a
-seed-level request: what is left of it after a round trip through that API's wire, which is how
-an imported recording is matched (see :func:`canonical`).
+A :class:`WireFormat` is the cassette side of one :class:`~llm_fakes.wire.base.WireAPI` entry of
+:data:`~llm_fakes.wire.registry.REGISTRY`: it reads a request body back into the seed's terms
+(with the entry's reader, the one the fake servers and the conformance suite use), turns the
+response into a cassette outcome with the entry's parsers (response, stream decoder, error
+reading), and gives the *canonical* form of a seed-level request: what is left of it after a
+round trip through that API's wire, which is how an imported recording is matched (see
+:func:`canonical`).
 
-Adding an API is one more entry in :data:`WIRE_FORMATS`: Chat Completions, Anthropic Messages
-and the OpenAI Responses API are there.
+Adding an API is one registry entry (see :mod:`llm_fakes.wire`); nothing here names one.
 
 Example:
     >>> fmt = format_for("/v1/chat/completions")
@@ -20,52 +19,57 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm_fakes.errors import ProviderError
+if TYPE_CHECKING:
+    from llm_fakes.wire.base import WireAPI
 
-__all__ = ["WIRE_FORMATS", "WireFormat", "canonical", "format_for", "format_named", "formats"]
+__all__ = ["WireFormat", "canonical", "format_for", "format_named", "formats"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class WireFormat:
     """One API's wire format, as the importer needs it.
 
     Attributes:
-        name: Stored in each imported interaction (``wire:``), e.g. ``"openai-chat"``.
-        api: The reader's door name (:func:`~llm_fakes.contract.wire.read_body`).
-        path_suffix: URL paths ending with this are this API.
-        provider: The kit provider speaking it (the cassette header's ``provider``).
-        build: ``(model, messages, **fields) -> body``: the kit provider's request builder.
-        parse: ``(data, types, model) -> response``: the kit provider's response parser.
-        decoder: ``(types, model) -> decoder``: the kit provider's stream decoder.
+        api: The registry entry.
     """
 
-    name: str
-    api: str
-    path_suffix: str
-    provider: str
-    build: Callable[..., dict[str, Any]]
-    parse: Callable[..., Any]
-    decoder: Callable[..., Any]
+    api: WireAPI
+
+    @property
+    def name(self) -> str:
+        """Stored in each imported interaction (``wire:``): the entry's key."""
+        return self.api.key
+
+    @property
+    def provider(self) -> str:
+        """The kit provider speaking it (the cassette header's ``provider``)."""
+        return self.api.provider
 
     def read_request(self, body: dict[str, Any]) -> dict[str, Any]:
         """The seed-level request a wire body asked for (``max_tokens`` absent if the wire had
         none), in canonical form. Raises ``KeyError``/``TypeError``/... on a foreign body."""
         from llm_fakes.cassettes.matching import make_request
         from llm_fakes.cassettes.outcome import request_record
-        from llm_fakes.contract.wire import read_body
+        from llm_fakes.types import Tool
+        from llm_fakes.wire.base import json_format_of
 
-        seen = read_body(self.api, body)
+        seen = self.api.read_request(body)
+        tools = [
+            Tool(t["name"], t.get("description", ""), t.get("parameters") or {})
+            for t in seen["tools"]
+        ]
         request = make_request(
-            seen.messages,
-            seen.system,
-            seen.tools,
-            seen.max_tokens,  # type: ignore[arg-type]
-            seen.response_format,
-            seen.json_mode,
+            seen["messages"],
+            seen["system"],
+            tools or None,
+            seen["max_tokens"],  # type: ignore[arg-type]
+            seen["response_format"],
+            json_format_of(seen["json_mode"], seen["response_format"]) is not None,
         )
         request["messages"] = [_tidy(m) for m in request["messages"]]
         out = request_record(request)
@@ -82,13 +86,10 @@ class WireFormat:
             ValueError: The body cannot be read as this API's response.
         """
         from llm_fakes.cassettes.outcome import error_record, response_record
-        from llm_fakes.http._errors import error_details, error_from_status
         from llm_fakes.typeset import TypeSet
 
         if status >= 400:
-            message, kind = error_details(body)
-            error = error_from_status(status, headers, message, error_type=kind)
-            return {"error": error_record(error)}
+            return {"error": error_record(self.api.read_error(status, headers, body))}
         ctype = str(headers.get("content-type", ""))
         if "text/event-stream" in ctype or (stream and "json" not in ctype):
             return {"events": self._events(headers, body, model)}
@@ -99,7 +100,7 @@ class WireFormat:
         if not isinstance(data, dict):
             raise ValueError(f"the response body is a JSON {type(data).__name__}, not an object")
         try:
-            response = self.parse(data, TypeSet.default(), model)
+            response = self.api.parse_response(data, TypeSet.default(), model)
         except ProviderError as exc:
             raise ValueError(str(exc)) from None
         return {"response": response_record(response)}
@@ -112,7 +113,7 @@ class WireFormat:
         from llm_fakes.typeset import TypeSet
 
         types = TypeSet.default()
-        decoder = self.decoder(types, model)
+        decoder = self.api.stream_decoder(types, model)
         response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
         events: list[Any] = []
         try:
@@ -174,7 +175,7 @@ def canonical(fmt: WireFormat, request: dict[str, Any]) -> dict[str, Any] | None
         True
     """
     try:
-        body = fmt.build(
+        body = fmt.api.build_request(
             "model",
             request.get("messages") or [],
             system=request.get("system") or "",
@@ -195,66 +196,25 @@ def canonical(fmt: WireFormat, request: dict[str, Any]) -> dict[str, Any] | None
     return full
 
 
-def _openai() -> WireFormat:
-    from llm_fakes.http import openai_wire
-
-    return WireFormat(
-        name="openai-chat",
-        api="openai",
-        path_suffix="/chat/completions",
-        provider="llm_fakes.http.openai.OpenAIProvider",
-        build=openai_wire.build_request,
-        parse=openai_wire.parse_completion,
-        decoder=openai_wire.ChunkDecoder,
-    )
-
-
-def _anthropic() -> WireFormat:
-    from llm_fakes.http import anthropic_wire
-
-    return WireFormat(
-        name="anthropic-messages",
-        api="anthropic",
-        path_suffix="/v1/messages",
-        provider="llm_fakes.http.anthropic.AnthropicProvider",
-        build=anthropic_wire.build_request,
-        parse=anthropic_wire.parse_message,
-        decoder=anthropic_wire.EventDecoder,
-    )
-
-
-def _responses() -> WireFormat:
-    from llm_fakes.http import responses_wire
-
-    return WireFormat(
-        name="openai-responses",
-        api="openai-responses",
-        path_suffix="/responses",
-        provider="llm_fakes.http.openai_responses.OpenAIResponsesProvider",
-        build=responses_wire.build_request,
-        parse=responses_wire.parse_response,
-        decoder=responses_wire.EventDecoder,
-    )
-
-
-#: The entry builders, in the order URL paths are tried.
-WIRE_FORMATS: tuple[Callable[[], WireFormat], ...] = (_openai, _anthropic, _responses)
-_BUILT: list[WireFormat] = []
-
-
 def formats() -> list[WireFormat]:
-    """The entries this kit has, built once."""
-    if not _BUILT:
-        _BUILT.extend(make() for make in WIRE_FORMATS)
-    return _BUILT
+    """One entry per registry API, in the order URL paths are tried."""
+    from llm_fakes.wire.registry import REGISTRY
+
+    return [WireFormat(api) for api in REGISTRY]
 
 
 def format_for(path: str) -> WireFormat | None:
     """The wire format of a URL path, or ``None`` for an endpoint no entry knows."""
-    clean = path.split("?", 1)[0].rstrip("/")
-    return next((f for f in formats() if clean.endswith(f.path_suffix)), None)
+    from llm_fakes.wire.registry import REGISTRY
+
+    api = REGISTRY.for_path(path)
+    return WireFormat(api) if api else None
 
 
 def format_named(name: str) -> WireFormat | None:
-    """The entry stored as ``wire: name`` in an imported interaction (``None`` if unknown)."""
-    return next((f for f in formats() if f.name == name), None)
+    """The entry stored as ``wire: name`` in an imported interaction (a key or an older alias;
+    ``None`` if unknown)."""
+    from llm_fakes.wire.registry import REGISTRY
+
+    api = REGISTRY.find(name)
+    return WireFormat(api) if api else None

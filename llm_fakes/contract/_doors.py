@@ -1,15 +1,17 @@
-"""The HTTP doors of the conformance backend: a watched transport and a loopback server.
+"""The HTTP doors of the conformance backend: a watched transport, served by the kit's one
+loopback server.
 
 :class:`WatchedTransport` wraps a fake server's in-process transport (which answers ``httpx``
 and ``httpx2`` clients alike, so the official SDKs can use it too). It adds the example's
 latency, re-splits response bytes at awkward places (inside UTF-8 characters, SSE lines and
 tool-argument JSON), and counts responses whose body is still open (contract S7).
 
-:class:`LoopbackServer` is one real HTTP server on 127.0.0.1 for the whole run, forwarding each
-request to the watched transport of the example being played, so an SDK pointed at its base URL
-meets the same fake over a real socket, and a server is not started and stopped per example. A
-client that walks away from a stream closes its socket; the server notices at its next write and
-closes the upstream body, so an abandoned stream shows up as released.
+The backend session runs one :class:`~llm_fakes.http._loopback.LoopbackServer` per door for the
+whole run (a :class:`~llm_fakes.http._loopback.TransportApp` forwarding each request to the
+watched transport of the example being played), so an SDK pointed at its base URL meets the same
+fake over a real socket, and a server is not started and stopped per example. A client that walks
+away from a stream closes its socket; the server notices at its next write and closes the
+upstream body, so an abandoned stream shows up as released.
 
 This module imports httpx; it is reached only when a provider opens an HTTP door.
 """
@@ -17,20 +19,16 @@ This module imports httpx; it is reached only when a provider opens an HTTP door
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 
-from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
+from llm_fakes.http._httpx_compat import module_of, per_module
 
-__all__ = ["BACKEND_THREAD_PREFIX", "LoopbackServer", "WatchedTransport"]
+__all__ = ["WatchedTransport"]
 
 
 def _resplit(data: bytes, sizes: tuple[int, ...], start: int) -> tuple[list[bytes], int]:
@@ -58,21 +56,11 @@ class _Counter:
             self.open += n
 
 
-_STREAMS: dict[str, type[Any]] = {}
-
-
-def _module_of(request: Any) -> Any:
-    """``httpx`` or ``httpx2``: the package of the client that sent ``request``."""
-    if isinstance(request, httpx.Request):
-        return httpx
-    return sys.modules.get(type(request).__module__.split(".")[0], httpx)
-
-
 def _stream_class(mod: Any) -> type[Any]:
-    cls = _STREAMS.get(mod.__name__)
-    if cls is not None:
-        return cls
+    return per_module("watched", mod, _make_stream_class)
 
+
+def _make_stream_class(mod: Any) -> type[Any]:
     class _Watched(mod.SyncByteStream, mod.AsyncByteStream):  # type: ignore[misc]
         def __init__(self, inner: Any, counter: _Counter, sizes: tuple[int, ...]) -> None:
             self._inner = inner
@@ -121,7 +109,6 @@ def _stream_class(mod: Any) -> type[Any]:
             finally:
                 self._mark_closed()
 
-    _STREAMS[mod.__name__] = _Watched
     return _Watched
 
 
@@ -140,7 +127,7 @@ class WatchedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self.counter.open
 
     def _wrap(self, request: Any, response: Any) -> Any:
-        mod = _module_of(request)
+        mod = module_of(request)
         stream = _stream_class(mod)(response.stream, self.counter, self.byte_splits)
         return mod.Response(
             response.status_code,
@@ -166,91 +153,3 @@ class WatchedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Nothing to release: the fake belongs to the backend."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-    timeout = 30  # an idle keep-alive connection's thread ends after this
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr logging."""
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        transport = self.server.route()
-        headers = [(k, v) for k, v in self.headers.items() if k.lower() != "host"]
-        request = httpx.Request(
-            "POST", f"http://testserver{self.path}", headers=headers, content=body
-        )
-        try:
-            response = transport.handle_request(request)
-        except httpx.HTTPError:
-            self._drop()  # a scripted connection failure or timeout
-            return
-        try:
-            self.send_response(response.status_code)
-            for key, value in response.headers.multi_items():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(key, value)
-            self.send_header("transfer-encoding", "chunked")
-            self.end_headers()
-            for chunk in response.stream:
-                if chunk:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
-        except (httpx.HTTPError, OSError):
-            self._drop()  # a failure mid-body, or the client walked away
-        finally:
-            response.close()
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    route: Callable[[], Any]
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client resetting its connection (an abandoned stream, a closed pool) is normal
-        here; anything else is a bug worth the traceback."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        t = threading.Thread(
-            target=self.process_request_thread,
-            args=(request, client_address),
-            name=f"{BACKEND_THREAD_PREFIX}-handler",
-            daemon=True,
-        )
-        t.start()
-
-
-class LoopbackServer:
-    """A server on 127.0.0.1 that forwards to ``route()``'s transport; stop it with ``close``."""
-
-    def __init__(self, route: Callable[[], Any]) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.route = route
-        host, port = self._server.server_address[:2]
-        self.base_url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"{BACKEND_THREAD_PREFIX}-server",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        """Stop serving and release the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

@@ -5,11 +5,12 @@ through whichever door the provider uses:
 
 * ``backend.scripted``: a :class:`~llm_fakes.ScriptedProvider`, for providers that wrap another
   ``LLMProvider``;
-* ``backend.openai_transport`` / ``backend.anthropic_transport``: in-process httpx transports of
-  :class:`~llm_fakes.FakeOpenAI` / :class:`~llm_fakes.FakeAnthropic`;
-* ``backend.openai_base_url`` / ``backend.anthropic_base_url``: the same fakes behind a real HTTP
-  server on 127.0.0.1 (started on first use, shared by the run, stopped at its end), the URL an
-  official SDK takes as ``base_url``.
+* ``backend.transport(api)`` (``backend.openai_transport`` / ``backend.anthropic_transport``):
+  in-process httpx transports of the fake serving a registry API (:class:`~llm_fakes.FakeOpenAI`,
+  :class:`~llm_fakes.FakeAnthropic`...);
+* ``backend.base_url(api)`` (``backend.openai_base_url`` / ``backend.anthropic_base_url``): the
+  same fakes behind a real HTTP server on 127.0.0.1 (started on first use, shared by the run,
+  stopped at its end), the URL an official SDK takes as ``base_url``.
 
 ``backend.requests`` is what reached the backend, one :class:`~llm_fakes.contract.wire.
 BackendRequest` per attempt, in the seed's shape whichever door was used. ``backend.clock`` is the
@@ -40,12 +41,11 @@ from llm_fakes.errors import UsageError
 from llm_fakes.scripted.turns import Fail, Reply
 
 if TYPE_CHECKING:
-    from llm_fakes.contract._doors import LoopbackServer, WatchedTransport
+    from llm_fakes.contract._doors import WatchedTransport
+    from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.provider import ScriptedProvider
 
 __all__ = ["BackendSession", "ConformanceBackend"]
-
-_FAKES = {"openai": "FakeOpenAI", "anthropic": "FakeAnthropic"}
 
 
 class BackendSession:
@@ -64,15 +64,22 @@ class BackendSession:
 
     def base_url(self, api: str, transport: WatchedTransport) -> str:
         """Route ``api``'s loopback server to ``transport`` and return the server's URL."""
-        from llm_fakes.contract._doors import LoopbackServer
+        from llm_fakes.contract.virtual_time import BACKEND_THREAD_PREFIX
+        from llm_fakes.http._loopback import LoopbackServer, TransportApp
 
         with self._lock:
             self._current[api] = transport
             server = self._servers.get(api)
             if server is None:
-                server = LoopbackServer(lambda: self._route(api))
+                app = TransportApp(lambda: self._route(api), self._error_body(transport))
+                server = LoopbackServer(app, thread_name=BACKEND_THREAD_PREFIX).start()
                 self._servers[api] = server
-        return server.base_url
+        return server.url
+
+    @staticmethod
+    def _error_body(transport: WatchedTransport) -> Any:
+        fake = getattr(transport.inner, "fake", None)
+        return getattr(fake, "error_body", None)
 
     def _route(self, api: str) -> WatchedTransport:
         with self._lock:
@@ -83,7 +90,7 @@ class BackendSession:
         with self._lock:
             servers, self._servers = list(self._servers.values()), {}
         for server in servers:
-            server.close()
+            server.stop()
 
     def __enter__(self) -> BackendSession:
         return self
@@ -135,18 +142,21 @@ class ConformanceBackend:
             per_call=self.options.latency if self.options.real_time else 0.0,
         )
 
-    def _door(self, api: str) -> tuple[Any, WatchedTransport]:
-        door = self._doors.get(api)
+    def _door(self, name: str) -> tuple[str, Any, WatchedTransport]:
+        """``(door, fake, transport)`` of the door named ``name`` (a door, or any name of an
+        API it serves)."""
+        from llm_fakes.wire.registry import REGISTRY
+
+        api = REGISTRY.door(name)[0]
+        door = self._doors.get(api.door)
         if door is None:
             from llm_fakes.contract._doors import WatchedTransport
 
             try:
-                import llm_fakes.http as http
-
-                fake_cls = getattr(http, _FAKES[api])
+                fake_cls = api.fake_class()
             except (ImportError, AttributeError) as exc:
                 raise UsageError(
-                    f"The {api} door needs llm_fakes.{_FAKES[api]}, which cannot be imported "
+                    f"The {api.door} door needs {api.fake}, which cannot be imported "
                     f"here ({exc}). Wire the provider to backend.scripted instead."
                 ) from exc
             o = self.options
@@ -154,35 +164,43 @@ class ConformanceBackend:
             transport = WatchedTransport(
                 fake.transport(), latency=o.latency, byte_splits=o.byte_splits
             )
-            door = self._doors[api] = (fake, transport)
-        return door
+            door = self._doors[api.door] = (fake, transport)
+        return (api.door, *door)
 
-    def _transport(self, api: str) -> WatchedTransport:
-        return self._door(api)[1]
+    def transport(self, api: str) -> WatchedTransport:
+        """An httpx transport (sync and async, httpx or httpx2) of the fake serving ``api`` (a
+        registry key or alias, or a door such as ``"openai"``)."""
+        return self._door(api)[2]
+
+    def base_url(self, api: str) -> str:
+        """The SDK-style base URL of a loopback server of the fake serving ``api`` (e.g.
+        ``http://127.0.0.1:PORT/v1`` for OpenAI's APIs)."""
+        door, fake, transport = self._door(api)
+        return self._session.base_url(door, transport) + str(fake.base_path)
 
     def fake(self, api: str) -> Any:
-        """The fake server behind an HTTP door (``"openai"`` or ``"anthropic"``)."""
-        return self._door(api)[0]
+        """The fake server behind an HTTP door (``"openai"``, ``"anthropic"``, any API name)."""
+        return self._door(api)[1]
 
     @property
     def openai_transport(self) -> WatchedTransport:
-        """An httpx transport (sync and async) speaking the OpenAI Chat Completions API."""
-        return self._transport("openai")
+        """An httpx transport (sync and async) speaking the OpenAI APIs."""
+        return self.transport("openai")
 
     @property
     def anthropic_transport(self) -> WatchedTransport:
         """An httpx transport (sync and async) speaking the Anthropic Messages API."""
-        return self._transport("anthropic")
+        return self.transport("anthropic")
 
     @property
     def openai_base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1``: a loopback server speaking the OpenAI API."""
-        return self._session.base_url("openai", self._transport("openai")) + "/v1"
+        """``http://127.0.0.1:PORT/v1``: a loopback server speaking the OpenAI APIs."""
+        return self.base_url("openai")
 
     @property
     def anthropic_base_url(self) -> str:
         """``http://127.0.0.1:PORT``: a loopback server speaking the Anthropic Messages API."""
-        return self._session.base_url("anthropic", self._transport("anthropic"))
+        return self.base_url("anthropic")
 
     # ------------------------------------------------------------------ what the backend saw
 
@@ -208,8 +226,8 @@ class ConformanceBackend:
                     raw=req,
                 )
                 out.extend([one] * max(1, call.attempts))
-        for api, (fake, _) in self._doors.items():
-            out.extend(_from_recorded(api, r) for r in fake.requests)
+        for door, (fake, _) in self._doors.items():
+            out.extend(_from_recorded(door, r) for r in fake.requests)
         return out
 
     @property

@@ -3,10 +3,11 @@
 * ``ScriptedProvider``: the backend's scripted fake itself.
 * ``CassetteProvider``: each example recorded from a scripted provider, then replayed from the
   saved cassette in ``none`` mode (nothing real is called on replay).
-* ``OpenAIProvider`` / ``OpenAIResponsesProvider`` / ``AnthropicProvider``: the HTTP providers
-  against the fake servers' in-process transports (``...@loopback``: against the loopback servers,
-  over real sockets). ``OpenAIResponsesProvider`` uses the OpenAI door: ``FakeOpenAI`` serves
-  both of OpenAI's wire formats from one script.
+* one HTTP provider per API of the wire registry (:data:`~llm_fakes.wire.registry.REGISTRY`:
+  ``OpenAIProvider``, ``OpenAIResponsesProvider``, ``AnthropicProvider``...) against the fake
+  server of its door's in-process transport (``...@loopback``: against the loopback servers, over
+  real sockets). APIs one fake serves share its door: ``FakeOpenAI`` serves both of OpenAI's wire
+  formats from one script.
 * ``complete-only``: a provider that implements only ``complete``, so ``acomplete`` and
   ``stream`` are the base class's defaults.
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.provider import LLMProvider
 from llm_fakes.types import LLMResponse, Tool
+from llm_fakes.wire.registry import REGISTRY
 
 if TYPE_CHECKING:
     from llm_fakes.contract.backend import ConformanceBackend
@@ -99,47 +101,26 @@ def _importable(module: str, name: str) -> Any | None:
         return None
 
 
-#: api -> (provider module, provider class, the fake's door: "openai" or "anthropic").
-_HTTP = {
-    "openai": ("llm_fakes.http.openai", "OpenAIProvider", "openai"),
-    "responses": ("llm_fakes.http.openai_responses", "OpenAIResponsesProvider", "openai"),
-    "anthropic": ("llm_fakes.http.anthropic", "AnthropicProvider", "anthropic"),
-}
-_FAKES = {
-    "openai": ("llm_fakes.http.fake_openai", "FakeOpenAI"),
-    "anthropic": (
-        "llm_fakes.http.fake_anthropic",
-        "FakeAnthropic",
-    ),
-}
-
-
 def http_factory(api: str, *, loopback: bool = False) -> ProviderFactory | None:
-    """An HTTP provider (``api``: ``"openai"``, ``"responses"`` or ``"anthropic"``) against the
-    fake server that speaks its wire format (None if missing here)."""
-    module, cls_name, door = _HTTP[api]
-    cls = _importable(module, cls_name)
-    fake = _importable(*_FAKES[door])
+    """The kit's HTTP provider for ``api`` (a registry key or alias, e.g. ``"openai-chat"``)
+    against the fake server that speaks its wire format (None if either is missing here)."""
+    entry = REGISTRY.get(api)
+    cls = _importable(*entry.provider.rsplit(".", 1))
+    fake = _importable(*entry.fake.rsplit(".", 1))
     if cls is None or fake is None:
         return None
+    door = entry.door
 
     def build(backend: ConformanceBackend) -> Any:
         if loopback:
-            url = backend.openai_base_url if door == "openai" else backend.anthropic_base_url
-            provider = cls(
-                "conformance-model", api_key="sk-test", base_url=url, clock=backend.clock
-            )
+            where: dict[str, Any] = {"base_url": backend.base_url(door)}
         else:
-            transport = (
-                backend.openai_transport if door == "openai" else backend.anthropic_transport
-            )
-            provider = cls(
-                "conformance-model", api_key="sk-test", transport=transport, clock=backend.clock
-            )
+            where = {"transport": backend.transport(door)}
+        provider = cls("conformance-model", api_key="sk-test", clock=backend.clock, **where)
         backend.add_cleanup(provider.close)
         return provider
 
-    build.__name__ = cls_name + ("@loopback" if loopback else "")
+    build.__name__ = entry.provider_name + ("@loopback" if loopback else "")
     return ProviderFactory(build, name=build.__name__)
 
 
@@ -150,12 +131,14 @@ def cassette_factory() -> ProviderFactory | None:
     return make_cassette_factory()
 
 
+def _http_builtin(key: str) -> Callable[[], ProviderFactory | None]:
+    return lambda: http_factory(key)
+
+
 _BUILTINS: list[tuple[str, Callable[[], ProviderFactory | None]]] = [
     ("ScriptedProvider", scripted_factory),
     ("CassetteProvider", cassette_factory),
-    ("OpenAIProvider", lambda: http_factory("openai")),
-    ("OpenAIResponsesProvider", lambda: http_factory("responses")),
-    ("AnthropicProvider", lambda: http_factory("anthropic")),
+    *[(api.provider_name, _http_builtin(api.key)) for api in REGISTRY],
     ("complete-only", complete_only_factory),
 ]
 
@@ -164,7 +147,7 @@ def builtin_factories(*, loopback: bool = False) -> list[ProviderFactory]:
     """Every built-in available here (with ``loopback``, also the HTTP ones over sockets)."""
     out = [f for _, make in _BUILTINS if (f := make()) is not None]
     if loopback:
-        out += [f for api in _HTTP if (f := http_factory(api, loopback=True))]
+        out += [f for api in REGISTRY if (f := http_factory(api.key, loopback=True))]
     return out
 
 

@@ -175,8 +175,11 @@ def cases_s3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 
 
 def _typed(error: BaseException) -> bool:
+    from llm_fakes.wire.registry import REGISTRY
+
+    sdks = REGISTRY.sdk_packages()
     return isinstance(error, ProviderError) or any(
-        c.__name__.endswith("Error") and c.__module__.split(".")[0] in ("openai", "anthropic")
+        c.__name__.endswith("Error") and c.__module__.split(".")[0] in sdks
         for c in type(error).__mro__
     )
 

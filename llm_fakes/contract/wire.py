@@ -15,35 +15,13 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from llm_fakes.types import Tool
+from llm_fakes.wire.base import JsonFormat, json_format_of, schema_of
+from llm_fakes.wire.registry import REGISTRY
 
 __all__ = ["BackendRequest", "json_format_of", "read_body", "schema_of"]
-
-JsonFormat = Literal["json_object", "json_schema"]
-
-
-def json_format_of(json_mode: bool, response_format: Any) -> JsonFormat | None:
-    """``"json_schema"``, ``"json_object"`` or ``None``: the JSON mode a request asks for."""
-    kind = response_format.get("type") if isinstance(response_format, dict) else None
-    if kind == "json_schema":
-        return "json_schema"
-    if json_mode or kind == "json_object":
-        return "json_object"
-    return None
-
-
-def schema_of(response_format: Any) -> dict[str, Any] | None:
-    """The JSON schema inside a ``json_schema`` response format (OpenAI's nesting or flat)."""
-    if not isinstance(response_format, dict):
-        return None
-    inner = response_format.get("json_schema")
-    if isinstance(inner, dict) and isinstance(inner.get("schema"), dict):
-        schema: dict[str, Any] = inner["schema"]
-        return schema
-    flat = response_format.get("schema")
-    return flat if isinstance(flat, dict) else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +29,7 @@ class BackendRequest:
     """One attempt that reached the backend, normalised to the seed's shape.
 
     Attributes:
-        door: ``"scripted"``, ``"openai"`` or ``"anthropic"``.
+        door: ``"scripted"``, or the registry door (or API name) the request came through.
         stream: Whether the attempt was a stream.
         messages: OpenAI-style messages (without the system prompt).
         system: The system prompt (a JSON-mode instruction the kit adds is removed).
@@ -84,8 +62,8 @@ def read_body(api: str, body: dict[str, Any], *, stream: bool | None = None) -> 
     """A request body as sent on the wire, read back in the seed's shape.
 
     The same reading the fake servers apply to what they receive (so the suite and the cassette
-    importer agree on what a wire request meant). ``api`` is ``"openai"``, ``"anthropic"`` or
-    ``"openai-responses"``.
+    importer agree on what a wire request meant). ``api`` is a registry key or alias
+    (:data:`~llm_fakes.wire.registry.REGISTRY`); it is reported as the request's ``door``.
 
     Raises:
         KeyError, TypeError, AttributeError: The body is not a request of that API.
@@ -99,7 +77,7 @@ def read_body(api: str, body: dict[str, Any], *, stream: bool | None = None) -> 
     """
     from llm_fakes.types import Tool
 
-    r = _viewer(api)(body)
+    r = REGISTRY.get(api).read_request(body)
     fmt = json_format_of(r["json_mode"], r["response_format"])
     tools = [
         Tool(t["name"], t.get("description", ""), t.get("parameters") or {}) for t in r["tools"]
@@ -116,21 +94,3 @@ def read_body(api: str, body: dict[str, Any], *, stream: bool | None = None) -> 
         json_schema=r["schema"],
         raw=body,
     )
-
-
-_VIEWERS: dict[str, Any] = {}
-
-
-def _viewer(api: str) -> Any:
-    if api not in _VIEWERS:
-        from llm_fakes.http.fake_anthropic import FakeAnthropic
-        from llm_fakes.http.fake_openai import FakeOpenAI
-
-        if api == "openai-responses":  # FakeOpenAI's Responses endpoint
-            from llm_fakes.http.fake_responses import ResponsesEndpoint
-
-            _VIEWERS[api] = ResponsesEndpoint().view
-        else:
-            fakes = {"openai": FakeOpenAI, "anthropic": FakeAnthropic}
-            _VIEWERS[api] = fakes[api]().view
-    return _VIEWERS[api]

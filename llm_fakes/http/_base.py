@@ -26,24 +26,25 @@ import ssl
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import httpx
 
 from llm_fakes._version import __version__
 from llm_fakes.clock import Clock, RealClock
 from llm_fakes.errors import EmptyResponseError, UsageError
-from llm_fakes.http._assemble import is_empty_response
-from llm_fakes.http._errors import (
-    decode_json_body,
-    error_from_response,
-    error_from_transport,
-)
 from llm_fakes.http._stream import iter_events, stream_events
 from llm_fakes.provider import LLMProvider
 from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.types import LLMResponse, Tool
 from llm_fakes.typeset import TypeSet, TypesSpec, resolve_types, tool_uses_of
+from llm_fakes.wire._assemble import is_empty_response
+from llm_fakes.wire.base import WireAPI
+from llm_fakes.wire.errors import (
+    decode_json_body,
+    error_from_response,
+    error_from_transport,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "HTTPProvider"]
 
@@ -79,7 +80,8 @@ class _Secret:
 class HTTPProvider(LLMProvider):
     """Base of :class:`~llm_fakes.OpenAIProvider` and :class:`~llm_fakes.AnthropicProvider`."""
 
-    #: Filled in by subclasses.
+    #: Filled in by subclasses: the registry entry of the API spoken (auth, parsers, errors).
+    wire: ClassVar[WireAPI]
     api_name = ""
     env_key = ""
     env_base_url = ""
@@ -134,18 +136,20 @@ class HTTPProvider(LLMProvider):
         raise NotImplementedError
 
     def _parse(self, data: dict[str, Any], types: TypeSet) -> Any:
-        raise NotImplementedError
+        """A response body as the kit's response, as the provider's wire entry parses it."""
+        return self.wire.parse_response(data, types, self.model)
 
     def _decoder(self, types: TypeSet) -> Any:
         """An object with ``feed(event, data) -> events``, ``done`` and ``finish() -> events``."""
-        raise NotImplementedError
+        return self.wire.stream_decoder(types, self.model)
 
     def _auth_headers(self, key: str) -> dict[str, str]:
-        raise NotImplementedError
+        """The headers carrying the key, as the wire entry's ``auth`` sends it."""
+        return self.wire.auth.headers(key)
 
     def _server_output(self, data: dict[str, Any]) -> bool:
         """Whether a response body carries hosted-tool output (then it is not empty)."""
-        return False
+        return bool(self.wire.has_server_output(data))
 
     def _protocol_headers(self) -> dict[str, str]:
         """Headers the API needs on every request besides the key."""
@@ -287,7 +291,7 @@ class HTTPProvider(LLMProvider):
 
     def _finish(self, response: httpx.Response, messages: list[dict[str, Any]]) -> Any:
         if response.status_code >= 400:
-            raise error_from_response(response, self._hint_401())
+            raise error_from_response(response, self._hint_401(), self.wire)
         ctype = response.headers.get("content-type", "")
         data = decode_json_body(response.content, ctype, self._what())
         result = self._parse(data, self.types)

@@ -10,13 +10,13 @@ scripted connection drop surfaces mid-stream as the exception a real one raises.
 from __future__ import annotations
 
 import asyncio
-import functools
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from llm_fakes.http._httpx_compat import module_of, per_module, transport_class
 
 if TYPE_CHECKING:
     from llm_fakes.http._fake_values import WireResponse
@@ -24,22 +24,13 @@ from llm_fakes.http.fake_server import FakeServer
 
 __all__ = ["FakeTransport", "make_transport"]
 
-_STREAMS: dict[str, type[Any]] = {}
-
-
-def _http_module(request: Any) -> Any:
-    """``httpx`` or ``httpx2``: whichever package the request comes from."""
-    if isinstance(request, httpx.Request):
-        return httpx
-    return sys.modules.get(type(request).__module__.split(".")[0], httpx)
-
 
 def _stream_class(mod: Any) -> type[Any]:
     """A byte stream class for ``mod`` (sync and async), made once per package."""
-    cls = _STREAMS.get(mod.__name__)
-    if cls is not None:
-        return cls
+    return per_module("parts", mod, _make_stream_class)
 
+
+def _make_stream_class(mod: Any) -> type[Any]:
     class _Parts(mod.SyncByteStream, mod.AsyncByteStream):  # type: ignore[misc]
         def __init__(self, wire: WireResponse, request: Any, delay: float) -> None:
             self._wire = wire
@@ -71,21 +62,21 @@ def _stream_class(mod: Any) -> type[Any]:
             if self._wire.ending == "reset":
                 raise self._broken()
 
-    _STREAMS[mod.__name__] = _Parts
     return _Parts
 
 
 class _Answers:
-    """What a fake transport does, whichever package's transport classes it is built on."""
+    """Answers requests from a :class:`~llm_fakes.http.fake_server.FakeServer`."""
 
     def __init__(self, fake: FakeServer) -> None:
         self.fake = fake
 
     def _respond(self, request: Any, body: bytes) -> Any:
-        mod = _http_module(request)
-        url = request.url
-        query = url.query.decode("ascii", "replace") if isinstance(url.query, bytes) else url.query
-        wire = self.fake.handle(request.method, url.path, request.headers.items(), body, query)
+        mod = module_of(request)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query.decode("ascii", errors="replace")
+        wire = self.fake.handle(request.method, target, request.headers.items(), body)
         if wire.ending == "no_response":
             raise mod.ConnectError(
                 "connection reset by peer (scripted Fail.connection)", request=request
@@ -115,18 +106,6 @@ class FakeTransport(_Answers, httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Answers requests from a :class:`~llm_fakes.http.fake_server.FakeServer`."""
 
 
-@functools.cache
-def _transport_class() -> type[_Answers]:
-    try:
-        import httpx2
-    except ImportError:
-        return FakeTransport
-    # The same answers on httpx2's bases (no httpx class in the MRO).
-    bases = (_Answers, httpx2.BaseTransport, httpx2.AsyncBaseTransport)
-    cls: type[_Answers] = type("FakeTransport", bases, {"__doc__": FakeTransport.__doc__})
-    return cls
-
-
 def make_transport(fake: FakeServer) -> Any:
     """A transport answering from ``fake``, for ``httpx`` and ``httpx2`` clients alike.
 
@@ -135,4 +114,4 @@ def make_transport(fake: FakeServer) -> Any:
     ``httpx`` clients (and older SDKs) take any object with ``handle_request``; so where
     ``httpx2`` is installed the transport is an ``httpx2`` one, else an ``httpx`` one.
     """
-    return _transport_class()(fake)
+    return transport_class(_Answers, "FakeTransport")(fake)

@@ -8,13 +8,12 @@ send: a status, headers, the body in parts (one SSE event per part) and how the 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
     "CREATED",
-    "SECRET_HEADERS",
     "RecordedRequest",
     "WireResponse",
     "json_response",
@@ -24,10 +23,6 @@ __all__ = [
 #: The fixed ``created`` time of every fake response, so recordings of the fakes are byte-stable.
 CREATED = 1_767_225_600
 
-#: Request headers never logged (credentials).
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
-)
 Ending = Literal["complete", "reset", "no_response", "timeout"]
 
 
@@ -38,7 +33,8 @@ class RecordedRequest:
     Attributes:
         method: ``"POST"``...
         path: The URL path, e.g. ``"/v1/chat/completions"``.
-        headers: Lower-cased request headers, credentials removed.
+        headers: Lower-cased request headers, credentials removed
+            (:func:`~llm_fakes.secrets.secret_headers`).
         body: The parsed JSON body (``None`` when it was not JSON).
         status: The status the fake answered with (0 when it dropped the connection).
         turn: The index of the script turn that answered it (``None`` for a rejected request).
@@ -73,11 +69,14 @@ class WireResponse:
 
     status: int
     headers: list[tuple[str, str]]
-    parts: list[bytes]
+    #: The body, one part per SSE event (a forwarding app's parts arrive as it reads them).
+    parts: Iterable[bytes]
     stream: bool = False
     ending: Ending = "complete"
     #: The declared Content-Length when it differs from the bytes sent (a cut-short body).
     content_length: int | None = None
+    #: Called once the exchange is over (a forwarding app releases its upstream response).
+    close: Callable[[], object] | None = field(default=None, repr=False)
 
 
 def json_response(

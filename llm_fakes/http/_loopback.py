@@ -1,28 +1,37 @@
-"""The loopback form of a fake server: a threaded HTTP/1.1 server on 127.0.0.1.
+"""The one loopback server: a threaded HTTP/1.1 server on 127.0.0.1 in front of an app.
 
-Streams go out with chunked transfer encoding, one HTTP chunk per SSE event, flushed at once.
-A scripted connection drop closes the socket without the closing chunk (or before any response).
-Leaving the ``with`` block stops the accept loop, shuts every open connection and joins the
-handler threads, so no thread or socket outlives the test.
+The app is a fake server (``fake.serve()``, ``llm-fakes serve``) or a :class:`TransportApp`
+forwarding to an httpx transport (the conformance backend's doors, which route each request to
+the example being played). Either way an app has ``handle(method, path, headers, body) ->``
+:class:`~llm_fakes.http._fake_values.WireResponse`, ``error_body(status, message, kind)`` and
+``chunk_delay``.
+
+* Every socket has ``TCP_NODELAY``: headers, body and each SSE event are separate small writes,
+  and Nagle's algorithm would hold each back until the client's delayed ACK (~40 ms a request).
+* A request body is read only with a sane ``Content-Length`` (at most :data:`MAX_BODY`); what the
+  stdlib rejects itself (a garbled request line, a header too long) gets the API's JSON error
+  body too, never an HTML page.
+* Streams go out with chunked transfer encoding, one HTTP chunk per SSE event, flushed at once.
+  A scripted connection drop closes the socket without the closing chunk (or before any
+  response), as does a failure of the app mid-body.
+* Leaving the ``with`` block (or :meth:`LoopbackServer.stop`) stops the accept loop, shuts every
+  open connection and joins the handler threads, so no thread or socket outlives the test.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any, Protocol
 
-from llm_fakes.http._fake_values import json_response
+from llm_fakes.http._fake_values import WireResponse, json_response
 
-if TYPE_CHECKING:
-    from llm_fakes.http._fake_values import WireResponse
-from llm_fakes.http.fake_server import FakeServer
-
-__all__ = ["LoopbackServer"]
+__all__ = ["MAX_BODY", "App", "LoopbackServer", "TransportApp"]
 
 
 #: The largest request body read (a lying Content-Length must not make the server wait forever).
@@ -30,15 +39,81 @@ MAX_BODY = 64 * 1024 * 1024
 LENGTH_HINT = "Send the body with a Content-Length of at most 64 MiB."
 
 
+class App(Protocol):
+    """What the server answers from (a :class:`~llm_fakes.http.fake_server.FakeServer` is one)."""
+
+    chunk_delay: float
+
+    def handle(
+        self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
+    ) -> WireResponse: ...
+
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]: ...
+
+
+class _Dropped(Exception):
+    """The app failed mid-body: the connection is dropped, as a real server's would be."""
+
+
+class TransportApp:
+    """An app forwarding each request to the httpx transport ``route()`` returns now.
+
+    The response streams through as it arrives (one HTTP chunk per transport chunk); a transport
+    error before the response drops the connection, one mid-body cuts it. The response is closed
+    when the exchange ends, so a transport counting open bodies sees it released.
+    """
+
+    chunk_delay = 0.0
+
+    def __init__(
+        self,
+        route: Callable[[], Any],
+        error_body: Callable[[int, str, str], dict[str, Any]] | None = None,
+    ) -> None:
+        self.route = route
+        self._error_body = error_body
+
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
+        if self._error_body is not None:
+            return self._error_body(status, message, kind)
+        return {"error": {"message": message, "type": kind}}
+
+    def handle(
+        self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
+    ) -> WireResponse:
+        import httpx
+
+        sent = [(k, v) for k, v in headers if k.lower() != "host"]
+        request = httpx.Request(method, f"http://testserver{path}", headers=sent, content=raw)
+        try:
+            response = self.route().handle_request(request)
+        except httpx.HTTPError:
+            return WireResponse(0, [], [], ending="no_response")  # a scripted failure
+        skip = ("content-length", "transfer-encoding", "connection")
+        kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in skip]
+        return WireResponse(
+            response.status_code, kept, _chunks(response), stream=True, close=response.close
+        )
+
+
+def _chunks(response: Any) -> Iterator[bytes]:
+    import httpx
+
+    try:
+        for chunk in response.stream:
+            if chunk:
+                yield chunk
+    except httpx.HTTPError as exc:
+        raise _Dropped(str(exc)) from exc
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
-    timeout = 30
+    timeout = 30  # an idle keep-alive connection's thread ends after this
 
     def setup(self) -> None:
         super().setup()
-        # Headers, body and each SSE event are separate small writes: without TCP_NODELAY,
-        # Nagle's algorithm holds each one back until the client's delayed ACK (~40 ms).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, threading.current_thread(), add=True)
 
@@ -69,12 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = do_PUT = do_PATCH = do_OPTIONS = do_POST
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """What the stdlib rejects itself (a garbled request line, a header too long) gets the
-        API's JSON error body too, not an HTML page."""
+        """What the stdlib rejects itself gets the API's JSON error body too."""
         if self.request_version == "HTTP/0.9":  # unparsable request line: answer as HTTP/1.0
             self.request_version = "HTTP/1.0"
         text = message or self.responses.get(code, ("Bad request",))[0]
-        body = self.server.fake.error_body(
+        body = self.server.app.error_body(
             code, f"{text}. {explain or ''}".strip(), "invalid_request"
         )
         self.close_connection = True
@@ -96,13 +170,15 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._body()
         if raw is None:
             return
-        url = urlsplit(self.path)
-        wire = self.server.fake.handle(self.command, url.path, self.headers.items(), raw, url.query)
+        wire = self.server.app.handle(self.command, self.path, self.headers.items(), raw)
         try:
             self._send(wire)
-        except OSError:
-            # The client went away (an early break of a stream): nothing left to say.
-            self.close_connection = True
+        except (OSError, _Dropped):
+            # The client went away (an early break of a stream), or the app failed mid-body.
+            self._drop()
+        finally:
+            if wire.close is not None:
+                wire.close()
 
     def _send(self, wire: WireResponse) -> None:
         if wire.ending == "no_response":
@@ -117,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = wire.content_length or sum(len(p) for p in wire.parts)
             self.send_header("content-length", str(length))
         self.end_headers()
-        delay = self.server.fake.chunk_delay
+        delay = self.server.app.chunk_delay
         for i, part in enumerate(wire.parts):
             if i and delay:
                 time.sleep(delay)
@@ -134,7 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
     def _drop(self) -> None:
-        self.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -147,11 +224,27 @@ class _Server(ThreadingHTTPServer):
     # once fail with a reset (benchmarks/bench_load.py).
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], fake: FakeServer) -> None:
-        self.fake = fake
+    def __init__(self, address: tuple[str, int], app: App, thread_name: str) -> None:
+        self.app = app
+        self.thread_name = thread_name
         self._open: dict[socket.socket, threading.Thread] = {}
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"{self.thread_name}-handler",
+            daemon=True,
+        )
+        thread.start()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client resetting its connection is normal here; anything else is a bug worth the
+        traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def track(self, conn: socket.socket, thread: threading.Thread, *, add: bool) -> None:
         with self._open_lock:
@@ -171,23 +264,35 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """Runs a fake on ``host:port`` (port 0: a free one) in a background thread."""
+    """Runs ``app`` on ``host:port`` (port 0: a free one) in a background thread.
 
-    def __init__(self, fake: FakeServer, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = _Server((host, port), fake)
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``thread_name`` prefixes
+    the server's threads (the conformance suite tells its backend threads by name).
+    """
+
+    def __init__(
+        self, app: App, host: str = "127.0.0.1", port: int = 0, *, thread_name: str = ""
+    ) -> None:
+        name = thread_name or f"llm-fakes {type(app).__name__}"
+        self._server = _Server((host, port), app, name)
         self.host = host
         self.port = int(self._server.server_address[1])
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"llm-fakes {type(fake).__name__} :{self.port}",
+            name=f"{name}-server :{self.port}",
             daemon=True,
         )
 
-    def __enter__(self) -> LoopbackServer:
-        self._thread.start()
+    def start(self) -> LoopbackServer:
+        """Start serving (once)."""
+        if not self._thread.is_alive():
+            self._thread.start()
         return self
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

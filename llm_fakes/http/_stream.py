@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from llm_fakes.errors import EmptyResponseError, ProviderError
-from llm_fakes.http._assemble import is_empty_response
-from llm_fakes.http._errors import error_from_response, error_from_transport
 from llm_fakes.typeset import TypeSet
+from llm_fakes.wire._assemble import is_empty_response
+from llm_fakes.wire.errors import error_from_response, error_from_transport
 
 if TYPE_CHECKING:
     from llm_fakes.http._base import HTTPProvider
@@ -57,7 +57,7 @@ async def _attempt(
         ) as resp:
             if resp.status_code >= 400:
                 await resp.aread()
-                raise error_from_response(resp, p._hint_401())
+                raise error_from_response(resp, p._hint_401(), p.wire)
             async for sse in EventSource(resp).aiter_sse():
                 for event in decoder.feed(sse.event, sse.data):
                     yield event
@@ -106,7 +106,7 @@ def _sync_attempt(
         with client.stream("POST", p.stream_url, content=content, headers=p._headers(True)) as resp:
             if resp.status_code >= 400:
                 resp.read()
-                raise error_from_response(resp, p._hint_401())
+                raise error_from_response(resp, p._hint_401(), p.wire)
             for sse in EventSource(resp).iter_sse():
                 yield from decoder.feed(sse.event, sse.data)
                 if decoder.done:

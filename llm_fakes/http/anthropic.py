@@ -3,7 +3,7 @@
 The key comes from ``api_key=`` or ``ANTHROPIC_API_KEY``, the URL from ``base_url=``,
 ``ANTHROPIC_BASE_URL`` or ``https://api.anthropic.com`` (the same convention as the official SDK:
 the provider posts to ``{base_url}/v1/messages``). Tool calls, tool results, JSON mode and stop
-reasons are mapped as :mod:`llm_fakes.http.anthropic_wire` documents.
+reasons are mapped as :mod:`llm_fakes.wire.anthropic_messages` documents.
 
 Example:
     >>> from llm_fakes import FakeAnthropic
@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 
 from llm_fakes.clock import Clock
-from llm_fakes.http import anthropic_wire
 from llm_fakes.http._base import DEFAULT_TIMEOUT, HTTPProvider, Transport
 from llm_fakes.retry import RetryPolicy
-from llm_fakes.typeset import TypeSet, TypesSpec
+from llm_fakes.typeset import TypesSpec
+from llm_fakes.wire import anthropic_messages as anthropic_wire
 
 __all__ = ["AnthropicProvider"]
 
@@ -40,6 +40,8 @@ class AnthropicProvider(HTTPProvider):
     "budget_tokens": 1024}``: without it the API sends no thinking blocks, and the fake refuses
     a scripted reply with reasoning).
     """
+
+    wire = anthropic_wire.AnthropicMessages()
 
     api_name = "Anthropic"
     env_key = "ANTHROPIC_API_KEY"
@@ -103,18 +105,6 @@ class AnthropicProvider(HTTPProvider):
         if self.thinking is not None:
             body["thinking"] = dict(self.thinking)
         return body
-
-    def _parse(self, data: dict[str, Any], types: TypeSet) -> Any:
-        return anthropic_wire.parse_message(data, types, self.model)
-
-    def _server_output(self, data: dict[str, Any]) -> bool:
-        return anthropic_wire.has_server_output(data)
-
-    def _decoder(self, types: TypeSet) -> anthropic_wire.EventDecoder:
-        return anthropic_wire.EventDecoder(types, self.model)
-
-    def _auth_headers(self, key: str) -> dict[str, str]:
-        return {"x-api-key": key}
 
     def _protocol_headers(self) -> dict[str, str]:
         return {"anthropic-version": self.anthropic_version}

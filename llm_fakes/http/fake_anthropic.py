@@ -7,7 +7,7 @@ It answers ``POST /v1/messages`` as Anthropic does: ``message`` bodies with ``te
 and ``message_stop``; ``{"type": "error", "error": {...}}`` bodies with Anthropic's status codes
 (529 for overloaded). It checks requests as the API does: the ``anthropic-version`` header,
 ``max_tokens``, roles, and that every ``tool_use`` is answered by a ``tool_result`` in the next
-message. JSON mode is recognised in both forms :mod:`~llm_fakes.http.anthropic_wire` sends, and
+message. JSON mode is recognised in both forms :mod:`~llm_fakes.wire.anthropic_messages` sends, and
 in the structured-outputs beta's top-level ``output_format`` too. Without consuming a turn it
 answers ``GET /v1/models`` (with :attr:`FakeServer.models`) and ``POST /v1/messages/count_tokens``
 (with the kit's input-token estimate). Every response carries a ``request-id`` header.
@@ -32,37 +32,13 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import WireResponse, json_response
-from llm_fakes.http.anthropic_wire import JSON_INSTRUCTION
 from llm_fakes.http.fake_server import FakeServer
-from llm_fakes.scripted.honour import RequestTerms, has_key, stop_list, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
+from llm_fakes.wire.anthropic_messages import AnthropicMessages, content_blocks, output_format
 
 __all__ = ["FakeAnthropic"]
 
-#: Hosted tool types (by prefix: ``web_search_20250305``...) and the script's kind for each.
-_HOSTED = {"web_search_": "web_search", "code_execution_": "code_interpreter"}
 WIRE_STOP = {"stop": "end_turn", "tool_calls": "tool_use", "length": "max_tokens"}
-_ERROR_TYPES = {
-    "invalid_request": "invalid_request_error",
-    "auth": "authentication_error",
-    "rate_limit": "rate_limit_error",
-    "server": "api_error",
-    "not_found": "not_found_error",
-    "timeout": "timeout_error",
-    "overloaded": "overloaded_error",
-}
-
-
-def _blocks(content: Any) -> list[dict[str, Any]]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}]
-    return [b for b in content if isinstance(b, dict)]
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(str(b.get("text", "")) for b in _blocks(content) if b.get("type") == "text")
 
 
 def _check_messages(messages: list[Any]) -> str | None:
@@ -74,7 +50,7 @@ def _check_messages(messages: list[Any]) -> str | None:
         content = m.get("content")
         if not isinstance(content, str | list):
             return f"messages.{i}.content: Input should be a valid string or list of blocks"
-        blocks = _blocks(content)
+        blocks = content_blocks(content)
         results = [b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"]
         if owed:
             missing = [t for t in owed if t not in results]
@@ -100,45 +76,6 @@ def _check_messages(messages: list[Any]) -> str | None:
     return None
 
 
-def _seed_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Wire messages back in the seed's OpenAI style (what ``AnthropicProvider`` was given)."""
-    out: list[dict[str, Any]] = []
-    for m in messages:
-        content = m["content"]
-        if isinstance(content, str):
-            out.append({"role": m["role"], "content": content})
-            continue
-        blocks = _blocks(content)
-        if m["role"] == "user":
-            for b in blocks:
-                if b.get("type") == "tool_result":
-                    res = b.get("content", "")
-                    tool: dict[str, Any] = {
-                        "role": "tool",
-                        "tool_call_id": b.get("tool_use_id"),
-                        "content": res if isinstance(res, str) else _text_of(res),
-                    }
-                    if b.get("is_error"):
-                        tool["is_error"] = True
-                    out.append(tool)
-            if any(b.get("type") != "tool_result" for b in blocks):
-                out.append({"role": "user", "content": _text_of(blocks)})
-            continue
-        msg: dict[str, Any] = {"role": "assistant", "content": _text_of(blocks)}
-        calls = [b for b in blocks if b.get("type") == "tool_use"]
-        if calls:
-            msg["tool_calls"] = [
-                {
-                    "id": b.get("id"),
-                    "type": "function",
-                    "function": {"name": b.get("name"), "arguments": json.dumps(b.get("input"))},
-                }
-                for b in calls
-            ]
-        out.append(msg)
-    return out
-
-
 class FakeAnthropic(FakeServer):
     """A scripted fake of the Anthropic Messages API (see :class:`FakeServer` for options).
 
@@ -147,6 +84,7 @@ class FakeAnthropic(FakeServer):
     """
 
     api_name = "Anthropic"
+    wire = AnthropicMessages()
     base_path = ""
     default_models = ("claude-sonnet-4-5", "claude-haiku-4-5")
     request_id_header = "request-id"
@@ -159,7 +97,7 @@ class FakeAnthropic(FakeServer):
         return ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"]
 
     def unscripted(
-        self, method: str, path: str, body: Any, headers: dict[str, str], query: str = ""
+        self, method: str, path: str, body: Any, headers: dict[str, str]
     ) -> WireResponse | None:
         path = path.rstrip("/")
         if method == "GET" and path.endswith("/v1/models"):
@@ -199,7 +137,7 @@ class FakeAnthropic(FakeServer):
                 return f"tools.{i}.name: Field required"
             if "type" not in tool and not isinstance(tool.get("input_schema"), dict):
                 return f"tools.{i}.input_schema: Field required"
-        fmt = _output_format(body)
+        fmt = output_format(body)
         if fmt is not None and (
             not isinstance(fmt, dict)
             or fmt.get("type") != "json_schema"
@@ -209,71 +147,10 @@ class FakeAnthropic(FakeServer):
             return f"{where}: expected {{'type': 'json_schema', 'schema': {{...}}}}"
         return _check_messages(messages)
 
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        system = body.get("system") or ""
-        system = system if isinstance(system, str) else _text_of(system)
-        instructed = JSON_INSTRUCTION in system
-        if instructed:
-            system = system.replace(JSON_INSTRUCTION, "").rstrip("\n")
-        fmt = _output_format(body)
-        schema = fmt.get("schema") if isinstance(fmt, dict) else None
-        rf: dict[str, Any] | None = None
-        if schema is not None:
-            rf = {"type": "json_schema", "json_schema": {"schema": schema}}
-        elif instructed:
-            rf = {"type": "json_object"}
-        return {
-            "model": body["model"],
-            "messages": _seed_messages(body["messages"]),
-            "system": system,
-            "tools": [
-                {
-                    "name": t["name"],
-                    "description": t.get("description", ""),
-                    "parameters": t.get("input_schema") or {},
-                }
-                for t in body.get("tools") or ()
-            ],
-            "max_tokens": body["max_tokens"],
-            "stream": bool(body.get("stream")),
-            "json_mode": rf is not None,
-            "response_format": rf,
-            "schema": schema,
-        }
-
-    def terms(self, body: dict[str, Any]) -> RequestTerms:
-        tools = body.get("tools") or ()
-        choice = body.get("tool_choice")
-        kind, forced = tool_choice_of(choice or ("auto" if tools else "none"))
-        thinking = body.get("thinking")
-        return RequestTerms(
-            max_tokens=body["max_tokens"],
-            stop=stop_list(body.get("stop_sequences")),
-            stop_field="stop_sequences",
-            # Server tools (web search, code execution) are the API's own, never a ToolCall.
-            tools=tuple(t["name"] for t in tools if "input_schema" in t or "type" not in t),
-            tool_choice=kind,
-            forced_tool=forced,
-            parallel_tool_calls=not (
-                isinstance(choice, dict) and choice.get("disable_parallel_tool_use")
-            ),
-            thinking=isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"),
-            server_tools=tuple(
-                kind
-                for t in tools
-                for prefix, kind in _HOSTED.items()
-                if str(t.get("type") or "").startswith(prefix)
-            ),
-            cache_control=has_key(body, "cache_control"),
-        )
-
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        etype = _ERROR_TYPES.get(kind, "api_error")
-        return {
-            "type": "error",
-            "error": {"type": etype, "message": message},
-            "request_id": self.request_id(),
-        }
+        body = self.wire.error_body(status, message, kind)
+        body["request_id"] = self.request_id()  # the id its request-id header sends
+        return body
 
     def overloaded(self, message: str) -> WireResponse:
         return self.error(529, message, "overloaded")
@@ -418,13 +295,6 @@ def _wire_stop(r: Rendered) -> str:
     if r.stop_sequence is not None:
         return "stop_sequence"
     return WIRE_STOP.get(r.stop_reason, r.stop_reason)
-
-
-def _output_format(body: dict[str, Any]) -> Any:
-    """The requested output format: ``output_config.format``, or the structured-outputs beta's
-    top-level ``output_format`` (sent by litellm and the SDK's ``beta.messages.parse``)."""
-    fmt = (body.get("output_config") or {}).get("format")
-    return body.get("output_format") if fmt is None else fmt
 
 
 def _model(name: str) -> dict[str, Any]:

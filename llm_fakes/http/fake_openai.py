@@ -45,21 +45,12 @@ from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.http.responses_state import ResponsesState
-from llm_fakes.scripted.honour import RequestTerms, stop_list, tool_choice_of
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
+from llm_fakes.wire.openai_chat import OpenAIChat
 
 __all__ = ["FakeOpenAI"]
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-_ERROR_TYPES = {
-    "invalid_request": ("invalid_request_error", None),
-    "auth": ("invalid_request_error", "invalid_api_key"),
-    "rate_limit": ("requests", "rate_limit_exceeded"),
-    "server": ("server_error", None),
-    "not_found": ("invalid_request_error", "unknown_url"),
-    "no_such_item": ("invalid_request_error", None),
-    "timeout": ("timeout", None),
-}
 
 
 def _args(value: dict[str, Any]) -> str:
@@ -109,6 +100,7 @@ class FakeOpenAI(FakeServer):
     """
 
     api_name = "OpenAI"
+    wire = OpenAIChat()
     base_path = "/v1"
     default_models = ("gpt-4o", "gpt-4o-mini")
 
@@ -144,10 +136,10 @@ class FakeOpenAI(FakeServer):
         return self._responses.state
 
     def unscripted(
-        self, method: str, path: str, body: Any, headers: dict[str, str], query: str = ""
+        self, method: str, path: str, body: Any, headers: dict[str, str]
     ) -> WireResponse | None:
         path = path.rstrip("/")
-        kept = self._responses.state.route(method, path, query, body, self.error)
+        kept = self._responses.state.route(method, path, self.query, body, self.error)
         if kept is not None:
             return kept
         if method == "GET" and path.endswith("/models"):
@@ -210,57 +202,6 @@ class FakeOpenAI(FakeServer):
         if body.get("stream_options") is not None and not body.get("stream"):
             return "The 'stream_options' parameter is only allowed when 'stream' is enabled."
         return _check_messages(messages)
-
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        system = [
-            m["content"]
-            for m in body["messages"]
-            if m["role"] in ("system", "developer") and isinstance(m.get("content"), str)
-        ]
-        messages = [dict(m) for m in body["messages"] if m["role"] not in ("system", "developer")]
-        rf = body.get("response_format")
-        rtype = rf.get("type") if isinstance(rf, dict) else None
-        json_mode = rtype in ("json_object", "json_schema")
-        schema = None
-        if isinstance(rf, dict) and rtype == "json_schema":
-            schema = (rf.get("json_schema") or {}).get("schema")
-        return {
-            "model": body["model"],
-            "messages": messages,
-            "system": "\n\n".join(system),
-            "tools": [
-                {
-                    "name": t["function"]["name"],
-                    "description": t["function"].get("description", ""),
-                    "parameters": t["function"].get("parameters") or {},
-                }
-                for t in body.get("tools") or ()
-            ],
-            "max_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
-            "stream": bool(body.get("stream")),
-            "json_mode": json_mode,
-            "response_format": rf if json_mode else None,
-            "schema": schema if isinstance(schema, dict) else None,
-        }
-
-    def terms(self, body: dict[str, Any]) -> RequestTerms:
-        field = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
-        tools = body.get("tools") or ()
-        choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
-        return RequestTerms(
-            max_tokens=body.get(field),
-            max_tokens_field=field,
-            stop=stop_list(body.get("stop")),
-            tools=tuple(t["function"]["name"] for t in tools),
-            tool_choice=choice,
-            forced_tool=forced,
-            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
-            server_tools=(),  # Chat Completions runs no hosted tools
-        )
-
-    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        etype, code = _ERROR_TYPES.get(kind, ("server_error", None))
-        return {"error": {"message": message, "type": etype, "param": None, "code": code}}
 
     def overloaded(self, message: str) -> WireResponse:
         body = {

@@ -41,14 +41,20 @@ from typing import Any
 
 from llm_fakes.http._fake_values import CREATED
 from llm_fakes.http.responses_state import ResponsesState
-from llm_fakes.http.responses_wire import MIN_OUTPUT_TOKENS
-from llm_fakes.scripted.honour import RequestTerms, tool_choice_of
+from llm_fakes.scripted.honour import RequestTerms
 from llm_fakes.scripted.render import Rendered, chunk_text
+from llm_fakes.wire.base import RequestView
+from llm_fakes.wire.openai_responses import (
+    MIN_OUTPUT_TOKENS,
+    OpenAIResponses,
+    input_items,
+    item_kind,
+    read_responses_request,
+)
 
 __all__ = ["ResponsesEndpoint"]
 
 ROLES = ("user", "assistant", "system", "developer")
-_TEXT_PARTS = ("input_text", "output_text", "text", "summary_text")
 _ITEM_TYPES = (
     "message",
     "function_call",
@@ -63,16 +69,6 @@ _ITEM_TYPES = (
 )
 
 
-#: Hosted tool types (as declared in ``tools``) and the script's ServerToolCall kind for each.
-_HOSTED = {
-    "web_search": "web_search",
-    "web_search_preview": "web_search",
-    "web_search_preview_2025_03_11": "web_search",
-    "web_search_2025_08_26": "web_search",
-    "file_search": "file_search",
-    "code_interpreter": "code_interpreter",
-    "image_generation": "image_generation",
-}
 _ITEM_IDS = {
     "web_search": "ws",
     "file_search": "fs",
@@ -111,33 +107,12 @@ def _args(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = body.get("input")
-    if isinstance(raw, str):
-        return [{"role": "user", "content": raw}]
-    return list(raw or ())
-
-
-def _kind(item: dict[str, Any]) -> str:
-    return str(item.get("type") or ("message" if "role" in item else ""))
-
-
-def _text(content: Any) -> Any:
-    """Message content as the seed has it: a string (text parts joined), else the parts."""
-    if isinstance(content, str):
-        return content
-    parts = [p for p in content if isinstance(p, dict)]
-    if all(p.get("type") in _TEXT_PARTS for p in parts):
-        return "".join(str(p.get("text") or p.get("refusal") or "") for p in parts)
-    return parts
-
-
 def _check_items(items: list[Any]) -> str | None:
     owed: list[str] = []  # call ids still waiting for their function_call_output
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             return f"Invalid type for 'input[{i}]': expected an object, but got {item!r} instead."
-        kind = _kind(item)
+        kind = item_kind(item)
         if kind not in _ITEM_TYPES:
             return (
                 f"Invalid value: {kind!r}. Supported values for 'input[{i}].type' in llm-fakes "
@@ -177,7 +152,7 @@ class ResponsesEndpoint:
 
     def _all_items(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """The conversation the request continues (stored items), then its own ``input``."""
-        return [*self.state.prior_items(body), *_items(body)]
+        return [*self.state.prior_items(body), *input_items(body)]
 
     # ------------------------------------------------------------------ requests
 
@@ -218,82 +193,12 @@ class ResponsesEndpoint:
                     return "Missing required parameter: 'text.format.schema'."
         return _check_items(self._all_items(body))
 
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        system = [body["instructions"]] if body.get("instructions") else []
-        messages: list[dict[str, Any]] = []
-        joinable = False  # whether a function_call item continues the last assistant message
-        for item in self._all_items(body):
-            kind = _kind(item)
-            if kind == "message":
-                role = item["role"]
-                if role in ("system", "developer"):
-                    system.append(str(_text(item["content"])))
-                    joinable = False
-                    continue
-                messages.append({"role": role, "content": _text(item["content"])})
-                joinable = role == "assistant"
-            elif kind == "function_call":
-                if not joinable:
-                    messages.append({"role": "assistant", "content": ""})
-                    joinable = True
-                messages[-1].setdefault("tool_calls", []).append(
-                    {
-                        "id": item["call_id"],
-                        "type": "function",
-                        "function": {"name": item["name"], "arguments": item["arguments"]},
-                    }
-                )
-            elif kind == "function_call_output":
-                output = item.get("output")
-                content = output if isinstance(output, str) else _text(output or [])
-                messages.append(
-                    {"role": "tool", "tool_call_id": item["call_id"], "content": content}
-                )
-                joinable = False
-        fmt = (body.get("text") or {}).get("format")
-        ftype = fmt.get("type") if isinstance(fmt, dict) else None
-        rf: dict[str, Any] | None = None
-        schema = None
-        if ftype == "json_object":
-            rf = {"type": "json_object"}
-        elif ftype == "json_schema":
-            assert isinstance(fmt, dict)
-            schema = fmt.get("schema")
-            spec = {k: fmt[k] for k in ("name", "description", "schema", "strict") if k in fmt}
-            rf = {"type": "json_schema", "json_schema": spec}
-        return {
-            "model": body["model"],
-            "messages": messages,
-            "system": "\n\n".join(system),
-            "tools": [
-                {
-                    "name": t["name"],
-                    "description": t.get("description") or "",
-                    "parameters": t.get("parameters") or {},
-                }
-                for t in body.get("tools") or ()
-                if t.get("type") == "function"
-            ],
-            "max_tokens": body.get("max_output_tokens"),
-            "stream": bool(body.get("stream")),
-            "json_mode": rf is not None,
-            "response_format": rf,
-            "schema": schema if isinstance(schema, dict) else None,
-        }
+    def view(self, body: dict[str, Any]) -> RequestView:
+        # The wire reads one request; the conversation it continues is this fake's state.
+        return read_responses_request({**body, "input": self._all_items(body)})
 
     def terms(self, body: dict[str, Any]) -> RequestTerms:
-        tools = body.get("tools") or ()
-        choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
-        return RequestTerms(
-            max_tokens=body.get("max_output_tokens"),
-            max_tokens_field="max_output_tokens",
-            # Function and custom tools are the ones a script's ToolCall stands for.
-            tools=tuple(t["name"] for t in tools if t.get("type") in ("function", "custom")),
-            tool_choice=choice,
-            forced_tool=forced,
-            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
-            server_tools=tuple(_HOSTED[t["type"]] for t in tools if t.get("type") in _HOSTED),
-        )
+        return OpenAIResponses().request_terms(body)
 
     # ------------------------------------------------------------------ responses
 
@@ -401,7 +306,7 @@ class ResponsesEndpoint:
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
         status = self._status(r)
         response = self._response(r, body, turn, status, self._items(r, body, turn, status))
-        return self.state.keep(body, response, _items(body), turn)
+        return self.state.keep(body, response, input_items(body), turn)
 
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
@@ -468,7 +373,7 @@ class ResponsesEndpoint:
         emit(
             "response.completed" if status == "completed" else "response.incomplete", response=final
         )
-        self.state.keep(body, final, _items(body), turn, events=parts)
+        self.state.keep(body, final, input_items(body), turn, events=parts)
         return cut()
 
     def stream_error_part(self, message: str) -> bytes:

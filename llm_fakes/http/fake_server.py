@@ -40,12 +40,12 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from llm_fakes.errors import JSONModeError, ScriptError, UnusedScriptError
 from llm_fakes.http._fake_values import (
-    SECRET_HEADERS,
     RecordedRequest,
     WireResponse,
     json_response,
@@ -58,7 +58,9 @@ from llm_fakes.scripted.render import Chunking, Rendered, render
 from llm_fakes.scripted.request import ScriptedRequest
 from llm_fakes.scripted.script import OnExhausted, Script
 from llm_fakes.scripted.turns import Fail, Reply, Turn
+from llm_fakes.secrets import secret_headers
 from llm_fakes.types import Tool
+from llm_fakes.wire.base import RequestView, WireAPI
 
 __all__ = ["FakeServer", "RecordedRequest", "WireResponse"]
 
@@ -87,6 +89,8 @@ class FakeServer:
 
     __test__ = False
     api_name: ClassVar[str] = ""
+    #: The registry entry of the fake's main route: how requests are read, errors written.
+    wire: ClassVar[WireAPI]
     base_path: ClassVar[str] = ""
     default_models: ClassVar[tuple[str, ...]] = ()
 
@@ -125,6 +129,11 @@ class FakeServer:
         self.base_url: str | None = None
         self.problems: list[str] = []
         self.rate_limits = RateLimits(rate_limits)
+        #: The query parameters of the request being answered (read them in the hooks, which
+        #: run under the fake's lock: Gemini's ``?alt=sse``, ``?key=``).
+        self.query: dict[str, str] = {}
+        #: The path (no query) of the request being answered, likewise (Gemini's holds the model).
+        self.request_path = ""
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ hooks (subclasses)
@@ -148,10 +157,10 @@ class FakeServer:
         return self if self.route_ok(method, path) else None
 
     def unscripted(
-        self, method: str, path: str, body: Any, headers: dict[str, str], query: str = ""
+        self, method: str, path: str, body: Any, headers: dict[str, str]
     ) -> WireResponse | None:
         """The answer of a route that consumes no turn (model list, token counts, stored
-        state), else None. ``query`` is the URL's query string."""
+        state), else None. The query is :attr:`query`."""
         return None
 
     def routes(self) -> list[str]:
@@ -165,16 +174,19 @@ class FakeServer:
         ``(status, message)``), or ``None``."""
         raise NotImplementedError
 
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+    def view(self, body: dict[str, Any]) -> RequestView:
+        """The request in the kit's terms, as the fake's wire entry reads it."""
+        return self.wire.read_request(body, path=self.request_path)
 
     def terms(self, body: dict[str, Any]) -> RequestTerms:
         """What the request asks of the reply (budget, stop sequences, tools...), which the
-        fake applies to each scripted reply (:mod:`llm_fakes.scripted.honour`)."""
-        return RequestTerms()
+        fake applies to each scripted reply (:mod:`llm_fakes.scripted.honour`), as the fake's
+        wire entry reads them."""
+        return self.wire.request_terms(body)
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """The API's error body, as the fake's wire entry renders it."""
+        return self.wire.error_body(status, message, kind)
 
     def overloaded(self, message: str) -> WireResponse:
         raise NotImplementedError
@@ -233,12 +245,16 @@ class FakeServer:
         path: str,
         headers: Iterable[tuple[str, str]],
         raw: bytes,
-        query: str = "",
     ) -> WireResponse:
-        """Answer one HTTP request (the transport and the loopback server both call this)."""
+        """Answer one HTTP request (the transport and the loopback server both call this;
+        ``path`` may carry a query: not part of the route, it is :attr:`query` meanwhile)."""
+        path, _, query = path.partition("?")
         hdrs = {k.lower(): v for k, v in headers}
-        logged = {k: v for k, v in hdrs.items() if k not in SECRET_HEADERS}
+        secret = secret_headers()
+        logged = {k: v for k, v in hdrs.items() if k not in secret}
         with self._lock:
+            self.query = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+            self.request_path = path
             body: Any = None
             try:
                 body = json.loads(raw) if raw else None
@@ -246,7 +262,7 @@ class FakeServer:
                 body = None
             endpoint = self.endpoint(method, path)
             if endpoint is None:
-                resp = self.unscripted(method, path, body, hdrs, query) or self.error(
+                resp = self.unscripted(method, path, body, hdrs) or self.error(
                     404,
                     f"{type(self).__name__} serves {', '.join(self.routes())}; not "
                     f"{method} {path}.",

@@ -4,7 +4,7 @@ Works against OpenAI, vLLM, Ollama, OpenRouter... anything that serves ``POST
 {base_url}/chat/completions``. The key comes from ``api_key=`` or ``OPENAI_API_KEY`` (none is sent
 when neither is set, for local servers), the URL from ``base_url=``, ``OPENAI_BASE_URL`` or
 ``https://api.openai.com/v1``. See :class:`~llm_fakes.http._base.HTTPProvider` for clients,
-retries and streaming, and :mod:`llm_fakes.http.openai_wire` for the mapping.
+retries and streaming, and :mod:`llm_fakes.wire.openai_chat` for the mapping.
 
 Example:
     >>> from llm_fakes import FakeOpenAI
@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 
 from llm_fakes.clock import Clock
-from llm_fakes.http import openai_wire
 from llm_fakes.http._base import DEFAULT_TIMEOUT, HTTPProvider, Transport
 from llm_fakes.retry import RetryPolicy
-from llm_fakes.typeset import TypeSet, TypesSpec
+from llm_fakes.typeset import TypesSpec
+from llm_fakes.wire import openai_chat as openai_wire
 
 __all__ = ["OpenAIProvider"]
 
@@ -50,6 +50,8 @@ class OpenAIProvider(HTTPProvider):
         max_tokens_field: ``"max_tokens"`` (default; understood by every compatible server) or
             ``"max_completion_tokens"`` (required by OpenAI's reasoning models).
     """
+
+    wire = openai_wire.OpenAIChat()
 
     api_name = "OpenAI"
     env_key = "OPENAI_API_KEY"
@@ -109,12 +111,3 @@ class OpenAIProvider(HTTPProvider):
             stream=stream,
             max_tokens_field=self.max_tokens_field,
         )
-
-    def _parse(self, data: dict[str, Any], types: TypeSet) -> Any:
-        return openai_wire.parse_completion(data, types, self.model)
-
-    def _decoder(self, types: TypeSet) -> openai_wire.ChunkDecoder:
-        return openai_wire.ChunkDecoder(types, self.model)
-
-    def _auth_headers(self, key: str) -> dict[str, str]:
-        return {"authorization": f"Bearer {key}"}

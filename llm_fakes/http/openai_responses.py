@@ -2,7 +2,7 @@
 
 The API OpenAI's own tools now use by default. Same constructor, key, URL, clients, retries,
 errors and stream events as :class:`~llm_fakes.OpenAIProvider`; only the wire format differs
-(:mod:`llm_fakes.http.responses_wire` documents the mapping).
+(:mod:`llm_fakes.wire.openai_responses` documents the mapping).
 
 What is sent besides the call itself, and why:
 
@@ -34,10 +34,10 @@ from typing import Any
 import httpx
 
 from llm_fakes.clock import Clock
-from llm_fakes.http import responses_wire
 from llm_fakes.http._base import DEFAULT_TIMEOUT, HTTPProvider, Transport
 from llm_fakes.retry import RetryPolicy
-from llm_fakes.typeset import TypeSet, TypesSpec
+from llm_fakes.typeset import TypesSpec
+from llm_fakes.wire import openai_responses as responses_wire
 
 __all__ = ["OpenAIResponsesProvider"]
 
@@ -60,6 +60,8 @@ class OpenAIResponsesProvider(HTTPProvider):
         store: Sent as ``store`` (default ``False``, see the module docstring).
         reasoning: Sent as ``reasoning`` when given (``{"effort": ..., "summary": ...}``).
     """
+
+    wire = responses_wire.OpenAIResponses()
 
     api_name = "OpenAI"
     env_key = "OPENAI_API_KEY"
@@ -124,15 +126,3 @@ class OpenAIResponsesProvider(HTTPProvider):
             store=self.store,
             reasoning=self.reasoning,
         )
-
-    def _parse(self, data: dict[str, Any], types: TypeSet) -> Any:
-        return responses_wire.parse_response(data, types, self.model)
-
-    def _server_output(self, data: dict[str, Any]) -> bool:
-        return responses_wire.has_server_output(data)
-
-    def _decoder(self, types: TypeSet) -> responses_wire.EventDecoder:
-        return responses_wire.EventDecoder(types, self.model)
-
-    def _auth_headers(self, key: str) -> dict[str, str]:
-        return {"authorization": f"Bearer {key}"}

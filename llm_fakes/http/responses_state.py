@@ -43,10 +43,9 @@ Example:
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from llm_fakes.http._fake_values import CREATED, WireResponse, json_response, sse_response
 
@@ -133,7 +132,7 @@ class Conversation:
         }
 
 
-def _page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+def _page(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
     """A list page as the API returns one (newest first unless ``order=asc``)."""
     data = list(items) if query.get("order") == "asc" else list(reversed(items))
     after = query.get("after")
@@ -236,11 +235,11 @@ class ResponsesState:
     # ------------------------------------------------------------------ the other routes
 
     def route(
-        self, method: str, path: str, query: str, body: Any, error: ErrorFn
+        self, method: str, path: str, params: Mapping[str, str], body: Any, error: ErrorFn
     ) -> WireResponse | None:
-        """The answer for a state route (see the module notes), else ``None``."""
+        """The answer for a state route (see the module notes), else ``None``; ``params`` are
+        the URL's query parameters."""
         path = path.rstrip("/")
-        params = {k: v[-1] for k, v in parse_qs(query).items()}
         if "/conversations" in path:
             return self._conversations(method, path.split("/conversations", 1)[1], body, error)
         if "/responses/" not in path:

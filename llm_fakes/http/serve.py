@@ -1,4 +1,4 @@
-"""``llm-fakes serve``: a scripted fake OpenAI or Anthropic API on a local port.
+"""``llm-fakes serve``: a scripted fake of one of the kit's APIs on a local port.
 
 For code that cannot take an injected client (another process, another language, a container),
 point its base URL at the fake instead::
@@ -25,16 +25,22 @@ from typing import Any
 
 __all__ = ["register"]
 
-APIS = ("openai", "anthropic")
-
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add the ``serve`` arguments to ``parser``; return the runner."""
+    from llm_fakes.wire.registry import REGISTRY
+
+    doors = ", ".join(
+        f"{door} ({' and '.join(api.title for api in apis)})"
+        for door, apis in REGISTRY.doors().items()
+    )
     parser.add_argument(
         "--api",
-        choices=APIS,
+        choices=sorted({*REGISTRY.doors(), *REGISTRY.names()}),
+        metavar="API",
         required=True,
-        help="The API to speak: openai (Chat Completions and Responses) or anthropic (Messages).",
+        help=f"The API to speak, by its fake: {doors}; or any API's key "
+        f"({', '.join(REGISTRY.keys())}).",
     )
     parser.add_argument(
         "--script", required=True, type=Path, help="A YAML or JSON script file of turns."
@@ -59,12 +65,9 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.errors import ScriptError, UnusedScriptError
     from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.files import load_script_file
+    from llm_fakes.wire.registry import REGISTRY
 
-    fake_cls: Any
-    if args.api == "openai":
-        from llm_fakes.http.fake_openai import FakeOpenAI as fake_cls
-    else:
-        from llm_fakes.http.fake_anthropic import FakeAnthropic as fake_cls
+    fake_cls: Any = REGISTRY.door(args.api)[0].fake_class()
     try:
         loaded = load_script_file(args.script)
     except ScriptError as exc:

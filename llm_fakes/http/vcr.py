@@ -3,9 +3,10 @@
 :func:`make_vcr` returns a ``vcr.VCR`` (and :func:`vcr_config` the keyword arguments, for
 pytest-recording's ``vcr_config`` fixture) that:
 
-* **filters credentials**: the ``authorization``, ``x-api-key``, ``api-key``, ``cookie`` and
-  ``proxy-authorization`` request headers, the ``key`` / ``api-key`` / ``api_key`` query
-  parameters, ``set-cookie`` and organisation headers of responses;
+* **filters credentials**: every credential header and query parameter of the kit's one list
+  (:mod:`llm_fakes.secrets`: ``authorization``, ``x-api-key``, ``api-key``, ``x-goog-api-key``,
+  ``cookie``, ``proxy-authorization``...; ``key``, ``api-key``, ``api_key``), ``set-cookie`` and
+  the organisation headers of responses;
 * **scrubs keys in bodies**: JSON fields named like secrets (``api_key``, ``token``, ...) and
   anything shaped like a provider key (``sk-...``), in requests and responses, replaced by
   ``"REDACTED"``. Scrubbing is symmetric: vcrpy runs the request scrubber on each incoming request
@@ -42,6 +43,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from llm_fakes.secrets import secret_body_fields, secret_headers, secret_query_params
+from llm_fakes.wire.registry import REGISTRY
+
 __all__ = [
     "AUTH_HEADERS",
     "canonical_body",
@@ -54,26 +58,17 @@ __all__ = [
     "vcr_config",
 ]
 
-AUTH_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization")
-AUTH_QUERY = ("key", "api-key", "api_key")
-RESPONSE_HEADERS_DROPPED = frozenset(
-    {"set-cookie", "openai-organization", "openai-project", "anthropic-organization-id"}
+#: Request headers filtered out (credentials): the kit's one list.
+AUTH_HEADERS = tuple(sorted(secret_headers()))
+#: Query parameters filtered out (credentials).
+AUTH_QUERY = tuple(sorted(secret_query_params()))
+#: Response headers dropped: cookies, and the organisation headers each API names.
+RESPONSE_HEADERS_DROPPED = frozenset({"set-cookie"}).union(
+    *(api.account_headers for api in REGISTRY)
 )
-SECRET_FIELDS = frozenset(
-    {
-        "api_key",
-        "apikey",
-        "api-key",
-        "x-api-key",
-        "secret",
-        "client_secret",
-        "token",
-        "access_token",
-        "refresh_token",
-        "password",
-        "authorization",
-    }
-)
+#: JSON body fields scrubbed: the kit's credential fields, and the generic words a body of any
+#: other HTTP API the preset records may use for one.
+SECRET_FIELDS = secret_body_fields() | {"secret", "token", "password"}
 KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk)-(?:ant-|proj-|or-)?[A-Za-z0-9_\-]{16,}")
 REDACTED = "REDACTED"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")

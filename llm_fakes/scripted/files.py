@@ -179,7 +179,7 @@ def _parse(p: Path, suffix: str, text: str) -> Any:
             ) from None
     import yaml
 
-    from llm_fakes.cassettes._yaml import error_position
+    from llm_fakes._yaml import error_position
 
     try:
         return yaml.safe_load(text)

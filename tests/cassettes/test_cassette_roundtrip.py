@@ -128,7 +128,7 @@ def test_a_recorded_stream_replays_the_same_event_sequence(
 
 def test_the_round_trip_file_is_written_by_the_fast_path(tmp_path: Path) -> None:
     """The reader the property tests exercise is the fast one (not a silent PyYAML fallback)."""
-    from llm_fakes.cassettes import _yaml
+    from llm_fakes import _yaml
 
     path = tmp_path / "c.yaml"
     response = LLMResponse(content="multi\nline\n", model="m", tool_uses=[ToolUse("i", "n", {})])

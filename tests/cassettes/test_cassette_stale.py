@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_fakes.cassettes import _yaml
+from llm_fakes import _yaml
 from llm_fakes.cassettes.format import new_document
 
 

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llm_fakes.cassettes._yaml import NotCanonical, dumps, fast_loads, loads
+from llm_fakes._yaml import NotCanonical, dumps, fast_loads, loads
 
 SCALARS = (
     st.none()

@@ -186,13 +186,13 @@ def test_cleanups_run_when_the_example_ends(session: BackendSession) -> None:
 def test_a_missing_http_fake_is_a_clear_error(
     session: BackendSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import llm_fakes.contract.backend as backend_module
+    from llm_fakes.wire.registry import REGISTRY
 
-    monkeypatch.setitem(backend_module._FAKES, "openai", "NoSuchFake")
+    monkeypatch.setattr(type(REGISTRY.get("openai-chat")), "fake", "llm_fakes.http.NoSuchFake")
     with pytest.raises(UsageError) as err:
         ConformanceBackend(["x"], session=session).openai_transport  # noqa: B018
     assert str(err.value) == (
-        "The openai door needs llm_fakes.NoSuchFake, which cannot be imported here "
+        "The openai door needs llm_fakes.http.NoSuchFake, which cannot be imported here "
         "(module 'llm_fakes.http' has no attribute 'NoSuchFake'). Wire the provider to "
         "backend.scripted instead."
     )

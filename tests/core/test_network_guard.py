@@ -22,6 +22,8 @@ from llm_fakes.guard import GuardPolicy, block_network, is_loopback
 OPENAI_BLOCKED = (
     "Blocked a real network connection to 'api.openai.com' (port 443): the llm-fakes network "
     "guard is on because the record mode is 'none', so tests may not reach real APIs.\n"
+    "api.openai.com serves OpenAI Chat Completions and OpenAI Responses; llm_fakes.FakeOpenAI "
+    "stands in for it without a network.\n"
     "Allowed hosts: loopback (localhost, 127.0.0.0/8, ::1).\n"
     "Pass allow_hosts=['api.openai.com'] to block_network(), or make the call outside it."
 )

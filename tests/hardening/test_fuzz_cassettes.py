@@ -21,8 +21,7 @@ from hardening_support import no_hang, tally
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from llm_fakes import CassetteProvider, Fail, Reply, ScriptedProvider, ToolCall
-from llm_fakes.cassettes import _yaml
+from llm_fakes import CassetteProvider, Fail, Reply, ScriptedProvider, ToolCall, _yaml
 from llm_fakes.errors import CassetteError, CassetteFormatError, ProviderError
 
 ASK = [{"role": "user", "content": "What is 2+2?"}]

@@ -19,7 +19,7 @@ from llm_fakes import (
     OpenAIProvider,
     UsageError,
 )
-from llm_fakes.http._errors import error_from_status, parse_retry_after
+from llm_fakes.wire.errors import error_from_status, parse_retry_after
 
 SECRET = "sk-live-do-not-leak-9f8e7d"
 

@@ -18,9 +18,7 @@ import email.utils
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from llm_fakes.errors import (
     APIConnectionError,
@@ -30,6 +28,11 @@ from llm_fakes.errors import (
     ResponseFormatError,
     error_for_status,
 )
+
+if TYPE_CHECKING:
+    import httpx
+
+    from llm_fakes.wire.base import WireAPI
 
 __all__ = [
     "decode_json_body",
@@ -82,16 +85,19 @@ def error_from_status(
     *,
     error_type: str | None = None,
     hint: str = "",
+    retry_after: float | None = None,
 ) -> ProviderError:
     """The typed error for an HTTP error status, with the provider's own ``message``.
 
     ``error_type`` is the provider's error type (``"overloaded_error"``...), used where the status
     alone is ambiguous (OpenAI reports overload as a 503). ``hint`` is appended (the fix).
+    ``retry_after`` is a wait the body asked for (else the headers' is used).
     """
     text = message or f"HTTP {status} with no error message"
     if hint:
         text = f"{text.rstrip('.')}. {hint}"
-    retry_after = parse_retry_after(headers)
+    if retry_after is None:
+        retry_after = parse_retry_after(headers)
     overloaded = "overloaded" in (error_type or "") or "overloaded" in text.lower()
     err: ProviderError
     if status == 408:
@@ -110,9 +116,11 @@ def error_from_transport(exc: httpx.HTTPError, what: str) -> ProviderError:
     """The typed error for a failure below HTTP (``what`` names the request, e.g. ``"POST ..."``).
 
     Example:
+        >>> import httpx
         >>> error_from_transport(httpx.ConnectError("refused"), "POST /v1/x")
         APIConnectionError('APIConnectionError: connection failed during POST /v1/x: refused')
     """
+    import httpx
     from httpx_sse import SSEError
 
     detail = str(exc) or type(exc).__name__
@@ -186,17 +194,27 @@ def error_details(content: bytes) -> tuple[str | None, str | None]:
     return (msg if isinstance(msg, str) else None), None
 
 
-def error_from_response(response: httpx.Response, hint_401: str = "") -> ProviderError:
-    """The typed error for an HTTP error response (body already read)."""
-    message, kind = error_details(response.content)
+def error_from_response(
+    response: httpx.Response, hint_401: str = "", api: WireAPI | None = None
+) -> ProviderError:
+    """The typed error for an HTTP error response (body already read), read as ``api`` reads
+    its errors (message, type and retry hint; OpenAI's and Anthropic's shape without one)."""
+    details = api.error_details if api is not None else error_details
+    message, kind = details(response.content)
     if message is None:
         ctype = response.headers.get("content-type", "")
         message = f"HTTP {response.status_code} with a body that is not an API error: " + (
             describe_body(response.content, ctype)
         )
     hint = hint_401 if response.status_code == 401 else ""
+    wait = api.retry_after(response.headers, response.content) if api is not None else None
     return error_from_status(
-        response.status_code, response.headers, message, error_type=kind, hint=hint
+        response.status_code,
+        response.headers,
+        message,
+        error_type=kind,
+        hint=hint,
+        retry_after=wait,
     )
 
 
