@@ -50,7 +50,7 @@ from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.scripted._loops import AnyLoopClock
 from llm_fakes.scripted.calllog import Attempt, CallLog, ScriptedCall
 from llm_fakes.scripted.controls import ScriptControls
-from llm_fakes.scripted.honour import CHARS_PER_TOKEN, RequestTerms, honour
+from llm_fakes.scripted.honour import honour
 from llm_fakes.scripted.jsonmode import check_json
 from llm_fakes.scripted.render import Chunking, Rendered, chunk_text, render
 from llm_fakes.scripted.request import Method
@@ -59,6 +59,7 @@ from llm_fakes.scripted.script import OnExhausted, Script, exhausted_message
 from llm_fakes.scripted.turns import Fail, Reply, Turn
 from llm_fakes.types import LLMResponse, Tool
 from llm_fakes.typeset import TypeSet, TypesSpec, get_default_types, resolve_types
+from llm_fakes.wire.terms import CHARS_PER_TOKEN, RequestTerms
 
 __all__ = ["ScriptedProvider"]
 

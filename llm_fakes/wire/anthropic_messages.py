@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llm_fakes.errors import ResponseFormatError
 from llm_fakes.types import ToolUse
@@ -39,9 +39,7 @@ from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
 from llm_fakes.wire.errors import error_from_event
-
-if TYPE_CHECKING:
-    from llm_fakes.scripted.honour import RequestTerms
+from llm_fakes.wire.terms import RequestTerms, has_key, stop_list, tool_choice_of
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -522,8 +520,6 @@ class AnthropicMessages(WireAPI):
     required_headers = MappingProxyType({"anthropic-version": ANTHROPIC_VERSION})
 
     def request_terms(self, body: dict[str, Any]) -> RequestTerms:
-        from llm_fakes.scripted.honour import RequestTerms, has_key, stop_list, tool_choice_of
-
         tools = body.get("tools") or ()
         choice = body.get("tool_choice")
         kind, forced = tool_choice_of(choice or ("auto" if tools else "none"))

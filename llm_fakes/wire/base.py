@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
 if TYPE_CHECKING:
     from llm_fakes.errors import ProviderError
-    from llm_fakes.scripted.honour import RequestTerms
     from llm_fakes.typeset import TypeSet
+    from llm_fakes.wire.terms import RequestTerms
 
 __all__ = ["Auth", "RequestView", "WireAPI", "json_format_of", "load", "schema_of"]
 
@@ -242,7 +242,7 @@ class WireAPI:
         """What a request asks of the answer (budget, stop sequences, tools, tool choice,
         thinking, caching), in the same words for every API: the fakes cut and check each
         scripted reply by it (:mod:`llm_fakes.scripted.honour`). The default asks nothing."""
-        from llm_fakes.scripted.honour import RequestTerms
+        from llm_fakes.wire.terms import RequestTerms
 
         return RequestTerms()
 

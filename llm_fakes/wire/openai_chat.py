@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llm_fakes.errors import ResponseFormatError
 from llm_fakes.types import ToolUse
@@ -29,9 +29,7 @@ from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
 from llm_fakes.wire.errors import error_from_event
-
-if TYPE_CHECKING:
-    from llm_fakes.scripted.honour import RequestTerms
+from llm_fakes.wire.terms import RequestTerms, stop_list, tool_choice_of
 
 __all__ = ["ChunkDecoder", "OpenAIChat", "build_request", "parse_completion", "to_openai_messages"]
 
@@ -368,8 +366,6 @@ class OpenAIChat(OpenAIWire):
     provider = "llm_fakes.http.openai.OpenAIProvider"
 
     def request_terms(self, body: dict[str, Any]) -> RequestTerms:
-        from llm_fakes.scripted.honour import RequestTerms, stop_list, tool_choice_of
-
         field = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
         tools = body.get("tools") or ()
         choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))

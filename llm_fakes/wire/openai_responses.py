@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llm_fakes.errors import ProviderError, ResponseFormatError, error_for_status
 from llm_fakes.types import ToolUse
@@ -46,9 +46,7 @@ from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_argume
 from llm_fakes.wire.base import RequestView
 from llm_fakes.wire.errors import error_from_event
 from llm_fakes.wire.openai_chat import OpenAIWire
-
-if TYPE_CHECKING:
-    from llm_fakes.scripted.honour import RequestTerms
+from llm_fakes.wire.terms import RequestTerms, tool_choice_of
 
 __all__ = [
     "MIN_OUTPUT_TOKENS",
@@ -539,8 +537,6 @@ class OpenAIResponses(OpenAIWire):
     provider = "llm_fakes.http.openai_responses.OpenAIResponsesProvider"
 
     def request_terms(self, body: dict[str, Any]) -> RequestTerms:
-        from llm_fakes.scripted.honour import RequestTerms, tool_choice_of
-
         tools = body.get("tools") or ()
         choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
         return RequestTerms(
