@@ -231,8 +231,6 @@ def cut_reply(reply: Reply, terms: RequestTerms) -> Reply:
         # A cut JSON reply is no longer the value scripted: it goes out as text, and JSON mode
         # does not refuse it (the API truncated it, not the script).
         fields["invalid_json"] = True
-    if hit is not None and "output_tokens" not in changes and reply.output_tokens is None:
-        fields["output_tokens"] = None
     return Reply(**fields)
 
 
