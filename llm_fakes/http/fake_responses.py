@@ -66,6 +66,8 @@ _ITEM_TYPES = (
     "file_search_call",
     "code_interpreter_call",
     "image_generation_call",
+    "tool_search_call",
+    "tool_search_output",
 )
 
 

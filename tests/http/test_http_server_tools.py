@@ -196,3 +196,16 @@ def test_an_anthropic_answer_with_only_hosted_blocks_is_not_empty() -> None:
     response = provider.complete(ASK)
     assert len(seen) == 1 and response.content == ""
     assert response.raw_response["content"][1]["type"] == "web_search_tool_result"
+
+
+def test_hosted_items_a_client_replays_in_input_are_accepted() -> None:
+    fake = FakeOpenAI(["Found it."])
+    replayed: Any = [
+        {"role": "user", "content": "Find the refund tool"},
+        {"type": "tool_search_call", "call_id": "ts_1", "arguments": {"queries": ["refund"]}},
+        {"type": "tool_search_output", "call_id": "ts_1", "tools": []},
+        {"type": "web_search_call", "id": "ws_1", "status": "completed", "action": {}},
+    ]
+    made = responses_client(fake).responses.create(model="gpt-4o", input=replayed)
+    assert made.output_text == "Found it."
+    assert [m["role"] for m in fake.requests[0].messages] == ["user"]
