@@ -75,7 +75,7 @@ class StoredResponse:
         conversation_id: The conversation it was added to, if any.
         background: Whether it was made with ``background=True``.
         status: ``queued``, ``in_progress``, ``completed``, ``incomplete``, ``cancelled``...
-        events: The stream's events (SSE parts), when it was streamed.
+        events: The stream's events (SSE parts), when it was streamed in the background.
     """
 
     id: str
@@ -227,7 +227,8 @@ class ResponsesState:
             conversation_id=conversation.id if conversation is not None else None,
             background=background,
             status="queued" if background and not events else str(response["status"]),
-            events=list(events or ()),
+            # Only a background response's stream can be read again (GET ?stream=true).
+            events=list(events or ()) if background else [],
         )
         self.responses[entry.id] = entry
         return entry.current()
