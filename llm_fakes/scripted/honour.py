@@ -61,6 +61,7 @@ __all__ = [
     "ToolChoice",
     "check_reply",
     "cut_reply",
+    "footprint",
     "has_key",
     "honour",
     "stop_list",
@@ -71,6 +72,22 @@ _OPT_OUT = (
     "Or mark the turn Reply(..., defies_request=True) to test how the code copes with a model "
     "that does this anyway."
 )
+
+
+def footprint(reply: Reply) -> int:
+    """The characters of reasoning, text and tool arguments a reply spends of the budget
+    (computed once per reply: a cycled or rule turn is replayed).
+
+    Example:
+        >>> footprint(Reply(text="abc", reasoning="d"))
+        4
+    """
+    size: int | None = reply.__dict__.get("_footprint")
+    if size is None:
+        args = "".join(json.dumps(c.input, ensure_ascii=False) for c in reply.tool_calls)
+        size = len(reply.content) + len(reply.reasoning or "") + len(args)
+        reply.__dict__["_footprint"] = size
+    return size
 
 
 def _problem(reply: Reply, terms: RequestTerms) -> tuple[str, str] | None:
@@ -206,11 +223,11 @@ def cut_reply(reply: Reply, terms: RequestTerms) -> Reply:
             chunks=_chunks_upto(reply.chunks, at),
         )
     if terms.max_tokens is not None and reply.stop_reason != "length":
-        calls = () if hit is not None else reply.tool_calls
         reasoning = reply.reasoning or ""
-        args = "".join(json.dumps(c.input, ensure_ascii=False) for c in calls)
         budget = terms.max_tokens * CHARS_PER_TOKEN
-        if len(reasoning) + len(text) + len(args) > budget:
+        # After a stop sequence the calls are gone: only reasoning and the text left count.
+        size = len(reasoning) + len(text) if hit is not None else footprint(reply)
+        if size > budget:
             kept_reasoning = reasoning[:budget]
             kept = text[: budget - len(kept_reasoning)]
             changes.update(

@@ -50,7 +50,7 @@ from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.scripted._loops import AnyLoopClock
 from llm_fakes.scripted.calllog import Attempt, CallLog, ScriptedCall
 from llm_fakes.scripted.controls import ScriptControls
-from llm_fakes.scripted.honour import honour
+from llm_fakes.scripted.honour import footprint, honour
 from llm_fakes.scripted.jsonmode import check_json
 from llm_fakes.scripted.render import Chunking, Rendered, chunk_text, render
 from llm_fakes.scripted.request import Method
@@ -242,12 +242,15 @@ class ScriptedProvider(ScriptControls, LLMProvider):
         the call's ``tools`` list does not name (a call passing no ``tools`` at all is not
         checked: scripts written before the check call tools without declaring them). Free
         for the common reply that needs neither."""
-        if turn.defies_request or not (
-            turn.tool_calls
-            or turn.output_tokens is not None
-            or len(turn.content) + len(turn.reasoning or "") > CHARS_PER_TOKEN * call.max_tokens
-        ):
+        if turn.defies_request:
             return turn
+        if turn.output_tokens is None and footprint(turn) <= CHARS_PER_TOKEN * call.max_tokens:
+            tools = call.tools
+            if not turn.tool_calls or tools is None:
+                return turn
+            declared = {getattr(t, "name", None) for t in tools}
+            if all(c.name in declared for c in turn.tool_calls):
+                return turn
         names = None if call.tools is None else tuple(getattr(t, "name", "") for t in call.tools)
         terms = RequestTerms(max_tokens=call.max_tokens, tools=names)
         return honour(turn, terms, f"{source} for calls[{call.index}] ({call.method})")
