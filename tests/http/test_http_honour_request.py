@@ -166,17 +166,23 @@ def test_two_calls_with_parallel_calls_off_are_a_script_error() -> None:
 
 
 def test_a_forced_tool_needs_that_call_and_required_needs_a_call() -> None:
-    message = refused(
-        FakeOpenAI(["Just text."]),
-        chat,
-        tools=[CHAT_TOOL],
-        tool_choice={"type": "function", "function": {"name": "lookup"}},
-    )
-    assert "has no tool call, but the request forces one call to 'lookup'" in message
-    message = refused(
-        FakeAnthropic(["Just text."]), messages, tools=[ANT_TOOL], tool_choice={"type": "any"}
-    )
-    assert "the request requires one (tool_choice 'required')" in message
+    forced = [
+        (FakeOpenAI, chat, CHAT_TOOL, {"type": "function", "function": {"name": "lookup"}}),
+        (FakeOpenAI, responses, RESP_TOOL, {"type": "function", "name": "lookup"}),
+        (FakeAnthropic, messages, ANT_TOOL, {"type": "tool", "name": "lookup"}),
+    ]
+    for fake_cls, send, tool, choice in forced:
+        message = refused(fake_cls(["Just text."]), send, tools=[tool], tool_choice=choice)
+        assert "has no tool call, but the request forces one call to 'lookup'" in message
+        assert "Script exactly ToolCall('lookup', ...)" in message
+    required = [
+        (FakeOpenAI, chat, CHAT_TOOL, "required"),
+        (FakeOpenAI, responses, RESP_TOOL, "required"),
+        (FakeAnthropic, messages, ANT_TOOL, {"type": "any"}),
+    ]
+    for fake_cls, send, tool, choice in required:
+        message = refused(fake_cls(["Just text."]), send, tools=[tool], tool_choice=choice)
+        assert "the request requires one (tool_choice 'required')" in message
 
 
 def test_anthropic_thinking_and_cache_reads_need_the_request_to_ask() -> None:
