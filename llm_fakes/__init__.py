@@ -72,7 +72,9 @@ if TYPE_CHECKING:
     from llm_fakes.guard import block_network as block_network
     from llm_fakes.http.anthropic import AnthropicProvider as AnthropicProvider
     from llm_fakes.http.fake_anthropic import FakeAnthropic as FakeAnthropic
+    from llm_fakes.http.fake_gemini import FakeGemini as FakeGemini
     from llm_fakes.http.fake_openai import FakeOpenAI as FakeOpenAI
+    from llm_fakes.http.gemini import GeminiProvider as GeminiProvider
     from llm_fakes.http.openai import OpenAIProvider as OpenAIProvider
     from llm_fakes.http.openai_responses import (
         OpenAIResponsesProvider as OpenAIResponsesProvider,
@@ -89,7 +91,9 @@ _LAZY: dict[str, str] = {
     "ProviderFactory": "llm_fakes.contract.factory",
     "AnthropicProvider": "llm_fakes.http.anthropic",
     "FakeAnthropic": "llm_fakes.http.fake_anthropic",
+    "FakeGemini": "llm_fakes.http.fake_gemini",
     "FakeOpenAI": "llm_fakes.http.fake_openai",
+    "GeminiProvider": "llm_fakes.http.gemini",
     "OpenAIProvider": "llm_fakes.http.openai",
     "OpenAIResponsesProvider": "llm_fakes.http.openai_responses",
     "ScriptedProvider": "llm_fakes.scripted.provider",

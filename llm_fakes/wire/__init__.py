@@ -20,15 +20,19 @@ attribute), in its own module here, next to the code that reads and writes its w
    ``user_agents``, ``usage_fields``, ``provider``/``fake`` (dotted paths), ``base_path``; and the
    methods ``read_request`` (a wire body into the kit's :class:`~llm_fakes.wire.base.RequestView`),
    ``build_request``, ``parse_response``, ``stream_decoder``, ``error_body`` (render an error),
-   and, when the API differs from the OpenAI/Anthropic shape, ``is_stream``/``model_of`` (model
-   or stream in the path), ``error_details``/``retry_after`` (read an error and its retry hint).
+   and, when the API differs from the OpenAI/Anthropic shape, ``is_stream``/``model_of`` and
+   ``request_path`` (model or stream in the path), ``error_details``/``retry_after`` (read an
+   error and its retry hint), ``usage`` (a kit count that is a sum of wire fields, as Gemini's
+   output tokens with its thoughts). ``sdk_package`` names the SDK by its import root, so leave
+   it empty for an SDK under a namespace package (``google.genai``).
 2. Register it: one line in :data:`~llm_fakes.wire.registry.REGISTRY`.
-3. ``llm_fakes/http/<api>.py``: the provider (an ``HTTPProvider`` subclass on the entry's
-   builder/parser/decoder).
+3. ``llm_fakes/http/<api>.py``: the provider (an ``HTTPProvider`` subclass with ``wire = <Api>()``
+   and the entry's builder; override ``url``/``stream_url`` when the path holds the model).
 4. ``llm_fakes/http/fake_<api>.py``: the fake (a ``FakeServer`` subclass: ``validate`` what the
    real API refuses, render replies and streams; it reads requests and error bodies through the
-   entry).
-5. Exports: ``llm_fakes/__init__.py`` and ``llm_fakes/http/__init__.py`` (provider and fake).
+   entry, and a request's query in ``self.query``).
+5. Exports: ``llm_fakes/__init__.py`` (provider and fake; ``llm_fakes.http`` exports every
+   entry's provider and fake by itself).
 
 Then the cassette importer, redaction, the vcrpy preset, ``serve --api``, the guard's messages and
 the conformance suite (``<Provider>`` and ``<Provider>@loopback``) pick it up with no edit. Tests:
@@ -37,7 +41,7 @@ conformance suite. The README's table of APIs gains a row.
 
 Example:
     >>> from llm_fakes.wire import REGISTRY
-    >>> [api.title for api in REGISTRY]
+    >>> [api.title for api in REGISTRY][:3]
     ['OpenAI Chat Completions', 'OpenAI Responses', 'Anthropic Messages']
 """
 

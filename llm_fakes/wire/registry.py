@@ -8,7 +8,7 @@ Example:
     >>> REGISTRY.get("openai").key, REGISTRY.for_path("/v1/messages").key
     ('openai-chat', 'anthropic-messages')
     >>> REGISTRY.keys()
-    ('openai-chat', 'openai-responses', 'anthropic-messages')
+    ('openai-chat', 'openai-responses', 'anthropic-messages', 'gemini')
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from llm_fakes.errors import UsageError
 from llm_fakes.wire.anthropic_messages import AnthropicMessages
 from llm_fakes.wire.base import WireAPI
+from llm_fakes.wire.gemini import Gemini
 from llm_fakes.wire.openai_chat import OpenAIChat
 from llm_fakes.wire.openai_responses import OpenAIResponses
 
@@ -117,4 +118,4 @@ class Registry:
 
 
 #: Every API the kit speaks. Adding one: see the checklist in :mod:`llm_fakes.wire`.
-REGISTRY = Registry([OpenAIChat(), OpenAIResponses(), AnthropicMessages()])
+REGISTRY = Registry([OpenAIChat(), OpenAIResponses(), AnthropicMessages(), Gemini()])

@@ -367,6 +367,8 @@ def wire_text(body: str, streamed: bool) -> str:
         data = json.loads(body)
         if "choices" in data:
             return data["choices"][0]["message"].get("content") or ""
+        if "candidates" in data:  # Gemini
+            return gemini_text(data)
         if "output" in data:  # the Responses API
             return "".join(
                 part["text"]
@@ -387,7 +389,15 @@ def wire_text(body: str, streamed: bool) -> str:
             text += event["delta"]["text"]
         if event.get("type") == "response.output_text.delta":
             text += event["delta"]
+        if "candidates" in event:
+            text += gemini_text(event)
     return text
+
+
+def gemini_text(data: dict[str, Any]) -> str:
+    """The answer's text of one Gemini response (thought parts are not the answer)."""
+    parts = (data["candidates"][0].get("content") or {}).get("parts") or []
+    return "".join(p.get("text", "") for p in parts if not p.get("thought"))
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in REAL.glob("*.json")))
@@ -402,6 +412,8 @@ def test_real_api_sessions_in_pydantic_ai_shape_import_whole(tmp_path: Path, nam
     )
     items = []
     for one in recorded["interactions"]:
+        if name.startswith("gemini_"):  # the model is in the recorded path
+            uri = f"https://generativelanguage.googleapis.com{one['path']}"
         response: dict[str, Any] = {
             "status": {"code": one["status"], "message": "OK"},
             "headers": {"content-type": [one["content_type"]]},

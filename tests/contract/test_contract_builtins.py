@@ -19,10 +19,12 @@ def test_every_builtin_passes_every_property() -> None:
         "OpenAIProvider",
         "OpenAIResponsesProvider",
         "AnthropicProvider",
+        "GeminiProvider",
         "complete-only",
         "OpenAIProvider@loopback",
         "OpenAIResponsesProvider@loopback",
         "AnthropicProvider@loopback",
+        "GeminiProvider@loopback",
     ]
     report = run_conformance(factories, max_examples=1)
     failing = [(v.backend, v.property, v.message) for v in report.failures]

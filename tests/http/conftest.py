@@ -13,7 +13,7 @@ from http_support import APIS, KEY, Build
 from llm_fakes.clock import VirtualClock
 
 
-@pytest.fixture(params=["openai", "anthropic", "responses"])
+@pytest.fixture(params=["openai", "anthropic", "responses", "gemini"])
 def api(request: pytest.FixtureRequest) -> str:
     """Which wire format the test runs against."""
     return str(request.param)
@@ -35,6 +35,8 @@ def build(api: str, form: str) -> Iterator[Build]:
         fake = fake_cls(script, **kw.pop("fake_kw", {}))
         kw.setdefault("api_key", KEY)
         kw.setdefault("clock", VirtualClock())
+        if api == "gemini":  # reasoning is sent only to those who ask for it
+            kw.setdefault("include_thoughts", True)
         if form == "transport":
             provider = provider_cls("test-model", transport=fake.transport(), **kw)
         else:

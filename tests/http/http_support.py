@@ -9,7 +9,9 @@ from typing import Any
 from llm_fakes import (
     AnthropicProvider,
     FakeAnthropic,
+    FakeGemini,
     FakeOpenAI,
+    GeminiProvider,
     OpenAIProvider,
     OpenAIResponsesProvider,
 )
@@ -20,6 +22,7 @@ APIS: dict[str, tuple[type[FakeServer], type[HTTPProvider]]] = {
     "openai": (FakeOpenAI, OpenAIProvider),
     "anthropic": (FakeAnthropic, AnthropicProvider),
     "responses": (FakeOpenAI, OpenAIResponsesProvider),
+    "gemini": (FakeGemini, GeminiProvider),
 }
 KEY = "sk-test-5ecret-key-0123456789"
 USER = [{"role": "user", "content": "Hello?"}]

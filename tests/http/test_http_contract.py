@@ -282,6 +282,9 @@ def test_json_mode_reaches_the_backend_in_the_apis_own_way(
     elif api == "responses":
         assert seen.body["text"] == {"format": {"type": "json_object"}}
         assert seen.body["instructions"] == "Be brief."
+    elif api == "gemini":
+        assert seen.body["generationConfig"]["responseMimeType"] == "application/json"
+        assert seen.body["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
     else:
         assert seen.body["system"] == f"Be brief.\n\n{JSON_INSTRUCTION}"
 
@@ -301,6 +304,12 @@ def test_a_json_schema_reaches_the_backend_intact(build: Build, api: str) -> Non
         assert seen.body["text"] == {
             "format": {"type": "json_schema", "name": "place", "schema": SCHEMA, "strict": True}
         }
+    elif api == "gemini":
+        config = seen.body["generationConfig"]
+        assert (config["responseMimeType"], config["responseJsonSchema"]) == (
+            "application/json",
+            SCHEMA,
+        )
     else:
         assert seen.body["output_config"] == {"format": {"type": "json_schema", "schema": SCHEMA}}
 
@@ -312,7 +321,7 @@ def test_a_fake_that_validates_rejects_content_that_breaks_the_schema(
     fake, provider = build([Reply(json={"town": "Oslo"})])
     with pytest.raises(BadRequestError) as info:
         provider.complete(USER, response_format=fmt)
-    name = "FakeAnthropic" if api == "anthropic" else "FakeOpenAI"
+    name = {"anthropic": "FakeAnthropic", "gemini": "FakeGemini"}.get(api, "FakeOpenAI")
     # "…": jsonschema's wording of what is wrong ("'city' is a required property").
     pattern = (
         f"llm-fakes {name}: complete(response_format={{'type': 'json_schema', ...}}) asked for "
@@ -405,6 +414,7 @@ def test_a_permanent_error_is_attempted_once_and_raised_typed(
         "openai": ("OpenAIProvider", "OPENAI_API_KEY"),
         "responses": ("OpenAIResponsesProvider", "OPENAI_API_KEY"),
         "anthropic": ("AnthropicProvider", "ANTHROPIC_API_KEY"),
+        "gemini": ("GeminiProvider", "GEMINI_API_KEY"),
     }[api]
     assert str(info.value) == message.format(cls=cls, env=env)
     assert len(fake.requests) == 1

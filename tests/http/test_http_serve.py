@@ -115,6 +115,28 @@ def test_serve_speaks_anthropic_and_stops_on_sigterm(script: Path) -> None:
     assert out.endswith("llm-fakes: stopped after 1 request(s); 2 queued turn(s) unused.\n")
 
 
+def test_serve_speaks_gemini_with_the_key_in_the_query(script: Path) -> None:
+    proc, url = start("--api", "gemini", "--script", str(script), "--port", "0")
+    models = f"{url}/v1beta/models/gemini-2.5-flash"
+    try:
+        ask = {"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}
+        status, _, body = post(f"{models}:generateContent?key=AIza-secret", ask, {})
+        assert status == 200
+        parts = json.loads(body)["candidates"][0]["content"]["parts"]
+        assert parts == [{"text": "Hello from the fake"}]
+        status, _, body = post(f"{models}:generateContent", ask, {"x-goog-api-key": "AIza-x"})
+        assert status == 429
+        assert json.loads(body)["error"]["details"][0]["retryDelay"] == "7s"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert url.startswith("http://127.0.0.1:") and "AIza" not in out
+    assert out.endswith("llm-fakes: stopped after 2 request(s); 1 queued turn(s) unused.\n")
+
+
 def test_check_unused_fails_the_run_when_turns_are_left(script: Path) -> None:
     proc, _ = start("--api", "openai", "--script", str(script), "--port", "0", "--check-unused")
     proc.send_signal(signal.SIGTERM)

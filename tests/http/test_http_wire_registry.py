@@ -173,3 +173,13 @@ def test_a_fake_reads_the_query_in_both_forms_and_routes_without_it() -> None:
         client.post(f"{url}/chat/completions?alt=sse", json=body)
     assert seen == [{"alt": "sse", "x": "1"}, {"alt": "sse"}]
     assert [(r.path, r.status) for r in fake.requests] == [("/v1/chat/completions", 200)] * 2
+
+
+@pytest.mark.parametrize("api", APIS, ids=IDS)
+def test_the_http_package_exports_every_entrys_provider_and_fake(api: WireAPI) -> None:
+    import llm_fakes.http
+
+    names = (api.provider_name, api.fake.rpartition(".")[2])
+    assert set(names) <= set(llm_fakes.http.__all__)
+    assert getattr(llm_fakes.http, names[0]) is api.provider_class()
+    assert getattr(llm_fakes.http, names[1]) is api.fake_class()
