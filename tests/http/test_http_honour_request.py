@@ -16,6 +16,7 @@ import pytest
 
 from llm_fakes import (
     FakeAnthropic,
+    FakeGemini,
     FakeOpenAI,
     Reply,
     ScriptedProvider,
@@ -235,3 +236,38 @@ def test_the_scripted_provider_refuses_a_tool_its_tools_do_not_name() -> None:
     message = str(info.value)
     assert "queue[0] for calls[0] (complete) calls tool 'search'" in message
     assert "declared only ['lookup']" in message and "defies_request=True" in message
+
+
+# ----------------------------------------------------------------------------- Gemini
+
+
+def test_gemini_honours_the_budget_stop_sequences_and_tool_config_through_google_genai() -> None:
+    genai = pytest.importorskip("google.genai", reason="google-genai is in the clients extra")
+    types = genai.types
+    weather = types.Tool(function_declarations=[types.FunctionDeclaration(name="lookup")])
+    fake = FakeGemini([LONG, "One. END Two.", Reply(tool_calls=[ToolCall("search", {})])])
+    with fake.serve() as url:
+        client = genai.Client(api_key="AIza-test", http_options=types.HttpOptions(base_url=url))
+        cut = client.models.generate_content(
+            model="gemini-x",
+            contents="Hi",
+            config=types.GenerateContentConfig(max_output_tokens=10),
+        )
+        stopped = client.models.generate_content(
+            model="gemini-x",
+            contents="Hi",
+            config=types.GenerateContentConfig(stop_sequences=["END"]),
+        )
+        with pytest.raises(genai.errors.ClientError):
+            client.models.generate_content(
+                model="gemini-x",
+                contents="Hi",
+                config=types.GenerateContentConfig(
+                    tools=[weather],
+                    automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+                ),
+            )
+    assert (cut.text, cut.candidates[0].finish_reason) == (LONG[:40], "MAX_TOKENS")
+    assert cut.usage_metadata.candidates_token_count == 10
+    assert stopped.text == "One. "
+    assert "calls tool 'search', but the request declared only ['lookup']" in fake.problems[0]
