@@ -148,6 +148,28 @@ def replay(args: argparse.Namespace) -> None:
                         _yes(met)))  # fmt: skip
 
 
+@section("cassette replay by request size, and imported real-shaped cassettes")
+def replay_size(args: argparse.Namespace) -> None:
+    from bench_replay_size import by_size, real_shaped
+
+    folder = Path(args.tmp) / "by_size"
+    folder.mkdir()
+    rounds = 3 if args.quick else 9
+    for r in by_size(folder, rounds, 2 if args.quick else 5):
+        name = f"replay per call, {r['shape']}" + (" + secret" if r["secret"] else "")
+        ratio = r["ours"] / r["floor"]
+        if r["shape"] == "1 KB":
+            goal, met = "< 20 µs", r["ours"] < 20e-6
+        else:
+            goal, met = "<= 2x floor", ratio <= 2
+        ROWS.append(Row(name, _us(r["ours"]), f"floor {_us(r['floor'])}, vcrpy {_ms(r['vcrpy'])}",
+                        f"{ratio:.2f}x floor, {r['vcrpy'] / r['ours']:,.0f}x vcrpy", goal,
+                        _yes(met)))  # fmt: skip
+    real, calls, _ = real_shaped(folder, rounds)
+    ROWS.append(Row(f"replay per call, imported real sessions ({calls})", _us(real), "-", "-",
+                    "< 20 µs", _yes(real < 20e-6)))  # fmt: skip
+
+
 @section("cassette load and save vs vcrpy")
 def load_save(args: argparse.Namespace) -> None:
     import bench_anchors
@@ -264,7 +286,7 @@ def load(args: argparse.Namespace) -> None:
                     "0 errors, 0 leaked, RSS +< 1 MiB", _yes(ok)))  # fmt: skip
 
 
-SECTIONS = [scripted, replay, load_save, import_plugin, conformance, server, load]
+SECTIONS = [scripted, replay, replay_size, load_save, import_plugin, conformance, server, load]
 
 
 def table(rows: list[Row]) -> str:

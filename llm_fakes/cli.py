@@ -19,7 +19,10 @@ Subcommand = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (help, "module:function") imported only when that sub-command is used
     "cassette": ("List, show and verify cassette files.", "llm_fakes.cassettes.cli:register"),
-    "serve": ("Serve a scripted fake of one of the kit's APIs.", "llm_fakes.http.serve:register"),
+    "serve": (
+        "Serve a scripted fake of one of the kit's APIs, or a recorded cassette to any client.",
+        "llm_fakes.cassettes.serve_cli:register",
+    ),
     "conformance": (
         "Check providers against the contract (C1-C4, S1-S7, J1-J3, R1-R6, stated in "
         "docs/contract.md): pass / FAIL / not supported.",

@@ -155,6 +155,17 @@ Event = Annotated[
 
 
 @with_config(_STRICT)
+class HttpDict(TypedDict):
+    """The wire response of an HTTP-level recording (see :mod:`~llm_fakes.cassettes.http_record`)."""
+
+    status: int
+    headers: dict[str, str]
+    body: NotRequired[Any]
+    chunks: NotRequired[list[str]]
+    text: NotRequired[str]
+
+
+@with_config(_STRICT)
 class InteractionDict(TypedDict):
     call: Literal["complete", "acomplete", "stream"]
     request: RequestDict
@@ -163,6 +174,7 @@ class InteractionDict(TypedDict):
     error: NotRequired[ErrorDict]
     truncated: NotRequired[bool]
     wire: NotRequired[str]
+    http: NotRequired[HttpDict]
 
 
 @with_config(_STRICT)

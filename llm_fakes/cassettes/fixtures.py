@@ -5,6 +5,11 @@ the fixture).
 
 * ``llm_cassette``: a :class:`~llm_fakes.CassetteProvider` for this test, on
   ``<cassette dir>/<test module>/<test name>.yaml``; saved at teardown.
+* ``llm_cassette_server``: the same cassette served on a loopback port
+  (:class:`~llm_fakes.cassettes.server.CassetteServer`) to a client the test does not build (a
+  subprocess, another language, an SDK made deep inside the code under test): point it at
+  ``.base_url``. It records through the marker's ``upstream=`` (the real API's root URL) in the
+  record modes that record; matching options, strict mode and the unplayed report are the same.
 * ``llm_real_provider``: what to record from. Override it in a ``conftest.py``; it is requested
   only when something has to be recorded, so never in record mode ``none``.
 * ``--llm-record-mode`` / ``llm_fakes_record_mode``: ``none`` (default), ``once``,
@@ -54,12 +59,21 @@ from llm_fakes.cassettes.tally import CassetteTally
 
 if TYPE_CHECKING:
     from llm_fakes.cassettes.provider import CassetteProvider
+    from llm_fakes.cassettes.server import CassetteServer
     from llm_fakes.provider import LLMProvider
 
-__all__ = ["CASSETTE_DIR", "STRICT_CASSETTES", "cassette_path", "llm_cassette", "llm_real_provider"]
+__all__ = [
+    "CASSETTE_DIR",
+    "STRICT_CASSETTES",
+    "cassette_path",
+    "llm_cassette",
+    "llm_cassette_server",
+    "llm_real_provider",
+]
 
 MARKER = "llm_cassette"
 MARKER_FIXTURE = "llm_cassette"
+SERVER_FIXTURE = "llm_cassette_server"
 CASSETTE_DIR = Setting(
     name="cassette_dir",
     help="Folder of the cassettes, relative to the rootdir (default: cassettes).",
@@ -90,6 +104,9 @@ _PROVIDER_KWARGS = frozenset(
         "cross_view_defaults",
     }
 )
+#: What the served form (``llm_cassette_server``) takes: the matching and scrubbing options, and
+#: the real API's root URL to record from.
+_SERVER_KWARGS = (_PROVIDER_KWARGS - {"types", "realtime", "clock"}) | {"upstream"}
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 #: This session's id; pytest-xdist workers of one run share their controller's.
 _RUN = pytest.StashKey[str]()
@@ -163,7 +180,7 @@ def _marker_name(node: Any) -> str | None:
 
 def pytest_itemcollected(item: pytest.Item) -> None:
     """Tally which tests use which cassette (before any are deselected), to judge shared ones."""
-    if MARKER_FIXTURE in getattr(item, "fixturenames", ()):
+    if {MARKER_FIXTURE, SERVER_FIXTURE} & set(getattr(item, "fixturenames", ())):
         path = _path_of(item.config, item, getattr(item, "cls", None), _marker_name(item))
         item.config.stash[TALLY].expect(str(path), item.nodeid)
 
@@ -212,7 +229,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.write_line(f"UnusedInteractionsError: {verdict}")
 
 
-def _options(request: pytest.FixtureRequest, llm_config: dict[str, Any]) -> dict[str, Any]:
+def _options(
+    request: pytest.FixtureRequest,
+    llm_config: dict[str, Any],
+    allowed: frozenset[str] = _PROVIDER_KWARGS,
+) -> dict[str, Any]:
     marker = request.node.get_closest_marker(MARKER)
     options: dict[str, Any] = dict(llm_config.get("cassette") or {})
     if marker is not None:
@@ -225,11 +246,11 @@ def _options(request: pytest.FixtureRequest, llm_config: dict[str, Any]) -> dict
         name = _marker_name(request.node)
         if name is not None:
             options["name"] = name
-    unknown = sorted(set(options) - _PROVIDER_KWARGS - {"name"})
+    unknown = sorted(set(options) - allowed - {"name"})
     if unknown:
         raise UsageError(
             f"Unknown cassette option(s) {unknown!r} for {request.node.nodeid}. The options are "
-            f"{sorted(_OWN_KWARGS | _PROVIDER_KWARGS)!r}; fix the @pytest.mark.{MARKER} "
+            f"{sorted(_OWN_KWARGS | allowed)!r}; fix the @pytest.mark.{MARKER} "
             "marker or llm_config['cassette']."
         )
     return options
@@ -252,7 +273,6 @@ def llm_cassette(
 ) -> Iterator[CassetteProvider]:
     """A CassetteProvider for this test (cassettes/<module>/<test>.yaml), saved at teardown."""
     from llm_fakes.cassettes.provider import CassetteProvider
-    from llm_fakes.cassettes.tape import describe
 
     mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
     strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
@@ -268,6 +288,44 @@ def llm_cassette(
     yield cassette
     recorded = cassette.recorded > 0
     cassette.save()
+    _settle(request, path, cassette, recorded=recorded, strict=strict == "on")
+
+
+@pytest.fixture
+def llm_cassette_server(
+    request: pytest.FixtureRequest, llm_config: dict[str, Any]
+) -> Iterator[CassetteServer]:
+    """This test's cassette served on 127.0.0.1 to any client: use its .base_url."""
+    from llm_fakes.cassettes.server import CassetteServer
+
+    mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
+    strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
+    options = _options(request, llm_config, allowed=_SERVER_KWARGS)
+    path = cassette_path(request, options.pop("name", None))
+    server = CassetteServer(path, mode, run_id=request.config.stash[_RUN], **options)
+    try:
+        with server.serve():
+            yield server
+    finally:
+        server.close()
+    _settle(request, path, server, recorded=server.recorded > 0, strict=strict == "on")
+    call = request.node.stash.get(_REPORTS, {}).get("call")
+    if server.misses and call is not None and call.passed:
+        from llm_fakes.errors import CassetteMiss
+
+        # The client got a 400 it may have swallowed: in-process, the miss would have failed
+        # the test, so it does here too.
+        more = f" (and {len(server.misses) - 1} more)" if len(server.misses) > 1 else ""
+        raise CassetteMiss(f"{server.misses[0]}{more}")
+
+
+def _settle(
+    request: pytest.FixtureRequest, path: Path, cassette: Any, *, recorded: bool, strict: bool
+) -> None:
+    """After a test: tally what its cassette played, and judge it in strict mode."""
+    from llm_fakes.cassettes.tape import describe
+
+    config = request.config
     call = request.node.stash.get(_REPORTS, {}).get("call")
     passed = call is not None and call.passed
     key, nodeid = str(path), request.node.nodeid
@@ -286,7 +344,7 @@ def llm_cassette(
         passed=passed,
         recorded=recorded,
     )
-    if strict == "on" and passed:
+    if strict and passed:
         if alone:
             cassette.assert_all_played()
         else:

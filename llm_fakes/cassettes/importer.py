@@ -41,7 +41,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +50,29 @@ from typing import Any
 from llm_fakes.cassettes.redaction import Filter
 from llm_fakes.errors import CassetteFormatError, CassetteWriteError, UsageError
 
-__all__ = ["ImportReport", "Skipped", "import_cassettes", "source_files"]
+__all__ = ["ImportReport", "Skipped", "import_cassettes", "sdk_versions_of", "source_files"]
 
 SUFFIXES = (".yaml", ".yml", ".json")
-_AGENT = re.compile(r"^(OpenAI|Anthropic)/Python ([\w.+-]+)", re.IGNORECASE)
+#: Gzip-compressed sources (LangChain keeps its cassettes as ``*.yaml.gz``).
+COMPRESSED = tuple(s + ".gz" for s in SUFFIXES)
+# The version an official Python SDK's user agent names ("AsyncOpenAI/Python 1.54.3"); which SDK
+# it is, the registry's entries say.
+_PYTHON_SDK = re.compile(r"/Python ([\w.+-]+)")
+# A response's own time, where a body has one (Chat Completions ``created``, Responses
+# ``created_at``): seconds since 1970, ten digits until 2286.
+_CREATED = re.compile(rb'"created(?:_at)?"\s*:\s*(\d{9,10})\b')
+#: ``recorded_at`` of an import whose responses say nothing of their time.
+UNKNOWN_TIME = "unknown"
+
+
+def _is_source(path: Path) -> bool:
+    return path.name.endswith(SUFFIXES + COMPRESSED)
+
+
+def _cassette_name(path: Path) -> Path:
+    """``a.yaml``, ``a.json``, ``a.yaml.gz`` -> ``a.yaml``."""
+    name = path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name
+    return path.with_name(Path(name).stem + ".yaml")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,15 +125,16 @@ def source_files(sources: Sequence[str | Path]) -> list[tuple[Path, Path]]:
     for raw in sources:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-            out += [(p, p.relative_to(path).with_suffix(".yaml")) for p in found]
+            found = sorted(p for p in path.rglob("*") if _is_source(p) and p.is_file())
+            out += [(p, _cassette_name(p.relative_to(path))) for p in found]
         elif path.is_file():
-            out.append((path, Path(path.stem + ".yaml")))
+            out.append((path, Path(_cassette_name(path).name)))
         else:
             raise UsageError(f"No cassette file or folder at {str(path)!r}; check the path.")
     if not out:
         raise UsageError(
-            f"No *.yaml, *.yml or *.json files in {', '.join(map(str, sources))!r}; "
+            f"No *.yaml, *.yml or *.json files (or *.gz of them) in "
+            f"{', '.join(map(str, sources))!r}; "
             "point at vcrpy cassette files or the folder holding them."
         )
     seen: dict[Path, Path] = {}
@@ -128,7 +148,10 @@ def source_files(sources: Sequence[str | Path]) -> list[tuple[Path, Path]]:
     return out
 
 
-def _recorded_at(exchanges: list[Any], path: Path) -> str:
+def _recorded_at(exchanges: list[Any]) -> str:
+    """When the responses were recorded: the first ``Date`` header, else the first time a body
+    holds, else :data:`UNKNOWN_TIME`; never the file's time, so an import is the same bytes
+    whatever the source's modification time."""
     import email.utils
 
     for ex in exchanges:
@@ -140,21 +163,41 @@ def _recorded_at(exchanges: list[Any], path: Path) -> str:
                 continue
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
             return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    return mtime.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for ex in exchanges:
+        found = _CREATED.search(ex.body)
+        if found:
+            when = datetime.fromtimestamp(int(found.group(1)), UTC)
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return UNKNOWN_TIME
+
+
+def sdk_versions_of(user_agents: Iterable[str]) -> dict[str, str]:
+    """The SDK versions the ``user-agent`` headers name (``openai``, ``anthropic``).
+
+    Example:
+        >>> sdk_versions_of(["AsyncOpenAI/Python 1.54.3", "curl/8.0"])
+        {'openai': '1.54.3'}
+    """
+    from llm_fakes.wire.registry import REGISTRY
+
+    out: dict[str, str] = {}
+    for agent in user_agents:
+        version = _PYTHON_SDK.search(agent)
+        if version is None:
+            continue
+        for api in REGISTRY:
+            if api.sdk_package and api.sent_by_sdk(agent):
+                out[api.sdk_package] = version.group(1)
+    return out
 
 
 def _sdk_versions(exchanges: list[Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for ex in exchanges:
-        match = _AGENT.match(ex.request_headers.get("user-agent", ""))
-        if match:
-            out[match.group(1).lower()] = match.group(2)
-    return out
+    return sdk_versions_of(ex.request_headers.get("user-agent", "") for ex in exchanges)
 
 
 def _interaction(ex: Any) -> dict[str, Any]:
     """One exchange as a cassette interaction (raises ``ValueError`` with the reason if not)."""
+    from llm_fakes.cassettes.http_record import http_record
     from llm_fakes.cassettes.wire_formats import format_for, formats
 
     fmt = format_for(ex.path) if ex.method == "POST" else None
@@ -165,7 +208,7 @@ def _interaction(ex: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValueError(f"the request body is not a JSON object ({fmt.name} needs one)")
     try:
-        request = fmt.read_request(body)
+        request = fmt.read_request(body, ex.path)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(
             f"the request body does not read as {fmt.name} ({type(exc).__name__}: {exc})"
@@ -178,7 +221,16 @@ def _interaction(ex: Any) -> dict[str, Any]:
     # A stream request answered with a whole JSON body (a server ignoring "stream") is what a
     # complete() call gets.
     call = "stream" if "events" in outcome or (stream and "error" in outcome) else "complete"
-    return {"call": call, "request": request, **outcome, "wire": fmt.name, "_model": model}
+    raw = outcome.get("response", {}).get("raw_response")
+    wire = http_record(ex.status, ex.headers, ex.body, raw=raw)
+    return {
+        "call": call,
+        "request": request,
+        **outcome,
+        "wire": fmt.name,
+        "http": wire,
+        "_model": model,
+    }
 
 
 def _check(interaction: dict[str, Any], shown: str) -> None:
@@ -256,7 +308,7 @@ def _convert(
     out = new_document(
         provider=provider,
         model=next((m for m in models if m), ""),
-        recorded_at=_recorded_at(good, path),
+        recorded_at=_recorded_at(good),
     )
     answered = first_model(interactions)
     if answered:

@@ -35,6 +35,7 @@ from llm_fakes.errors import UsageError
 __all__ = [
     "DEFAULT_MATCH_ON",
     "FIELDS",
+    "Key",
     "Matcher",
     "canonical_json",
     "closest",
@@ -158,6 +159,12 @@ def _check_fields(names: Sequence[str], what: str) -> None:
         )
 
 
+#: A request's index key: the canonical JSON of its compared fields but ``max_tokens``, and that
+#: of ``max_tokens`` (empty when not compared). Apart, so a variant with another ``max_tokens``
+#: is a new pair around the same big string (its hash kept), not another serialisation.
+Key = tuple[str, str]
+
+
 class Matcher:
     """Computes request keys: scrub, ``before_record_request``, normalise, canonical JSON.
 
@@ -182,11 +189,22 @@ class Matcher:
         if not match_on:
             raise UsageError(f"match_on must name at least one of {list(FIELDS)!r}.")
         self.match_on = tuple(match_on)
-        self._getter = operator.itemgetter(*self.match_on)
+        self._has_max = "max_tokens" in self.match_on
+        self._rest = tuple(n for n in self.match_on if n != "max_tokens")
+        self._getter = operator.itemgetter(*self._rest) if self._rest else None
+        getter = self._getter
+        if getter is not None and len(self._rest) > 1:
+            self._values: Callable[[dict[str, Any]], Any] = getter
+        elif getter is not None:
+            self._values = lambda request: [getter(request)]
+        else:
+            self._values = lambda request: []
         self.normalize = dict(normalize or {})
         _check_fields(list(self.normalize), "normalize")
         self.redactor = redactor or Redactor()
         self.before_record_request = before_record_request
+        self._plain = not self.normalize and before_record_request is None
+        self._strings: dict[str, str] = {}
 
     def prepare(self, request: dict[str, Any]) -> dict[str, Any] | None:
         """The request as it is stored: scrubbed, then rewritten by ``before_record_request``."""
@@ -206,27 +224,69 @@ class Matcher:
             out.append(function(value) if function is not None else value)
         return out
 
-    def _plain_fields(self, request: dict[str, Any]) -> Any:
-        # The hot path: a full request from make_request, no normalisers.
-        return self._getter(request) if len(self.match_on) > 1 else [request[self.match_on[0]]]
+    def _split(self, values: list[Any]) -> Key:
+        named = dict(zip(self.match_on, values, strict=True))
+        rest = canonical_json([named[n] for n in self._rest])
+        return rest, self._max_json(named["max_tokens"]) if self._has_max else ""
 
-    def key(self, request: dict[str, Any], *, stored: bool = False) -> str | None:
+    def _max_json(self, value: Any) -> str:
+        if type(value) is int:
+            return str(value)
+        if value is None:
+            return "null"
+        if type(value) is str and value in self._strings:  # the variants' markers
+            return self._strings[value]
+        text = canonical_json(value)
+        scrubbed = self.redactor.scrub_json(text)
+        out = scrubbed if scrubbed is not None else canonical_json(self.redactor.scrub(value))
+        if type(value) is str and len(self._strings) < 16:
+            self._strings[value] = out
+        return out
+
+    def key(self, request: dict[str, Any], *, stored: bool = False) -> Key | None:
         """The index key of an incoming request, or of a ``stored`` (already prepared) one.
 
-        ``None`` when ``before_record_request`` drops the request (it can never match).
+        ``None`` when ``before_record_request`` drops the request (it can never match). The
+        request is serialised once and its JSON scrubbed as text where that is exact
+        (:meth:`~llm_fakes.cassettes.redaction.Redactor.scrub_json`), so a key costs about
+        one ``json.dumps`` of the request, with or without a secret in it.
         """
+        if self._plain and not stored:  # the hot path: a call's request, no hooks
+            scrubbed = self.redactor.scrub_json(canonical_json(self._values(request)))
+            if scrubbed is not None:
+                if not self._has_max:
+                    return scrubbed, ""
+                top = request["max_tokens"]
+                return scrubbed, str(top) if type(top) is int else self._max_json(top)
         if not self.normalize and (stored or self.before_record_request is None):
-            values = self.fields(request) if stored else self._plain_fields(request)
-            text = canonical_json(values)
-            if not self.redactor.may_need_scrubbing(text):
-                return text
+            if stored:
+                values = self.fields(request)
+                rest: Any = [
+                    v for n, v in zip(self.match_on, values, strict=True) if n != "max_tokens"
+                ]
+                top = values[self.match_on.index("max_tokens")] if self._has_max else None
+            else:
+                rest = self._values(request)
+                top = request["max_tokens"] if self._has_max else None
+            scrubbed = self.redactor.scrub_json(canonical_json(rest))
+            if scrubbed is not None:
+                return scrubbed, self._max_json(top) if self._has_max else ""
         if stored:
             prepared: dict[str, Any] | None = self.redactor.scrub(request)
         else:
             prepared = self.prepare(request)
         if prepared is None:
             return None
-        return canonical_json(self.fields(prepared))
+        return self._split(self.fields(prepared))
+
+    def with_max_tokens(
+        self, request: dict[str, Any], key: Key, value: Any, *, stored: bool = False
+    ) -> Key | None:
+        """The key of ``request`` (whose key is ``key``) with ``max_tokens`` set to ``value``:
+        the same big string and a new small one, unless a normaliser or hook must see it."""
+        if not self.normalize and (stored or self.before_record_request is None):
+            return key[0], self._max_json(value)
+        return self.key({**request, "max_tokens": value}, stored=stored)
 
 
 # ------------------------------------------------------------------------------ miss reports

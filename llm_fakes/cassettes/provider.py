@@ -260,8 +260,8 @@ class CassetteProvider(LLMProvider):
                 tokens_in,
                 tokens_out,
                 stop,
-                None if raw is None else outcome.copy_plain(raw),
-                [ToolUse(i, n, outcome.copy_plain(x)) for i, n, x in uses] if uses else [],
+                None if raw is None else raw(),
+                [ToolUse(i, n, x()) for i, n, x in uses] if uses else [],
             )
         return outcome.replay_response(interaction, types, self.model, self._where)
 

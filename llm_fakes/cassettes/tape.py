@@ -22,12 +22,15 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import marshal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from llm_fakes.cassettes.matching import Matcher, miss_report
+from llm_fakes.cassettes.matching import Key, Matcher, miss_report
+from llm_fakes.cassettes.outcome import copy_plain
 from llm_fakes.cassettes.wire_formats import canonical, format_named
 
 __all__ = [
@@ -46,7 +49,8 @@ DEFAULT_MAX_TOKENS = "<the method's default>"
 ANY_MAX_TOKENS = "<any>"
 
 Interaction = dict[str, Any]
-#: ``(index, interaction)``, plus the positional ``LLMResponse`` fields of a recorded response.
+#: ``(index, interaction)``, plus the positional ``LLMResponse`` fields of a recorded response
+#: (the raw response and each tool use's input as a function returning a fresh copy).
 Entry = tuple[Any, ...]
 
 
@@ -62,9 +66,21 @@ def _entry(index: int, interaction: Interaction) -> Entry:
         r.get("input_tokens", 0),
         r.get("output_tokens", 0),
         sys.intern(r.get("stop_reason", "")),
-        r.get("raw_response"),
-        tuple((u["id"], u["name"], u["input"]) for u in r.get("tool_uses", ())),
+        _copier(r.get("raw_response")),
+        tuple((u["id"], u["name"], _copier(u["input"])) for u in r.get("tool_uses", ())),
     )
+
+
+def _copier(value: Any) -> Callable[[], Any] | None:
+    """A function returning a fresh deep copy of ``value`` (plain data read from a cassette),
+    so a caller mutating a replayed value changes no recording. Unpacking a ``marshal`` blob
+    made once at load is several times faster than copying the structure in Python."""
+    if value is None:
+        return None
+    try:
+        return functools.partial(marshal.loads, marshal.dumps(value))
+    except ValueError:  # not plain data after all
+        return functools.partial(copy_plain, value)
 
 
 def _count(n: int) -> str:
@@ -121,24 +137,32 @@ class Tape:
         self.cross_view = cross_view and "max_tokens" in matcher.match_on
         self._wildcards = False
         self._wires: dict[str, Any] = {}
-        slots: dict[str, list[Entry]] = {}
+        slots: dict[Key, list[Entry]] = {}
         for i, interaction in enumerate(interactions):
             request = interaction["request"]
             entry = _entry(i, interaction)
-            keys: list[str | None] = [matcher.key(request, stored=True)]
+            own = matcher.key(request, stored=True)
+            keys: list[Key | None] = [own]
             wire = interaction.get("wire")
             if wire is not None:
                 fmt = self._wire(wire)
                 canon = canonical(fmt, request) if fmt is not None else None
                 if canon is not None:
-                    keys.append(matcher.key(canon, stored=True))
+                    own = matcher.key(canon, stored=True)
+                    keys.append(own)
                     request = canon
-            for variant in self._stored_variants(interaction["call"], request):
-                keys.append(matcher.key(variant, stored=True))
+            if own is not None:
+                for value in self._stored_variants(interaction["call"], request):
+                    keys.append(matcher.with_max_tokens(request, own, value, stored=True))
             for key in dict.fromkeys(keys):
                 if key is not None:
                     slots.setdefault(key, []).append(entry)
-        self._slots = {key: tuple(entries) for key, entries in slots.items()}
+        # Keyed by the serialised request alone (a str: one hash, cached, and one compare, as
+        # cheap at 10,000 entries as at 10), then by max_tokens among the few recorded with it.
+        grouped: dict[str, list[tuple[str, tuple[Entry, ...]]]] = {}
+        for (rest, top), entries in slots.items():
+            grouped.setdefault(rest, []).append((top, tuple(entries)))
+        self._slots = {rest: tuple(pairs) for rest, pairs in grouped.items()}
         self._used = bytearray(len(interactions))
         self._played = bytearray(len(interactions))
         self._lock = threading.Lock()
@@ -148,38 +172,39 @@ class Tape:
             self._wires[name] = format_named(name)
         return self._wires[name]
 
-    def _stored_variants(self, call: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    def _stored_variants(self, call: str, request: dict[str, Any]) -> list[str]:
         if "max_tokens" not in self.matcher.match_on:
             return []
         if request.get("max_tokens") is None:
             self._wildcards = True
-            return [{**request, "max_tokens": ANY_MAX_TOKENS}]
+            return [ANY_MAX_TOKENS]
         if self.cross_view and request["max_tokens"] == VIEW_DEFAULTS.get(call):
-            return [{**request, "max_tokens": DEFAULT_MAX_TOKENS}]
+            return [DEFAULT_MAX_TOKENS]
         return []
 
-    def _keys(self, call: str | None, request: dict[str, Any]) -> Iterator[str]:
+    def _keys(self, call: str | None, request: dict[str, Any], key: Key) -> Iterator[Key]:
         """The request's variants' keys (see the class docs), cheapest first, made lazily: a
-        wire's canonical form is built only when the cheaper variants found nothing."""
+        variant of ``max_tokens`` reuses ``key``'s serialised request; a wire's canonical form
+        is built only when those found nothing."""
         matcher = self.matcher
         has_max = "max_tokens" in matcher.match_on
 
-        def variants(form: dict[str, Any]) -> Iterator[str | None]:
+        def variants(form: dict[str, Any], form_key: Key) -> Iterator[Key | None]:
             if not has_max:
                 return
             if self.cross_view and call is not None and form["max_tokens"] == VIEW_DEFAULTS[call]:
-                yield matcher.key({**form, "max_tokens": DEFAULT_MAX_TOKENS})
+                yield matcher.with_max_tokens(form, form_key, DEFAULT_MAX_TOKENS)
             if self._wildcards:
-                yield matcher.key({**form, "max_tokens": ANY_MAX_TOKENS})
+                yield matcher.with_max_tokens(form, form_key, ANY_MAX_TOKENS)
 
-        yield from (k for k in variants(request) if k is not None)
+        yield from (k for k in variants(request, key) if k is not None)
         for fmt in self._wires.values():
             canon = canonical(fmt, request) if fmt is not None else None
             if canon is not None:
-                key = matcher.key(canon)
-                if key is not None:
-                    yield key
-                yield from (k for k in variants(canon) if k is not None)
+                canon_key = matcher.key(canon)
+                if canon_key is not None:
+                    yield canon_key
+                    yield from (k for k in variants(canon, canon_key) if k is not None)
 
     def next(
         self, request: dict[str, Any], repeat: bool = False, call: str | None = None
@@ -190,7 +215,7 @@ class Tape:
         of default ``max_tokens``.
         """
         key = self.matcher.key(request)
-        entries = self._slots.get(key) if key is not None else None
+        entries = self._slot(key) if key is not None else None
         if entries is not None:
             hit = self._take(entries)
             if hit is not None:
@@ -201,14 +226,22 @@ class Tape:
             return None
         found: tuple[Entry, ...] = entries or ()
         if self._wires or self._wildcards or self.cross_view:
-            for other in self._keys(call, request) if key is not None else ():
-                more = self._slots.get(other)
+            for other in self._keys(call, request, key) if key is not None else ():
+                more = self._slot(other)
                 if more is not None:
                     hit = self._take(more)
                     if hit is not None or repeat:
                         return hit or more[-1]
                     found = found or more
         return found[-1] if repeat and found else None
+
+    def _slot(self, key: Key) -> tuple[Entry, ...] | None:
+        pairs = self._slots.get(key[0])
+        if pairs is not None:
+            for top, entries in pairs:
+                if top == key[1]:
+                    return entries
+        return None
 
     def _take(self, entries: tuple[Entry, ...]) -> Entry | None:
         used = self._used
@@ -226,8 +259,8 @@ class Tape:
         if own is None:
             return []
         found: dict[int, None] = {}
-        for key in [own, *self._keys(call, request)]:
-            for entry in self._slots.get(key, ()):
+        for key in [own, *self._keys(call, request, own)]:
+            for entry in self._slot(key) or ():
                 found[entry[0]] = None
         return sorted(found)
 
@@ -266,4 +299,37 @@ class Tape:
         matcher = self.matcher
         prepared = matcher.prepare(request) or request
         recorded = [matcher.fields(matcher.redactor.scrub(i["request"])) for i in self.interactions]
-        return miss_report(head, matcher.fields(prepared), recorded, matcher.match_on)
+        report = miss_report(head, matcher.fields(prepared), recorded, matcher.match_on)
+        if call == "stream":
+            why = self._structured_streams(request)
+            if why:
+                lines = report.splitlines()
+                report = "\n".join([*lines[:-1], why, lines[-1]])
+        return report
+
+    def _structured_streams(self, request: dict[str, Any]) -> str:
+        """Why ``stream()`` cannot match the recordings that are its request but for a
+        ``response_format`` or ``json_mode`` (a stream with structured output recorded at the
+        HTTP level), and the fix; empty when there are none."""
+        carried = ("response_format", "json_mode")
+        names = [n for n in self.matcher.match_on if n not in carried]
+        if len(names) == len(self.matcher.match_on) or not names:
+            return ""
+        looser = Matcher(
+            names, self.matcher.normalize, self.matcher.redactor, self.matcher.before_record_request
+        )
+        found = [
+            i
+            for i in Tape(self.interactions, looser, cross_view=self.cross_view).recordings_of(
+                request, "stream"
+            )
+            if any(self.interactions[i]["request"].get(n) for n in carried)
+        ]
+        if not found:
+            return ""
+        numbers = ", ".join(f"#{i}" for i in found)
+        return (
+            f"Recording(s) {numbers} match this request but for response_format/json_mode, "
+            "which stream() cannot send (it has no such parameters), so stream() never "
+            f"matches them. Replay them by matching without those fields: match_on={names!r}."
+        )

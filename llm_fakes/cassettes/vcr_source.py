@@ -1,7 +1,8 @@
 """Reading vcrpy cassettes: both serializers, every body spelling, every content encoding.
 
 A vcrpy cassette is ``{"version": 1, "interactions": [{"request": ..., "response": ...}]}`` in
-YAML (vcrpy's default serializer) or JSON. Bodies come as text, as bytes (YAML ``!!binary``, which
+YAML (vcrpy's default serializer) or JSON, as text or gzip-compressed (LangChain's
+``*.yaml.gz``; also base64 of that). Bodies come as text, as bytes (YAML ``!!binary``, which
 is base64), as ``{"base64_string": ...}``, or parsed, under ``parsed_body`` (the serializer
 pydantic-ai's test suite uses). A response body may still be compressed (``content-encoding``
 gzip, deflate, br or zstd, when vcrpy ran without ``decode_compressed_response``); it is decoded
@@ -67,8 +68,11 @@ def load_vcr(path: Path) -> dict[str, Any]:
     """
     import yaml
 
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b" or data[:4] == b"H4sI":  # gzip, or gzip in base64
+        data = _gunzip(data)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Unreadable(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
@@ -88,6 +92,20 @@ def load_vcr(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise Unreadable("not a vcrpy cassette: no 'interactions' list at the top level")
     return data
+
+
+def _gunzip(data: bytes) -> bytes:
+    """A gzip-compressed cassette (LangChain's ``*.yaml.gz``), or the same in base64 text."""
+    import binascii
+    import gzip
+    import zlib
+
+    try:
+        if data[:2] != b"\x1f\x8b":
+            data = base64.b64decode(b"".join(data.split()), validate=True)
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error, binascii.Error) as exc:
+        raise Unreadable(f"gzip-compressed, but cannot be decompressed ({exc})") from None
 
 
 @functools.cache

@@ -50,15 +50,16 @@ class WireFormat:
         """The kit provider speaking it (the cassette header's ``provider``)."""
         return self.api.provider
 
-    def read_request(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The seed-level request a wire body asked for (``max_tokens`` absent if the wire had
-        none), in canonical form. Raises ``KeyError``/``TypeError``/... on a foreign body."""
+    def read_request(self, body: dict[str, Any], path: str = "") -> dict[str, Any]:
+        """The seed-level request a wire body (sent to ``path``) asked for (``max_tokens``
+        absent if the wire had none), in canonical form. Raises ``KeyError``/``TypeError``/...
+        on a foreign body."""
         from llm_fakes.cassettes.matching import make_request
         from llm_fakes.cassettes.outcome import request_record
         from llm_fakes.types import Tool
         from llm_fakes.wire.base import json_format_of
 
-        seen = self.api.read_request(body)
+        seen = self.api.read_request(body, path=path)
         tools = [
             Tool(t["name"], t.get("description", ""), t.get("parameters") or {})
             for t in seen["tools"]

@@ -11,6 +11,9 @@ The script file is the one ``ScriptedProvider`` loads (turns, rules, settings). 
 its base URL once it listens (``--port 0`` picks a free port), answers until interrupted
 (Ctrl-C or SIGTERM), then prints how many requests it served. With ``--check-unused`` it exits
 with status 1 when scripted turns were left unused or a request hit a script mistake.
+
+``llm-fakes serve --cassette PATH`` serves a recorded cassette instead
+(:mod:`llm_fakes.cassettes.serve_cli`, which adds its options to these).
 """
 
 from __future__ import annotations
@@ -38,13 +41,10 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "--api",
         choices=sorted({*REGISTRY.doors(), *REGISTRY.names()}),
         metavar="API",
-        required=True,
         help=f"The API to speak, by its fake: {doors}; or any API's key "
-        f"({', '.join(REGISTRY.keys())}).",
+        f"({', '.join(REGISTRY.keys())}). Not with --cassette, which serves every API it holds.",
     )
-    parser.add_argument(
-        "--script", required=True, type=Path, help="A YAML or JSON script file of turns."
-    )
+    parser.add_argument("--script", type=Path, help="A YAML or JSON script file of turns.")
     parser.add_argument(
         "--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (8000)."
     )
@@ -60,13 +60,48 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     return run
 
 
+def listen(app: Any, host: str, port: int) -> Any:
+    """A loopback server for ``app`` on ``host:port``, or ``None`` after saying why it cannot
+    listen there (the port is in use...)."""
+    from llm_fakes.http._loopback import LoopbackServer
+
+    try:
+        return LoopbackServer(app, host, port)
+    except OSError as exc:
+        print(
+            f"llm-fakes serve: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Pick another --port, or --port 0 for a free one.",
+            file=sys.stderr,
+        )
+        return None
+
+
+def wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; the exit status."""
     from llm_fakes.errors import ScriptError, UnusedScriptError
-    from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.files import load_script_file
     from llm_fakes.wire.registry import REGISTRY
 
+    if args.script is None or args.api is None:
+        print(
+            "llm-fakes serve: give --api and --script (a scripted fake), or --cassette PATH "
+            "(a recorded cassette).",
+            file=sys.stderr,
+        )
+        return 2
     fake_cls: Any = REGISTRY.door(args.api)[0].fake_class()
     try:
         loaded = load_script_file(args.script)
@@ -74,32 +109,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2
     fake = fake_cls(loaded, chunk_delay=args.chunk_delay)
-    try:
-        server = LoopbackServer(fake, args.host, args.port)
-    except OSError as exc:
-        print(
-            f"llm-fakes serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
-            "Pick another --port, or --port 0 for a free one.",
-            file=sys.stderr,
-        )
+    server = listen(fake, args.host, args.port)
+    if server is None:
         return 2
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        with server:
-            print(
-                f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
-                f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
-                flush=True,
-            )
-            print("Press Ctrl-C to stop.", flush=True)
-            try:
-                while not stop.wait(0.1):
-                    pass
-            except KeyboardInterrupt:
-                pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with server:
+        print(
+            f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
+            f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
+            flush=True,
+        )
+        print("Press Ctrl-C to stop.", flush=True)
+        wait_for_stop()
     print(
         f"llm-fakes: stopped after {len(fake.requests)} request(s); "
         f"{len(fake.remaining)} queued turn(s) unused.",

@@ -504,7 +504,8 @@ class AnthropicMessages(WireAPI):
     auth = Auth("x-api-key")
     secret_headers = frozenset({"authorization"})  # the SDK's auth_token= form
     account_headers = frozenset({"anthropic-organization-id"})
-    user_agents = (r"^Anthropic/Python", r"^Anthropic/JS", r"^AsyncAnthropic/Python")
+    # Anthropic, AsyncAnthropic, AnthropicBedrock, AsyncAnthropicVertex...; Python and JS.
+    user_agents = (r"^(?:Async)?Anthropic(?:Bedrock|Vertex)?/(?:Python|JS)",)
     sdk_package = "anthropic"
     usage_fields = MappingProxyType(
         {

@@ -4,7 +4,9 @@
   ``max_tokens``, ``response_format`` / ``json_mode``) to a ``/chat/completions`` body. JSON mode
   uses the API's own field: ``json_mode=True`` sends ``response_format={"type": "json_object"}``;
   an explicit ``response_format`` is sent verbatim and wins.
-* :func:`parse_completion` turns a ``chat.completion`` body into an ``LLMResponse``.
+* :func:`parse_completion` turns a ``chat.completion`` body into an ``LLMResponse``; a
+  ``refusal`` counts as text (as in the Responses API), and the legacy ``function_call`` (no id,
+  finish reason ``function_call``) as a tool call (finish ``tool_calls``).
 * :class:`ChunkDecoder` turns ``chat.completion.chunk`` SSE data into stream events, assembling
   tool-call argument deltas per ``index`` and reading reasoning from ``reasoning_content`` /
   ``reasoning`` (the field OpenAI-compatible servers such as vLLM and DeepSeek use).
@@ -19,9 +21,11 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote
 
 from llm_fakes.errors import ResponseFormatError
 from llm_fakes.types import ToolUse
@@ -34,6 +38,8 @@ from llm_fakes.wire.terms import RequestTerms, stop_list, tool_choice_of
 __all__ = ["ChunkDecoder", "OpenAIChat", "build_request", "parse_completion", "to_openai_messages"]
 
 _MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
+# Azure OpenAI's /openai/deployments/{deployment}/chat/completions: the model is in the path.
+_DEPLOYMENT = re.compile(r"/deployments/([^/]+)/")
 
 
 def _tool_call(call: Any) -> dict[str, Any]:
@@ -145,11 +151,15 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             )
         choice = choices[0]
         message = choice.get("message") or {}
-        content = message.get("content") or ""
+        # A refusal counts as text, as the Responses reader counts a refusal part.
+        content = message.get("content") or message.get("refusal") or ""
         if not isinstance(content, str):
             raise ResponseFormatError(f"message.content must be a string, got {content!r}")
         uses = []
-        for call in message.get("tool_calls") or ():
+        calls = message.get("tool_calls") or ()
+        if not calls and isinstance(message.get("function_call"), dict):
+            calls = [{"id": "", "function": message["function_call"]}]  # the legacy field
+        for call in calls:
             fn = call.get("function") or {}
             uses.append(
                 ToolUse(
@@ -171,7 +181,7 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
             model=str(data.get("model") or model),
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            stop_reason=str(choice.get("finish_reason") or ""),
+            stop_reason=_stop_reason(choice.get("finish_reason")),
             raw_response=data,
             tool_uses=uses,
             **extras,
@@ -180,6 +190,12 @@ def parse_completion(data: dict[str, Any], types: TypeSet, model: str) -> Any:
         if isinstance(exc, ResponseFormatError):
             raise
         raise ResponseFormatError(f"Unexpected chat.completion body shape: {exc}") from exc
+
+
+def _stop_reason(finish_reason: Any) -> str:
+    """The seed's word: the legacy ``function_call`` finish is a tool call."""
+    reason = str(finish_reason or "")
+    return "tool_calls" if reason == "function_call" else reason
 
 
 class ChunkDecoder:
@@ -243,15 +259,20 @@ class ChunkDecoder:
             if isinstance(reasoning, str) and reasoning:
                 out += st.reasoning_delta(reasoning)
             content = delta.get("content")
+            if not content and isinstance(delta.get("refusal"), str):
+                content = delta["refusal"]
             if isinstance(content, str):
                 out += st.text_delta(content)
-            for call in delta.get("tool_calls") or ():
+            calls = delta.get("tool_calls") or ()
+            if not calls and isinstance(delta.get("function_call"), dict):
+                calls = [{"function": delta["function_call"]}]  # the legacy field
+            for call in calls:
                 index = int(call.get("index", 0))
                 fn = call.get("function") or {}
                 st.start_call(index, str(call.get("id") or ""), str(fn.get("name") or ""))
                 st.call_arguments(index, str(fn.get("arguments") or ""))
             if choice.get("finish_reason"):
-                st.stop_reason = str(choice["finish_reason"])
+                st.stop_reason = _stop_reason(choice["finish_reason"])
         return out
 
     def finish(self) -> list[Any]:
@@ -333,7 +354,8 @@ class OpenAIWire(WireAPI):
     secret_headers = frozenset({"api-key"})  # Azure OpenAI's key header
     secret_query_params = frozenset({"api-key", "api_key"})
     account_headers = frozenset({"openai-organization", "openai-project"})
-    user_agents = (r"^OpenAI/Python", r"^OpenAI/JS", r"^AsyncOpenAI/Python")
+    # OpenAI, AsyncOpenAI, AzureOpenAI, AsyncAzureOpenAI; Python and JS.
+    user_agents = (r"^(?:Async)?(?:Azure)?OpenAI/(?:Python|JS)",)
     sdk_package = "openai"
     fake = "llm_fakes.http.fake_openai.FakeOpenAI"
     base_path = "/v1"
@@ -380,7 +402,19 @@ class OpenAIChat(OpenAIWire):
             server_tools=(),  # Chat Completions runs no hosted tools
         )
 
+    def model_of(self, path: str, body: Mapping[str, Any]) -> str:
+        """The body's model, else an Azure OpenAI deployment's, named in the path.
+
+        Example:
+            >>> OpenAIChat().model_of("/openai/deployments/gpt-4o-mini/chat/completions", {})
+            'gpt-4o-mini'
+        """
+        found = _DEPLOYMENT.search(path.split("?", 1)[0])
+        return super().model_of(path, body) or (unquote(found.group(1)) if found else "")
+
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
+        if "model" not in body and path:
+            body = {**body, "model": self.model_of(path, body)}
         return read_chat_request(body)
 
     def build_request(self, model: str, messages: Any, **fields: Any) -> dict[str, Any]:

@@ -1,0 +1,112 @@
+"""A lookup serialises and scrubs the request once, whatever its size and however many variant
+keys it tries; scrubbing the request's JSON as text gives what scrubbing the request gives."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from llm_fakes.cassettes import matching
+from llm_fakes.cassettes.matching import Matcher, canonical_json, make_request
+from llm_fakes.cassettes.redaction import Redactor
+from llm_fakes.cassettes.tape import Tape
+
+SECRETISH = st.sampled_from(
+    [
+        "sk-proj-0123456789abcdefXYZ",
+        "sk-ant-api03-QWERTY-uiop",
+        "sk-short",
+        "Bearer eyJhbGciOi.J9.sig==",
+        "Bearer ",
+        "sk-",
+        "env-secret-1",
+        'we"ird\\env\n2',
+        "ACME Corp",
+    ]
+)
+TEXT = st.lists(st.one_of(st.text(max_size=8), SECRETISH), max_size=5).map("".join)
+KEYS = st.one_of(st.sampled_from(["role", "content", "api_key", "X-Api-Key", "monkey"]), TEXT)
+JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), TEXT),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
+REDACTORS = {
+    "defaults": Redactor(environ={}),
+    "env and literal filters": Redactor(
+        filters=["ACME Corp", ("we", "<w>")],
+        environ={"A_API_KEY": "env-secret-1", "B_TOKEN": 'we"ird\\env\n2'},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REDACTORS))
+@given(text=TEXT)
+def test_scrubbing_a_string_tries_only_where_a_match_can_start(name: str, text: str) -> None:
+    r = REDACTORS[name]
+    assert r.text(text) == r._pattern.sub(r._sub, text)
+
+
+@pytest.mark.parametrize("name", list(REDACTORS))
+@given(value=JSONISH)
+def test_scrubbing_the_json_as_text_equals_scrubbing_the_value(name: str, value: Any) -> None:
+    r = REDACTORS[name]
+    text = canonical_json(value)
+    scrubbed = r.scrub_json(text)
+    if scrubbed is not None:
+        assert scrubbed == canonical_json(r.scrub(value))
+
+
+@given(prompt=TEXT)
+def test_a_secret_in_a_prompt_is_scrubbed_as_text(prompt: str) -> None:
+    r = REDACTORS["defaults"]
+    request = [[{"role": "user", "content": prompt}], "system", []]
+    scrubbed = r.scrub_json(canonical_json(request))
+    assert scrubbed == canonical_json(r.scrub(request))  # never None: no walk needed
+
+
+def test_a_credential_key_or_a_secret_in_a_key_needs_the_value() -> None:
+    r = Redactor(environ={})
+    assert r.scrub_json(canonical_json([{"input": {"API_KEY": "x"}}])) is None
+    assert r.scrub_json(canonical_json([{"sk-proj-0123456789abcdefXYZ": 1}])) is None
+    plain = canonical_json([{"monkey": "a key, an author"}])
+    assert r.scrub_json(plain) is plain
+    assert Redactor(filters=[re.compile("x")], environ={}).scrub_json(plain) is None
+
+
+class Counting(Redactor):
+    walks = 0
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            Counting.walks += 1
+        return super().scrub(value)
+
+
+@pytest.mark.parametrize("secret", ["", " my key is sk-proj-0123456789abcdefXYZ"])
+def test_a_lookup_through_variants_serialises_the_request_once(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    big = "The key point, said the author: " * 2000 + secret
+    redactor = Counting(environ={})
+    stored = redactor.scrub(make_request([{"role": "user", "content": big}], system="s"))
+    stored["max_tokens"] = None  # imported from a wire without max_tokens: the wildcard variant
+    recording = {"call": "complete", "request": stored, "response": {"content": "ok", "model": "m"}}
+    tape = Tape([recording], Matcher(redactor=redactor))
+    Counting.walks = 0
+    dumps: list[int] = []
+    real = matching.canonical_json
+    monkeypatch.setattr(
+        matching, "canonical_json", lambda v: (dumps.append(len(real(v))), real(v))[1]
+    )
+    request = make_request([{"role": "user", "content": big}], system="s")
+    hit = tape.next(request, call="complete")
+    assert hit is not None and hit[2] == "ok"
+    assert [n for n in dumps if n > 1000] == [
+        len(real([request["messages"], "s", [], None, False]))
+    ]
+    assert Counting.walks == 0
