@@ -151,6 +151,22 @@ class ResponsesEndpoint:
         self._sequence = 0  # events written by the last stream_parts (read under the fake's lock)
         #: The stored responses and conversations (see :mod:`~llm_fakes.http.responses_state`).
         self.state = ResponsesState()
+        self._final: dict[str, Any] = {}  # the response the last full stream_parts ended with
+
+    def remember(
+        self,
+        body: dict[str, Any],
+        turn: int,
+        response: dict[str, Any] | None = None,
+        parts: list[bytes] | None = None,
+    ) -> dict[str, Any] | None:
+        """Keep an answered request (its JSON ``response``, or the stream ``parts`` just
+        written) as the API keeps it; returns the JSON body to send (a ``queued`` one for
+        ``background=True``). The fake calls it in its request cycle; the renderers above stay
+        free of state, so other users of them (a served cassette) keep nothing."""
+        final = response if response is not None else self._final
+        kept = self.state.keep(body, final, input_items(body), turn, events=parts)
+        return kept if response is not None else None
 
     def _all_items(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """The conversation the request continues (stored items), then its own ``input``."""
@@ -308,7 +324,7 @@ class ResponsesEndpoint:
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
         status = self._status(r)
         response = self._response(r, body, turn, status, self._items(r, body, turn, status))
-        return self.state.keep(body, response, input_items(body), turn)
+        return response
 
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
@@ -375,7 +391,7 @@ class ResponsesEndpoint:
         emit(
             "response.completed" if status == "completed" else "response.incomplete", response=final
         )
-        self.state.keep(body, final, input_items(body), turn, events=parts)
+        self._final = final
         return cut()
 
     def stream_error_part(self, message: str) -> bytes:

@@ -381,9 +381,16 @@ class FakeServer:
                 problem = f"llm-fakes {type(self).__name__}: {exc}"
                 self.problems.append(problem)
                 return self.error(400, problem, "invalid_request")
+        remember = getattr(endpoint, "remember", None)  # a route that keeps state
         if view["stream"]:
-            return sse_response(endpoint.stream_parts(rendered, body, index))
-        return json_response(200, endpoint.reply_body(rendered, body, index))
+            parts = endpoint.stream_parts(rendered, body, index)
+            if remember is not None:
+                remember(body, index, parts=parts)
+            return sse_response(parts)
+        data = endpoint.reply_body(rendered, body, index)
+        if remember is not None:
+            data = remember(body, index, response=data)
+        return json_response(200, data)
 
     def _fail(
         self, fail: Fail, view: dict[str, Any], body: dict[str, Any], index: int, endpoint: Any
