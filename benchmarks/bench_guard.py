@@ -9,7 +9,10 @@ Prints medians and ratios for:
 3. an httpx request over a kept-alive loopback connection with the guard active against none
    (a pooled connection is never re-checked, so the ratio should be 1.0), and opening a new
    connection (the only moment the guard runs);
-4. the guard's own work per test, in-process: resolving the policy, pushing and popping it.
+4. the guard's own work per test, in-process: resolving the policy, pushing and popping it;
+5. the socket-level patches: a loopback ``socket.create_connection`` (lookup + connect, both
+   guarded) and a bare ``getaddrinfo("127.0.0.1")`` with the guard active against none, and a
+   requests call over a new connection (skipped without requests).
 
 Run:
     python benchmarks/bench_guard.py
@@ -141,6 +144,8 @@ def bench_requests(requests: int, rounds: int) -> None:
 class _Config:
     """The two methods the policy resolution reads, as a session with no settings answers."""
 
+    stash: dict[Any, Any] = {}  # noqa: RUF012 - read only
+
     def getoption(self, name: str, default: Any = None) -> Any:
         return default
 
@@ -173,6 +178,53 @@ def bench_per_test_work(rounds: int) -> None:
     print(f"   per test                             {per * 1e6:8.2f} µs")
 
 
+def bench_socket_level(calls: int, rounds: int) -> None:
+    import socket
+
+    from llm_fakes.guard import block_network
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    port = server.server_address[1]
+
+    def connect() -> None:
+        socket.create_connection(("127.0.0.1", port)).close()
+
+    def lookup() -> None:
+        socket.getaddrinfo("127.0.0.1", port)
+
+    def with_requests() -> Callable[[], Any] | None:
+        try:
+            import requests
+        except ImportError:
+            return None
+        return lambda: requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+
+    cases: dict[str, Callable[[], Any]] = {"connect": connect, "lookup": lookup}
+    call = with_requests()
+    if call is not None:
+        cases["requests"] = call
+    off: dict[str, list[float]] = {k: [] for k in cases}
+    on: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(rounds):  # interleaved, as above
+        for name, case in cases.items():
+            n = calls if name == "lookup" else calls // 10
+            off[name].append(_median_seconds(case, n))
+            with block_network():
+                on[name].append(_median_seconds(case, n))
+    server.shutdown()
+    server.server_close()
+    print("5. socket-level guard (median per call, loopback)")
+    labels = {
+        "connect": "socket.create_connection + close",
+        "lookup": "socket.getaddrinfo('127.0.0.1')",
+        "requests": "requests.get, new connection",
+    }
+    for name in cases:
+        a, b = statistics.median(off[name]), statistics.median(on[name])
+        print(f"   {labels[name]:<36} {a * 1e6:8.1f} µs -> {b * 1e6:8.1f} µs  ratio {b / a:6.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -183,6 +235,7 @@ def main() -> None:
     bench_session(args.tests, args.rounds)
     bench_requests(args.requests, args.rounds)
     bench_per_test_work(args.rounds)
+    bench_socket_level(args.requests * 10, args.rounds)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,28 @@
 """The network guard: while replaying, a real connection to a non-loopback host fails at once.
 
-The guard sits where httpx (and httpx2, which the official OpenAI and Anthropic SDKs use) opens
-a TCP connection: ``connect_tcp`` of httpcore's network backends, sync and async. That is below
-every mock layer (respx, pytest_httpx, ``MockTransport``, vcrpy), so mocked requests pass, and
-above DNS and ``connect()``, so a blocked request never resolves or touches the network.
+The guard sits where every Python HTTP stack meets the network (see :mod:`llm_fakes._guard_socket`):
+``socket.getaddrinfo``, ``socket.create_connection``, ``socket.socket.connect``/``connect_ex``
+and the asyncio loop's ``create_connection``, ``getaddrinfo`` and ``sock_connect``. So requests,
+urllib, http.client, urllib3, aiohttp, websockets, raw sockets and ``asyncio.open_connection``
+are blocked as well as httpx. For httpx (and httpx2, which the official OpenAI and Anthropic SDKs
+use) it also sits one level up, where httpcore opens a TCP connection (``connect_tcp`` of its
+network backends), so their error is raised at the request, before any socket exists. Both
+levels are below every mock layer (respx, pytest_httpx, ``MockTransport``, vcrpy, responses),
+so mocked requests pass.
 
-It costs nothing until a connection is opened: this module imports neither httpx nor httpcore.
-:func:`install` patches httpcore's backends if httpcore is already imported, and otherwise
-registers an import hook that patches them the moment httpcore is first imported. A pooled
-connection is checked once, when it is opened, not per request.
+Hosts are judged by name before anything is resolved: a name that is neither loopback nor
+allowed is blocked even when ``/etc/hosts`` maps it to 127.0.0.1; IP literals are judged by
+address. Unix sockets pass. Not covered: other processes (a ``curl`` subprocess), C event loops
+(uvloop), and names resolved outside ``getaddrinfo`` (aiodns) that land on loopback.
+
+It costs nothing until a connection is opened: this module imports neither httpx nor httpcore
+nor asyncio. :func:`install` patches what is already imported, and registers an import hook that
+patches httpcore and asyncio the moment they are first imported. A pooled connection is checked
+once, when it is opened, not per request.
 
 Loopback hosts (``localhost``, ``127.0.0.0/8``, ``::1``) are always allowed, so a fake server a
-test starts keeps working. Not covered: clients that do not go through httpcore (``requests``,
-``aiohttp``, the SDKs' optional aiohttp backends); behind an HTTP proxy the host named is the
-proxy's, since that is where the connection goes.
+test starts keeps working. Behind an HTTP proxy the host named is the proxy's, since that is
+where the connection goes.
 
 Example:
     >>> with block_network(allow_hosts=["*.internal"]) as policy:
@@ -28,6 +37,7 @@ import functools
 import importlib.abc
 import importlib.machinery
 import ipaddress
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +45,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+from llm_fakes import _guard_socket
 from llm_fakes.errors import NetworkBlockedError
 
 __all__ = ["GuardPolicy", "block_network", "install", "is_loopback", "uninstall"]
@@ -54,6 +65,11 @@ def is_loopback(host: str) -> bool:
         >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "[::1]", "api.openai.com")]
         [True, True, True, False]
     """
+    return _is_loopback(host)
+
+
+@functools.lru_cache(maxsize=1024)  # every guarded connect and lookup asks: the same few hosts
+def _is_loopback(host: str) -> bool:
     name = host.strip().strip("[]").rstrip(".").lower()
     if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
@@ -61,6 +77,8 @@ def is_loopback(host: str) -> bool:
         address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1 on a dual-stack socket
     return address.is_loopback or address.is_unspecified
 
 
@@ -101,7 +119,7 @@ class GuardPolicy:
 
     def allows(self, host: str) -> bool:
         """Whether a connection to ``host`` may proceed."""
-        if not self.enabled or is_loopback(host):
+        if not self.enabled or _is_loopback(host):
             return True
         name = host.strip("[]").rstrip(".").lower()
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.allow_hosts)
@@ -128,6 +146,9 @@ class GuardPolicy:
 _active: list[GuardPolicy] = []
 _lock = threading.Lock()
 _hook: _PatchOnImport | None = None
+#: Called as ``listener(policy, host, port)`` after each blocked connection, in the thread that
+#: attempted it (the pytest plugin uses this to fail tests that swallowed the error).
+_listeners: list[Callable[[GuardPolicy, str, int], None]] = []
 
 
 def _serves(host: str) -> str:
@@ -150,7 +171,36 @@ def _check(host: str, port: int) -> None:
     if policy.allows(host):
         return
     policy.blocked.append((host, port))
+    for listener in tuple(_listeners):
+        listener(policy, host, port)
     raise policy.error(host, port)
+
+
+def _port(port: object) -> int:
+    if isinstance(port, bytes):
+        port = port.decode("ascii", "replace")
+    if isinstance(port, int):
+        return port
+    if isinstance(port, str):
+        if port.isascii() and port.isdigit():
+            return int(port)
+        try:
+            return socket.getservbyname(port, "tcp")  # "https": /etc/services, no network
+        except OSError:
+            return 0
+    return 0
+
+
+def _check_socket(host: object, port: object) -> None:
+    """The check at the socket level, where hosts may be ``None``, bytes or service names."""
+    __tracebackhide__ = True
+    if not _active or host is None:
+        return
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str) or not host:
+        return  # "" is INADDR_ANY: this machine
+    _check(host, _port(port))
 
 
 def _target(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, int]:
@@ -215,7 +265,7 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None = None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in _PACKAGES:
+        if fullname not in _PACKAGES and fullname != "asyncio":
             return None
         for finder in sys.meta_path:
             find = getattr(finder, "find_spec", None)
@@ -233,7 +283,11 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 
         def exec_then_patch(module: ModuleType) -> None:
             exec_module(module)
-            if self in sys.meta_path:
+            if self not in sys.meta_path:
+                return
+            if fullname == "asyncio":
+                _guard_socket.patch_asyncio()
+            else:
                 _patch_package(fullname)
 
         # The loader is a fresh object per lookup, so shadowing its method touches no one else.
@@ -242,9 +296,10 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Patch httpcore's backends now if imported, else as soon as they are. Idempotent."""
+    """Patch sockets, and httpcore and asyncio now if imported, else when they are. Idempotent."""
     global _hook
     with _lock:
+        _guard_socket.install(_check_socket)
         for package in _PACKAGES:
             if package in sys.modules:
                 _patch_package(package)
@@ -254,12 +309,13 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    """Undo :func:`install`: restore httpcore's backends and drop the import hook."""
+    """Undo :func:`install`: restore sockets, asyncio, httpcore and drop the import hook."""
     global _hook
     with _lock:
         if _hook is not None and _hook in sys.meta_path:
             sys.meta_path.remove(_hook)
         _hook = None
+        _guard_socket.uninstall()
         for package in _PACKAGES:
             _unpatch_package(package)
 
@@ -287,7 +343,7 @@ def active_policy() -> GuardPolicy | None:
 def block_network(
     *, allow_hosts: Iterable[str] = (), enabled: bool = True, reason: str = "", fix: str = ""
 ) -> Iterator[GuardPolicy]:
-    """Block httpx connections to non-loopback hosts inside the ``with`` block.
+    """Block network connections to non-loopback hosts inside the ``with`` block.
 
     The pytest plugin does this for every test in record mode ``none``; use this directly in a
     script or a test that needs a narrower or wider policy.

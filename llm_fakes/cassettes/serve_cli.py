@@ -80,7 +80,7 @@ def run_cassette(args: argparse.Namespace) -> int:
     from llm_fakes.cassettes import storage
     from llm_fakes.cassettes.server import CassetteServer
     from llm_fakes.errors import CassetteError, UsageError
-    from llm_fakes.http.serve import listen, wait_for_stop
+    from llm_fakes.http.serve import listen, stop_signal, wait_for_stop
 
     shown = storage.display(args.cassette)
     if args.record_mode == "none" and not args.cassette.exists():
@@ -109,7 +109,7 @@ def run_cassette(args: argparse.Namespace) -> int:
     if loopback is None:
         server.close()
         return 2
-    with loopback:
+    with stop_signal() as stop, loopback:
         recording = f", recording from {args.upstream}" if args.upstream else ""
         print(
             f"llm-fakes: serving {len(server.interactions)} recorded interaction(s) from "
@@ -121,7 +121,7 @@ def run_cassette(args: argparse.Namespace) -> int:
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        wait_for_stop()
+        wait_for_stop(stop)
     server.close()
     unplayed = server.unplayed_message()
     print(

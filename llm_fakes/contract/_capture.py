@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-__all__ = ["captured", "excerpt", "shorten"]
+__all__ = ["captured", "excerpt", "output_so_far", "shorten"]
 
 #: Lines of provider output shown under a failure, and the width each is cut to.
 OUTPUT_LINES = 6
@@ -113,6 +113,12 @@ def captured() -> Iterator[io.StringIO]:
             handler.removeFilter(_mark_shown)
         if extra is not None:
             root.removeHandler(extra)
+
+
+def output_so_far() -> str:
+    """What the running example has printed or logged so far (inside :func:`captured`)."""
+    buffer = getattr(sys.stdout, "_buffer", None) if isinstance(sys.stdout, _Proxy) else None
+    return buffer.getvalue() if isinstance(buffer, io.StringIO) else ""
 
 
 def shorten(text: str, width: int) -> str:

@@ -10,6 +10,12 @@ The provider runs under virtual time (its ``time.sleep`` and its SDK's retry bac
 once, recorded on the backend's clock); ``--real-time`` turns that off. What the provider prints
 or logs while an example runs is captured, and shown only under a failing property.
 
+Each example may take ``--example-timeout`` seconds (10 by default); one that takes longer fails
+its property with "did not return within N s" and the run moves on. The pairs run in a worker
+process (``--jobs N``: N of them), so a provider that ends or kills the process fails only the
+property it was running; only this process prints the report, and whatever the provider forked
+is killed at the end.
+
 Example:
     $ llm-fakes conformance
     $ llm-fakes conformance tests.test_my_provider:factory --only C,S --html report.html
@@ -18,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -73,12 +80,32 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="spread (backend, property) pairs over N worker processes (default 1)",
     )
     parser.add_argument(
+        "--example-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="fail a property whose example does not return within SECONDS (default 10)",
+    )
+    parser.add_argument(
         "--loopback",
         action="store_true",
         help="also check the built-in HTTP providers over real loopback sockets",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return run
+
+
+def _seconds(text: str) -> float:
+    from llm_fakes.contract._limits import check_timeout
+
+    try:
+        value = check_timeout(float(text), "--example-timeout")
+    except (ValueError, UsageError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a positive, finite number of seconds (e.g. 30)"
+        ) from exc
+    assert value is not None
+    return value
 
 
 # --------------------------------------------------------------------------- output files
@@ -198,8 +225,10 @@ def run(args: argparse.Namespace) -> int:
     from llm_fakes.contract.factory import load_factory
     from llm_fakes.contract.properties import select
     from llm_fakes.contract.report import render_text
-    from llm_fakes.contract.runner import run_conformance
+    from llm_fakes.contract.runner import EXAMPLE_TIMEOUT, run_conformance
 
+    starter = os.getpid()
+    timeout = EXAMPLE_TIMEOUT if args.example_timeout is None else args.example_timeout
     try:
         wanted = outputs(args)
         if args.factories:
@@ -221,10 +250,15 @@ def run(args: argparse.Namespace) -> int:
             progress=None if args.quiet else _progress(sys.stderr, per_backend),
             virtual=not args.real_time,
             jobs=args.jobs,
+            example_timeout=timeout,
+            isolate=True,
         )
     except UsageError as exc:
         sys.stderr.write(f"llm-fakes conformance: {exc}\n")
         return 2
+    finally:
+        if os.getpid() != starter:  # a process the provider forked: it reports nothing
+            os._exit(0)
     if not any(o.path is None for o in wanted):
         sys.stdout.write(render_text(report) + "\n")
     for output in wanted:

@@ -20,13 +20,24 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llm_fakes.clock import VirtualClock
-from llm_fakes.contract._capture import captured, excerpt, shorten
+from llm_fakes.contract._capture import captured, excerpt, output_so_far, shorten
+from llm_fakes.contract._limits import (
+    EXAMPLE_TIMEOUT,
+    ExampleClock,
+    ExampleTimeout,
+    check_timeout,
+    children,
+    fork_count,
+    leave_if_forked,
+    reap_forks,
+)
 from llm_fakes.contract._support import Context, Deviation
 from llm_fakes.contract.backend import BackendSession, ConformanceBackend
 from llm_fakes.contract.cases import Case
@@ -37,6 +48,7 @@ from llm_fakes.contract.virtual_time import virtual_time
 from llm_fakes.errors import ContractViolation, UsageError
 
 __all__ = [
+    "EXAMPLE_TIMEOUT",
     "PROFILES",
     "Failure",
     "Profile",
@@ -165,6 +177,8 @@ def run_property(
     max_examples: int | None = None,
     shrink: bool = True,
     virtual: bool = True,
+    example_timeout: float | None = EXAMPLE_TIMEOUT,
+    on_example: Callable[[Case], None] | None = None,
 ) -> Verdict:
     """Run one property against one factory; never raises for a provider's failure.
 
@@ -173,6 +187,10 @@ def run_property(
     and its SDK's backoff really wait; otherwise each example runs under
     :func:`~llm_fakes.contract.virtual_time.virtual_time` on the backend's clock (except the
     real-time examples of C3 and S7).
+    ``example_timeout``: seconds one example may take (``None``: no limit); an example that
+    runs longer fails the property with "did not return within N s" and the search stops (see
+    :mod:`~llm_fakes.contract._limits` for where this can interrupt a provider).
+    ``on_example(case)`` is called as each example starts.
     """
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
@@ -183,7 +201,9 @@ def run_property(
         )
     prof = get_profile(profile)
     n = min(prof.max_examples if max_examples is None else max_examples, prop.most or 10**9)
-    state: dict[str, Any] = {"case": None, "runs": 0}
+    limit = ExampleClock(check_timeout(example_timeout))
+    pid, kids = os.getpid(), children()
+    state: dict[str, Any] = {"case": None, "runs": 0, "output": "", "forks": fork_count()}
     # Failures already reported (by key), and what each example did (None: it passed), so a
     # later search pass skips both and hypothesis looks further for another distinct failure.
     known: set[str] = set()
@@ -226,7 +246,33 @@ def run_property(
             _attach(keyed, case, out.getvalue(), keyed.key)
             raise keyed
 
+    def after_fork() -> None:
+        # A process the provider forked goes no further; children it left running are killed.
+        leave_if_forked(pid)
+        if fork_count() != state["forks"]:
+            state["forks"] = fork_count()
+            reap_forks(kids)
+
     def play(case: Case, backend: ConformanceBackend) -> None:
+        # The limits live here, not in example(): hypothesis seeds its search from example()'s
+        # source, so editing it would change which examples every run meets.
+        if on_example is not None:
+            on_example(case)
+        try:
+            with limit.example():
+                run_checks(case, backend)
+        except SystemExit as exc:  # hypothesis would wrap it in a type of its own
+            raise RuntimeError(
+                f"the provider called sys.exit({exc.code!r}): it should raise an error "
+                "instead of ending the process"
+            ) from None
+        except ExampleTimeout:
+            state["output"] = output_so_far()
+            raise
+        finally:
+            after_fork()
+
+    def run_checks(case: Case, backend: ConformanceBackend) -> None:
         try:
             provider = factory(backend)
             if factory.teardown is not None:
@@ -270,8 +316,14 @@ def run_property(
         if len(found) >= MAX_FAILURES:
             break
         try:
-            test()
-        except Exception as exc:
+            with limit:
+                test()
+        except ExampleTimeout as exc:
+            found = [_timed_out(exc, state), *found][:MAX_FAILURES]
+            break
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # also SystemExit: a provider that called sys.exit()
             new = [(k, f) for k, f in _failures(exc, state["case"]) if k not in known]
             if not new:
                 break
@@ -298,6 +350,16 @@ def run_property(
     return link_causes(verdict, session.causes)
 
 
+def _timed_out(exc: ExampleTimeout, state: dict[str, Any]) -> Failure:
+    case: Case | None = state["case"]
+    return Failure(
+        f"the example {exc}: the provider hangs or loops (interrupted there). If it is only "
+        "slow, raise the limit: --example-timeout SECONDS, or example_timeout= in the API.",
+        counterexample=case.describe() if case is not None else "",
+        output=excerpt(state["output"]),
+    )
+
+
 def _attach(exc: BaseException, case: Case, output: str, key: str) -> None:
     """Keep the example, its output and its key on the exception: hypothesis hands back, for
     each distinct failure, the exception its minimal example raised."""
@@ -317,6 +379,8 @@ def run_conformance(
     progress: Callable[[Verdict, int, int], None] | None = None,
     virtual: bool = True,
     jobs: int = 1,
+    example_timeout: float | None = EXAMPLE_TIMEOUT,
+    isolate: bool = False,
 ) -> Report:
     """Run the selected properties (``only="C1,S"``; all by default) against every factory.
 
@@ -325,24 +389,36 @@ def run_conformance(
     ``progress(verdict, done, total)`` is called after each verdict, in the run's order.
     ``jobs=N`` spreads the (backend, property) pairs over N worker processes (forked); the
     verdicts are the same as a serial run's.
+    ``example_timeout``: seconds one example may take (``None``: no limit; see
+    :func:`run_property`).
+    ``isolate=True`` runs the pairs in a worker process even with ``jobs=1`` (as ``jobs > 1``
+    always does; where fork is available), so a provider that exits the process, is killed,
+    or hangs where a signal cannot reach it fails only the property it was running. The
+    ``llm-fakes conformance`` command always isolates.
     """
     facts: Sequence[ProviderFactory] = [as_factory(f) for f in factories]
     props = select(only)
     prof = get_profile(profile)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"jobs must be an int >= 1, got {jobs!r}; e.g. --jobs 2.")
+    example_timeout = check_timeout(example_timeout)
     report = Report(prof.name, [f.name for f in facts], props)
     units = [
         (f, p, max_examples.get(p.id) if isinstance(max_examples, Mapping) else max_examples)
         for f in facts
         for p in props
     ]
-    kw: dict[str, Any] = {"profile": prof, "shrink": shrink, "virtual": virtual}
+    kw: dict[str, Any] = {
+        "profile": prof,
+        "shrink": shrink,
+        "virtual": virtual,
+        "example_timeout": example_timeout,
+    }
     start = time.perf_counter()
-    if jobs > 1 and len(units) > 1:
-        from llm_fakes.contract._parallel import run_parallel
+    from llm_fakes.contract._parallel import can_fork, run_parallel
 
-        report.verdicts = run_parallel(units, jobs=jobs, progress=progress, **kw)
+    if (jobs > 1 and len(units) > 1) or (isolate and units and can_fork()):
+        report.verdicts = run_parallel(units, jobs=min(jobs, len(units)), progress=progress, **kw)
     else:
         with BackendSession() as session:
             for factory, prop, n in units:

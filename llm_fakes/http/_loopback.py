@@ -8,10 +8,17 @@ the example being played). Either way an app has ``handle(method, path, headers,
 
 * Every socket has ``TCP_NODELAY``: headers, body and each SSE event are separate small writes,
   and Nagle's algorithm would hold each back until the client's delayed ACK (~40 ms a request).
-* A request body is read only with a sane ``Content-Length`` (at most :data:`MAX_BODY`); what the
+* A request body is read only with a sane ``Content-Length``: ASCII digits (``²`` is a 400),
+  one value, at most ``max_body`` bytes (:data:`MAX_BODY` by default; more is a 413). What the
   stdlib rejects itself (a garbled request line, a header too long) gets the API's JSON error
   body too, never an HTML page.
-* Streams go out with chunked transfer encoding, one HTTP chunk per SSE event, flushed at once.
+* No client can hold a thread: the headers must arrive within ``header_timeout`` seconds and
+  the body within ``body_timeout`` (a 408 then; slowloris connections are closed), and an idle
+  keep-alive connection is closed after :attr:`_Handler.timeout`.
+* Streams go out with chunked transfer encoding, one HTTP chunk per SSE event, flushed at once;
+  an HTTP/1.0 client, which cannot read chunks, gets the bytes as they are and the end of the
+  stream is the end of the connection.
+* ``host`` may be IPv6 (``::1``); the URL then brackets it (``http://[::1]:8000``).
   A scripted connection drop closes the socket without the closing chunk (or before any
   response), as does a failure of the app mid-body.
 * Leaving the ``with`` block (or :meth:`LoopbackServer.stop`) stops the accept loop, shuts every
@@ -21,6 +28,7 @@ the example being played). Either way an app has ``handle(method, path, headers,
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
 import sys
 import threading
@@ -31,12 +39,38 @@ from typing import Any, Protocol
 
 from llm_fakes.http._fake_values import WireResponse, json_response
 
-__all__ = ["MAX_BODY", "App", "LoopbackServer", "TransportApp"]
+__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "MAX_BODY", "App", "LoopbackServer", "TransportApp"]
 
 
-#: The largest request body read (a lying Content-Length must not make the server wait forever).
+#: The largest request body read by default (a lying Content-Length must not make the server
+#: wait forever, nor a huge one fill its memory).
 MAX_BODY = 64 * 1024 * 1024
-LENGTH_HINT = "Send the body with a Content-Length of at most 64 MiB."
+LENGTH_HINT = "Send the body with one Content-Length header of ASCII digits."
+#: Seconds a client has to send a request's headers (once its first line arrived), and its body.
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 30.0
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reads, each bounded by what is left of the handler's current deadline, so a
+    client trickling bytes (slowloris) cannot keep a read going past it."""
+
+    def __init__(self, handler: _Handler) -> None:
+        self._handler = handler
+        self._sock: socket.socket = handler.connection
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the client did not send the request in time")
+        self._sock.settimeout(left)
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._handler.timeout)
 
 
 class App(Protocol):
@@ -112,10 +146,36 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = 30  # an idle keep-alive connection's thread ends after this
 
+    #: When the read under way must be done (monotonic seconds).
+    deadline = 0.0
+
     def setup(self) -> None:
         super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.connection.family in (socket.AF_INET, socket.AF_INET6):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_DeadlineReader(self))
         self.server.track(self.connection, threading.current_thread(), add=True)
+
+    def handle_one_request(self) -> None:
+        # Waiting for the next request on a kept-alive connection: the idle timeout.
+        self.deadline = time.monotonic() + (self.timeout or 30)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        self.deadline = time.monotonic() + self.server.header_timeout
+        try:
+            return super().parse_request()
+        except TimeoutError:
+            self._too_slow("headers", self.server.header_timeout)
+            return False
+
+    def _too_slow(self, what: str, seconds: float) -> None:
+        self.send_error(
+            408,
+            f"The request's {what} did not arrive within {seconds:g} s",
+            "Send the whole request at once.",
+        )
 
     def finish(self) -> None:
         with contextlib.suppress(OSError):
@@ -155,16 +215,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(json_response(code, body, [("connection", "close")]))
 
     def _body(self) -> bytes | None:
-        """The request body; ``None`` once a bad ``Content-Length`` was answered with a 400."""
-        text = (self.headers.get("content-length") or "0").strip()
-        if not text.isdigit() or int(text) > MAX_BODY:
-            self.send_error(400, f"Invalid Content-Length header {text[:40]!r}", LENGTH_HINT)
+        """The request body; ``None`` once a bad one was answered (400, 408 or 413)."""
+        given = {v.strip() for v in self.headers.get_all("content-length") or ()} or {"0"}
+        text = next(iter(given))
+        # isdigit() alone takes "²" and other Unicode digits, which int() then refuses.
+        if len(given) > 1 or not (text.isascii() and text.isdigit()):
+            shown = ", ".join(sorted(given))
+            self.send_error(400, f"Invalid Content-Length header {shown[:40]!r}", LENGTH_HINT)
             return None
         if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
             self.send_error(400, "Chunked request bodies are not supported", LENGTH_HINT)
             return None
         length = int(text)
-        return self.rfile.read(length) if length else b""
+        limit = self.server.max_body
+        if length > limit:
+            self.send_error(
+                413,
+                f"The request body of {length} bytes is over this fake server's limit of "
+                f"{limit} bytes",
+                "Send less, or raise the limit (llm-fakes serve --max-body-bytes N).",
+            )
+            return None
+        self.deadline = time.monotonic() + self.server.body_timeout
+        try:
+            return self.rfile.read(length) if length else b""
+        except TimeoutError:
+            self._too_slow("body", self.server.body_timeout)
+            return None
 
     def _answer(self) -> None:
         raw = self._body()
@@ -184,11 +261,15 @@ class _Handler(BaseHTTPRequestHandler):
         if wire.ending == "no_response":
             self._drop()
             return
+        chunked = wire.stream and self.request_version != "HTTP/1.0"
         self.send_response(wire.status)
         for name, value in wire.headers:
             self.send_header(name, value)
-        if wire.stream:
+        if chunked:
             self.send_header("transfer-encoding", "chunked")
+        elif wire.stream:  # HTTP/1.0 has no chunks: the stream ends with the connection
+            self.send_header("connection", "close")
+            self.close_connection = True
         else:
             length = wire.content_length or sum(len(p) for p in wire.parts)
             self.send_header("content-length", str(length))
@@ -197,7 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         for i, part in enumerate(wire.parts):
             if i and delay:
                 time.sleep(delay)
-            if wire.stream:
+            if chunked:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             else:
                 self.wfile.write(part)
@@ -205,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
         if wire.ending == "reset":
             self._drop()
             return
-        if wire.stream:
+        if chunked:
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
 
@@ -224,9 +305,15 @@ class _Server(ThreadingHTTPServer):
     # once fail with a reset (benchmarks/bench_load.py).
     request_queue_size = 1024
 
+    max_body = MAX_BODY
+    header_timeout = HEADER_TIMEOUT
+    body_timeout = BODY_TIMEOUT
+
     def __init__(self, address: tuple[str, int], app: App, thread_name: str) -> None:
         self.app = app
         self.thread_name = thread_name
+        if ":" in address[0]:  # an IPv6 address (::1): the stdlib server binds IPv4 only
+            self.address_family = socket.AF_INET6
         self._open: dict[socket.socket, threading.Thread] = {}
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -268,16 +355,35 @@ class LoopbackServer:
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. ``thread_name`` prefixes
     the server's threads (the conformance suite tells its backend threads by name).
+    ``max_body`` caps a request body in bytes (413 above it); ``header_timeout`` and
+    ``body_timeout`` are the seconds a client has to send them (408 after).
+
+    Raises:
+        UsageError: A limit that is not a positive, finite number.
     """
 
     def __init__(
-        self, app: App, host: str = "127.0.0.1", port: int = 0, *, thread_name: str = ""
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        thread_name: str = "",
+        max_body: int = MAX_BODY,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
+        _check_limits(max_body, header_timeout, body_timeout)
         name = thread_name or f"llm-fakes {type(app).__name__}"
+        host = host.strip("[]")
         self._server = _Server((host, port), app, name)
+        self._server.max_body = max_body
+        self._server.header_timeout = header_timeout
+        self._server.body_timeout = body_timeout
         self.host = host
         self.port = int(self._server.server_address[1])
-        self.url = f"http://{host}:{self.port}"
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -305,3 +411,20 @@ class LoopbackServer:
         self._server.server_close()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+
+
+def _check_limits(max_body: object, header_timeout: object, body_timeout: object) -> None:
+    import math
+
+    from llm_fakes.errors import UsageError
+
+    if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 0:
+        raise UsageError(f"max_body must be a number of bytes >= 0, got {max_body!r}.")
+    for name, value in (("header_timeout", header_timeout), ("body_timeout", body_timeout)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise UsageError(f"{name} must be a positive, finite number of seconds, got {value!r}.")

@@ -106,7 +106,7 @@ class FakeOpenAI(FakeServer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._responses = ResponsesEndpoint()
+        self._responses = ResponsesEndpoint(keep=self.keep_requests)
 
     def route_ok(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/chat/completions")

@@ -147,10 +147,11 @@ def _check_items(items: list[Any]) -> str | None:
 class ResponsesEndpoint:
     """Validates, reads and answers ``POST /v1/responses`` for its :class:`FakeOpenAI`."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int | None = None) -> None:
         self._sequence = 0  # events written by the last stream_parts (read under the fake's lock)
-        #: The stored responses and conversations (see :mod:`~llm_fakes.http.responses_state`).
-        self.state = ResponsesState()
+        #: The stored responses and conversations (see :mod:`~llm_fakes.http.responses_state`);
+        #: at most ``keep`` responses (the fake's ``keep_requests``).
+        self.state = ResponsesState(keep)
         self._final: dict[str, Any] = {}  # the response the last full stream_parts ended with
 
     def remember(

@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from llm_fakes.errors import JSONModeError, ScriptError, UnusedScriptError
+from llm_fakes.errors import JSONModeError, ScriptError, UnusedScriptError, UsageError
 from llm_fakes.http._fake_values import (
     RecordedRequest,
     WireResponse,
@@ -85,6 +86,9 @@ class FakeServer:
             :attr:`default_models`, then any model the script's replies name).
         rate_limits: The limits the rate-limit headers report, ``{"requests": ..., "tokens":
             ...}`` (see :mod:`llm_fakes.http._rate_limits`); every answer spends from them.
+        keep_requests: Keep only the last N requests in :attr:`requests` (``None``: all, the
+            default; ``llm-fakes serve`` keeps 100, so a long-running server does not grow).
+            :attr:`request_count` counts them all.
     """
 
     __test__ = False
@@ -105,7 +109,17 @@ class FakeServer:
         id_prefix: str = "call_",
         models: Sequence[str] | None = None,
         rate_limits: Mapping[str, int] | None = None,
+        keep_requests: int | None = None,
     ) -> None:
+        _check_seconds("chunk_delay", chunk_delay)
+        if keep_requests is not None and (
+            isinstance(keep_requests, bool)
+            or not isinstance(keep_requests, int)
+            or keep_requests < 0
+        ):
+            raise UsageError(
+                f"keep_requests must be an int >= 0 or None (keep all), got {keep_requests!r}."
+            )
         settings: dict[str, Any] = dict(getattr(script, "settings", None) or {})
         if isinstance(script, Script):
             self.script = script
@@ -125,6 +139,9 @@ class FakeServer:
             models = [*self.default_models, *named]
         self.models: list[str] = list(dict.fromkeys(models))
         self.requests: list[RecordedRequest] = []
+        #: Every request received, including those :attr:`requests` no longer keeps.
+        self.request_count = 0
+        self.keep_requests = keep_requests
         #: The SDK-style base URL while :meth:`serve` runs, else ``None``.
         self.base_url: str | None = None
         self.problems: list[str] = []
@@ -145,7 +162,7 @@ class FakeServer:
 
     def request_id(self) -> str:
         """The id of the request being answered (its header, and any body that names it)."""
-        return f"req_llmfakes{len(self.requests):06d}"
+        return f"req_llmfakes{self.request_count:06d}"
 
     def route_ok(self, method: str, path: str) -> bool:
         raise NotImplementedError
@@ -219,7 +236,7 @@ class FakeServer:
         unused, or a request hit a test-writing mistake (an exhausted script, bad JSON)."""
         lines = [f"{type(self).__name__}: {p}" for p in self.problems]
         if self.script.unused_turns() or self.script.unused_rules():
-            lines.append(f"{type(self).__name__} received {len(self.requests)} request(s), but")
+            lines.append(f"{type(self).__name__} received {self.request_count} request(s), but")
             try:
                 self.script.assert_all_used([])
             except UnusedScriptError as exc:
@@ -274,7 +291,7 @@ class FakeServer:
                     400, f"The request body is not a JSON object: {raw[:80]!r}.", "invalid_request"
                 )
                 return self._log(resp, method, path, logged, body, None, {})
-            index = len(self.requests)
+            index = self.request_count
             try:
                 problem = endpoint.validate(body, hdrs)
                 if not problem:
@@ -298,7 +315,13 @@ class FakeServer:
                 resp = self.error(status, text, kind)
                 return self._log(resp, method, path, logged, body, None, {})
             request = call.request
-            picked = self.script.next(call)
+            try:
+                picked = self.script.next(call)
+            except ScriptError as exc:  # a rule's pattern that backtracks past its time bound
+                message = f"llm-fakes {type(self).__name__}: {exc}"
+                self.problems.append(message)
+                resp = self.error(400, message, "invalid_request")
+                return self._log(resp, method, path, logged, body, None, view)
             if picked is None:
                 message = (
                     f"llm-fakes {type(self).__name__}: the script is exhausted: request "
@@ -331,6 +354,7 @@ class FakeServer:
             limited = self.rate_limits.headers(self.rate_limit_style, resp.status == 429)
             resp.headers += limited
         resp.headers.append((self.request_id_header, self.request_id()))
+        self.request_count += 1
         self.requests.append(
             RecordedRequest(
                 method=method,
@@ -342,6 +366,8 @@ class FakeServer:
                 **view,
             )
         )
+        if self.keep_requests is not None and len(self.requests) > self.keep_requests:
+            del self.requests[: len(self.requests) - self.keep_requests]
         return resp
 
     def _reply(
@@ -495,6 +521,17 @@ def _scripted_call(view: dict[str, Any], index: int) -> ScriptedCall:
         max_tokens=view["max_tokens"] or 0,
         response_format=view["response_format"],
     )
+
+
+def _check_seconds(name: str, value: object) -> None:
+    """A delay must be a finite number >= 0 (``nan`` and ``inf`` pass a plain ``< 0`` check)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise UsageError(f"{name} must be a finite number of seconds >= 0, got {value!r}.")
 
 
 def _describe(request: ScriptedRequest) -> str:

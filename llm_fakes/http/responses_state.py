@@ -149,9 +149,11 @@ def _page(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, An
 class ResponsesState:
     """The stored responses and conversations of one fake (see the module notes)."""
 
-    def __init__(self) -> None:
-        #: Stored responses by id, in the order they were made.
+    def __init__(self, keep: int | None = None) -> None:
+        #: Stored responses by id, in the order they were made (at most ``keep``, the newest:
+        #: a long-running fake does not grow; an older id then answers 404, as if expired).
         self.responses: dict[str, StoredResponse] = {}
+        self.limit = keep
         #: Conversations by id.
         self.conversations: dict[str, Conversation] = {}
         self._items = 0
@@ -231,6 +233,8 @@ class ResponsesState:
             events=list(events or ()) if background else [],
         )
         self.responses[entry.id] = entry
+        while self.limit is not None and len(self.responses) > self.limit:
+            del self.responses[next(iter(self.responses))]
         return entry.current()
 
     # ------------------------------------------------------------------ the other routes

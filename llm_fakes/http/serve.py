@@ -19,10 +19,12 @@ with status 1 when scripted turns were left unused or a request hit a script mis
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +50,28 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument(
         "--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (8000)."
     )
-    parser.add_argument("--host", default="127.0.0.1", help="Interface (127.0.0.1).")
     parser.add_argument(
-        "--chunk-delay", type=float, default=0.0, help="Seconds between streamed chunks (0)."
+        "--host", default="127.0.0.1", help="Interface: an IPv4 or IPv6 address (127.0.0.1)."
+    )
+    parser.add_argument(
+        "--chunk-delay",
+        type=_seconds,
+        default=0.0,
+        help="Seconds between streamed chunks, a finite number >= 0 (0).",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=_count,
+        default=64 * 1024 * 1024,
+        metavar="N",
+        help="Refuse a request body over N bytes with a 413 (64 MiB).",
+    )
+    parser.add_argument(
+        "--keep-requests",
+        type=_count,
+        default=100,
+        metavar="N",
+        help="Keep the last N requests in the log (100): the server's memory stays flat.",
     )
     parser.add_argument(
         "--check-unused",
@@ -60,13 +81,32 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     return run
 
 
-def listen(app: Any, host: str, port: int) -> Any:
-    """A loopback server for ``app`` on ``host:port``, or ``None`` after saying why it cannot
-    listen there (the port is in use...)."""
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a finite number of seconds >= 0 (e.g. 0.05)"
+        )
+    return value
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0 (e.g. 100)")
+    return int(text)
+
+
+def listen(app: Any, host: str, port: int, **limits: Any) -> Any:
+    """A loopback server for ``app`` on ``host:port`` (``limits``: ``max_body=`` and the like,
+    see :class:`~llm_fakes.http._loopback.LoopbackServer`), or ``None`` after saying why it
+    cannot listen there (the port is in use...)."""
     from llm_fakes.http._loopback import LoopbackServer
 
     try:
-        return LoopbackServer(app, host, port)
+        return LoopbackServer(app, host, port, **limits)
     except OSError as exc:
         print(
             f"llm-fakes serve: cannot listen on {host}:{port}: {exc.strerror or exc}. "
@@ -76,17 +116,28 @@ def listen(app: Any, host: str, port: int) -> Any:
         return None
 
 
-def wait_for_stop() -> None:
-    """Block until Ctrl-C or SIGTERM."""
+@contextlib.contextmanager
+def stop_signal() -> Iterator[threading.Event]:
+    """An event SIGTERM sets while the block runs. Enter it before saying the server listens: a
+    client that stops the server as soon as it reads that line is then heard, not killed."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait_for_stop(stop: threading.Event | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM (``stop``: from :func:`stop_signal`, entered earlier)."""
+    if stop is None:
+        with stop_signal() as event:
+            return wait_for_stop(event)
     try:
         while not stop.wait(0.1):
             pass
     except KeyboardInterrupt:
         pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,20 +159,20 @@ def run(args: argparse.Namespace) -> int:
     except ScriptError as exc:
         print(f"llm-fakes serve: {exc}", file=sys.stderr)
         return 2
-    fake = fake_cls(loaded, chunk_delay=args.chunk_delay)
-    server = listen(fake, args.host, args.port)
+    fake = fake_cls(loaded, chunk_delay=args.chunk_delay, keep_requests=args.keep_requests)
+    server = listen(fake, args.host, args.port, max_body=args.max_body_bytes)
     if server is None:
         return 2
-    with server:
+    with stop_signal() as stop, server:
         print(
             f"llm-fakes: {fake_cls.__name__} serving {len(fake.script.queue)} scripted "
             f"turn(s) from {str(args.script)!r} at {server.url}{fake.base_path}",
             flush=True,
         )
         print("Press Ctrl-C to stop.", flush=True)
-        wait_for_stop()
+        wait_for_stop(stop)
     print(
-        f"llm-fakes: stopped after {len(fake.requests)} request(s); "
+        f"llm-fakes: stopped after {fake.request_count} request(s); "
         f"{len(fake.remaining)} queued turn(s) unused.",
         flush=True,
     )

@@ -63,7 +63,7 @@ class FailModel(BaseModel):
     ]
     message: str | None = None
     status: int | None = None
-    retry_after: float | None = Field(default=None, ge=0)
+    retry_after: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     after_chunk: int = Field(default=0, ge=0)
     recoverable: bool = True
     reply: str | dict[str, Any] | None = None

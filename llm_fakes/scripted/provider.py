@@ -37,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from functools import partial
@@ -128,8 +129,8 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             ("per_chunk", per_chunk),
             ("per_call", per_call),
         ):
-            if not isinstance(value, int | float) or value < 0:
-                raise ScriptError(f"{name} must be a number of seconds >= 0, got {value!r}")
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ScriptError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
         self._script = Script(script, on_exhausted=on_exhausted, responder=responder)
         self.model = model
         self.chunking: Chunking = chunking

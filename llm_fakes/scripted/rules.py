@@ -2,7 +2,11 @@
 
 Build them with :meth:`ScriptedProvider.on <llm_fakes.scripted.provider.ScriptedProvider.on>`;
 all the criteria given must hold (none given: every request matches). Regexes are compiled once,
-when the rule is made, and searched (``re.search``), not fully matched.
+when the rule is made, and searched (``re.search``), not fully matched. A search may take
+:data:`MATCH_TIMEOUT` seconds (it runs on the ``regex`` engine, with its timeout, and without
+holding the GIL; the engine checks its clock now and then, so under load it stops somewhat
+later); a pattern that backtracks past that is a :class:`~llm_fakes.errors.ScriptError` naming the
+rule, and a fake server answers that request with a 400.
 
 Example:
     >>> from llm_fakes.scripted.request import ScriptedRequest
@@ -25,7 +29,10 @@ from llm_fakes.scripted.turns import Fail, Reply, Turn, as_turn
 if TYPE_CHECKING:
     from llm_fakes.scripted.controls import ScriptControls
 
-__all__ = ["Predicate", "Responder", "Rule", "RuleBuilder"]
+__all__ = ["MATCH_TIMEOUT", "Predicate", "Responder", "Rule", "RuleBuilder"]
+
+#: Seconds a rule's pattern may search one request's text before the rule is an error.
+MATCH_TIMEOUT = 1.0
 
 #: A predicate on the request, for ``on(when=...)``.
 Predicate = Callable[[ScriptedRequest], bool]
@@ -49,6 +56,27 @@ def _compile(name: str, value: Pattern | None) -> re.Pattern[str] | None:
         ) from exc
 
 
+_FLAGS = ("IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII", "LOCALE")
+
+
+def _bounded(pattern: re.Pattern[str] | None) -> Any:
+    """``pattern`` on the ``regex`` engine, which can stop a search after a timeout (its flag
+    values differ from ``re``'s, so they are carried over by name); ``None`` where it cannot
+    compile it (the search then runs on ``re``, unbounded)."""
+    if pattern is None or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        import regex
+
+        flags = 0
+        for name in _FLAGS:
+            if pattern.flags & getattr(re, name):
+                flags |= getattr(regex, name)
+        return regex.compile(pattern.pattern, flags)
+    except Exception:
+        return None
+
+
 class Rule:
     """One rule: criteria, a turn (or a responder), and how many times it may fire.
 
@@ -58,6 +86,7 @@ class Rule:
     """
 
     __slots__ = (
+        "_bounded",
         "_last_user",
         "_system",
         "_tool_result",
@@ -92,6 +121,7 @@ class Rule:
             raise ScriptError(f"on(when=...) takes a callable(request) -> bool, got {when!r}")
         self._last_user = _compile("last_user", last_user)
         self._system = _compile("system", system)
+        self._bounded = (_bounded(self._last_user), _bounded(self._system))
         self._tool_result = tool_result
         self._when = when
         self.times = times
@@ -106,15 +136,31 @@ class Rule:
 
     def matches(self, request: ScriptedRequest) -> bool:
         """Whether every criterion holds for ``request`` (ignores the count)."""
-        if self._last_user is not None and not self._last_user.search(request.last_user):
+        if self._last_user is not None and not self._search(0, request.last_user):
             return False
-        if self._system is not None and not self._system.search(request.system):
+        if self._system is not None and not self._search(1, request.system):
             return False
         if self._tool_result is not None and not any(
             name == self._tool_result for name, _ in request.tool_results
         ):
             return False
         return self._when is None or bool(self._when(request))
+
+    def _search(self, which: int, text: str) -> bool:
+        bounded = self._bounded[which]
+        if bounded is None:
+            pattern = (self._last_user, self._system)[which]
+            return pattern is not None and pattern.search(text) is not None
+        try:
+            return bounded.search(text, timeout=MATCH_TIMEOUT, concurrent=True) is not None
+        except TimeoutError:
+            name = ("last_user", "system")[which]
+            raise ScriptError(
+                f"The rule {self.criteria()} took over {MATCH_TIMEOUT:g} s to search a "
+                f"{len(text)}-character {name} text: its pattern backtracks catastrophically "
+                "(nested repeats such as (a+)+ or (x+x+)+). Rewrite it without nested repeats, "
+                "or match with when=... instead."
+            ) from None
 
     def answer(self, request: ScriptedRequest) -> Turn | None:
         """The turn for ``request`` (the responder's answer, or the fixed turn)."""

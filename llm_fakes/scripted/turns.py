@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json as _json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
@@ -242,7 +243,17 @@ class Fail:
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = None, message: str = "rate limited") -> Fail:
-        """HTTP 429, optionally with ``Retry-After`` seconds."""
+        """HTTP 429, optionally with ``Retry-After`` seconds (a finite number >= 0)."""
+        if retry_after is not None and (
+            isinstance(retry_after, bool)
+            or not isinstance(retry_after, int | float)
+            or not math.isfinite(retry_after)
+            or retry_after < 0
+        ):
+            raise ScriptError(
+                f"Fail.rate_limit: retry_after must be a finite number of seconds >= 0, got "
+                f"{retry_after!r}. Give the wait the server asks for, e.g. retry_after=2."
+            )
         return cls(kind="rate_limit", message=message, status=429, retry_after=retry_after)
 
     @classmethod

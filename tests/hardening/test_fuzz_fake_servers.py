@@ -206,6 +206,7 @@ RAW = [
     b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: -5\r\n\r\n{}",
     b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n{}",
     b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 2\r\n\r\n\xff\xfe",
+    b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: \xb2\r\n\r\n{}",  # latin-1 "²"
     b"POST /v1/chat/completions HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
     b"POST /v1/chat/completions HTTP/9.9\r\n\r\n",
     b"\x00\x01\x02\x03\r\n\r\n",

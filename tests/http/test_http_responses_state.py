@@ -154,3 +154,12 @@ def test_an_unknown_method_gets_the_same_404_through_both_doors(form: str) -> No
         stack.close()
     assert response.status_code == 404
     assert "serves POST /v1/chat/completions" in response.json()["error"]["message"]
+
+
+def test_a_fake_keeping_few_requests_keeps_as_few_responses(form: str) -> None:
+    fake = FakeOpenAI(["one", "two", "three"], keep_requests=2)
+    with client_on(fake, form) as client:
+        ids = [client.responses.create(model="gpt-4o", input="Hi").id for _ in range(3)]
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(ids[0])
+    assert list(fake.state.responses) == ids[1:]

@@ -76,7 +76,7 @@ def test_the_test_can_read_and_advance_the_clock() -> None:
 def test_a_negative_latency_is_refused() -> None:
     with pytest.raises(ScriptError) as info:
         ScriptedProvider(per_chunk=-1)
-    assert str(info.value) == "per_chunk must be a number of seconds >= 0, got -1"
+    assert str(info.value) == "per_chunk must be a finite number of seconds >= 0, got -1"
 
 
 def test_real_time_is_opt_in() -> None:
