@@ -365,13 +365,17 @@ def loads(text: str) -> Any:
 
     Raises:
         yaml.YAMLError: The text is not YAML at all.
+        llm_fakes._bounded.InputError: Its aliases expand beyond the budget (an alias bomb).
     """
     try:
         return fast_loads(text)
     except (NotCanonical, IndexError, ValueError):
         import yaml
 
+        from llm_fakes._bounded import refuse_aliases
+
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        refuse_aliases(text, loader)
         return yaml.load(text, Loader=loader)
 
 

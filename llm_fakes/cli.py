@@ -46,7 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code. Every message it prints is scrubbed of secrets
+    (token shapes, secret query parameters, secret environment values: :mod:`llm_fakes._scrub`).
+    """
+    from llm_fakes._scrub import scrubbed_output
+
+    with scrubbed_output():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     import importlib
 
     args_list = list(sys.argv[1:] if argv is None else argv)

@@ -23,6 +23,7 @@ from typing import Any
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from llm_fakes._scrub import scrub_text
 from llm_fakes.snapshot_text import to_text
 
 __all__ = ["LLMChunksSnapshotExtension", "LLMSnapshotExtension", "to_text"]
@@ -53,8 +54,9 @@ class LLMSnapshotExtension(SingleFileSnapshotExtension):
     chunks = False
 
     def serialize(self, data: Any, **kwargs: Any) -> str:
-        """Render ``data`` with :func:`to_text`; ends with a newline, as text files should."""
-        return to_text(data, chunks=self.chunks) + "\n"
+        """Render ``data`` with :func:`to_text`, secrets scrubbed (token shapes and secret
+        environment values, :mod:`llm_fakes._scrub`); ends with a newline, as text files should."""
+        return scrub_text(to_text(data, chunks=self.chunks)) + "\n"
 
 
 class LLMChunksSnapshotExtension(LLMSnapshotExtension):

@@ -43,7 +43,7 @@ def _files(paths: Iterable[str]) -> list[Path]:
 def _load(path: Path) -> dict[str, Any]:
     from llm_fakes.cassettes import storage
 
-    if not path.is_file():
+    if not path.exists():
         raise CassetteError(f"No cassette file at {path}.")
     return storage.load(path)
 

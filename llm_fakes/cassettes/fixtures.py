@@ -26,8 +26,11 @@ the fixture).
   (:mod:`~llm_fakes.cassettes.report_plugin`).
 * ``@pytest.mark.llm_cassette(name=None, *, record_mode=..., strict=..., **options)``: name or
   share a cassette (a name with a ``/`` is relative to the cassette folder, otherwise to this
-  module's folder in it) and pass ``CassetteProvider`` keywords (``match_on=``, ``normalize=``,
-  ``filters=``, ...).
+  module's folder in it; it must stay inside the cassette folder unless ``allow_outside=True``)
+  and pass ``CassetteProvider`` keywords (``match_on=``, ``normalize=``, ``filters=``, ...).
+* A test id that must be sanitised to be a file name, or is very long, gets a short stable hash
+  in its file name, so no two tests share a cassette by accident
+  (:mod:`~llm_fakes.cassettes.naming`).
 * The ``llm_config`` fixture may hold ``"record_mode"``, ``"strict_cassettes"`` and
   ``"cassette"`` (a dict of ``CassetteProvider`` keywords for a whole directory).
 
@@ -44,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -88,7 +90,7 @@ STRICT_CASSETTES = Setting(
     marker_kwarg="strict",
     bool_values=("on", "off"),
 )
-_OWN_KWARGS = frozenset({"name", "record_mode", "strict"})
+_OWN_KWARGS = frozenset({"name", "record_mode", "strict", "allow_outside"})
 _PROVIDER_KWARGS = frozenset(
     {
         "match_on",
@@ -144,19 +146,27 @@ def pytest_runtest_makereport(
     return report
 
 
-_UNSAFE = re.compile(r"[^\w.\[\]=,+@-]")
-
-
-def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Path:
+def cassette_path(
+    request: pytest.FixtureRequest, name: str | None = None, *, allow_outside: bool = False
+) -> Path:
     """Where this test's cassette lives.
 
-    ``<dir>/<module>/<Class.>test[params].yaml``; ``name`` replaces the file name (a name with a
-    ``/`` is relative to ``<dir>`` instead).
+    ``<dir>/<module>/<Class.>test[params].yaml`` (a test id that must be sanitised, or is very
+    long, gets a short hash: :mod:`~llm_fakes.cassettes.naming`); ``name`` replaces the file name
+    (a name with a ``/`` is relative to ``<dir>`` instead) and must stay inside ``<dir>`` unless
+    ``allow_outside``.
+
+    Raises:
+        UsageError: ``name`` leads outside the cassette folder and ``allow_outside`` is false.
     """
-    return _path_of(request.config, request.node, request.cls, name)
+    return _path_of(request.config, request.node, request.cls, name, allow_outside)
 
 
-def _path_of(config: pytest.Config, node: Any, cls: type | None, name: str | None) -> Path:
+def _path_of(
+    config: pytest.Config, node: Any, cls: type | None, name: str | None, allow_outside: bool
+) -> Path:
+    from llm_fakes.cassettes.naming import file_stem, named_path
+
     folder = Path(str(resolve_for(CASSETTE_DIR, config).value))
     if not folder.is_absolute():
         folder = config.rootpath / folder
@@ -164,10 +174,9 @@ def _path_of(config: pytest.Config, node: Any, cls: type | None, name: str | Non
         test = node.name
         if cls is not None:
             test = f"{cls.__name__}.{test}"
-        return folder / Path(node.path).stem / f"{_UNSAFE.sub('_', test)}.yaml"
+        return folder / Path(node.path).stem / f"{file_stem(test)}.yaml"
     base = folder if "/" in name else folder / Path(node.path).stem
-    path = base / name
-    return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
+    return named_path(folder, base, name, allow_outside=allow_outside, who=node.nodeid)
 
 
 def _marker_name(node: Any) -> str | None:
@@ -178,10 +187,26 @@ def _marker_name(node: Any) -> str | None:
     return None if name is None else str(name)
 
 
+def _marker_allows_outside(node: Any) -> bool:
+    from llm_fakes.cassettes.naming import OPT_IN
+
+    marker = node.get_closest_marker(MARKER)
+    return marker is not None and bool(marker.kwargs.get(OPT_IN))
+
+
 def pytest_itemcollected(item: pytest.Item) -> None:
     """Tally which tests use which cassette (before any are deselected), to judge shared ones."""
     if {MARKER_FIXTURE, SERVER_FIXTURE} & set(getattr(item, "fixturenames", ())):
-        path = _path_of(item.config, item, getattr(item, "cls", None), _marker_name(item))
+        try:
+            path = _path_of(
+                item.config,
+                item,
+                getattr(item, "cls", None),
+                _marker_name(item),
+                _marker_allows_outside(item),
+            )
+        except UsageError:  # the fixture raises it, on the test that has it
+            return
         item.config.stash[TALLY].expect(str(path), item.nodeid)
 
 
@@ -246,7 +271,9 @@ def _options(
         name = _marker_name(request.node)
         if name is not None:
             options["name"] = name
-    unknown = sorted(set(options) - allowed - {"name"})
+        if "allow_outside" in marker.kwargs:
+            options["allow_outside"] = marker.kwargs["allow_outside"]
+    unknown = sorted(set(options) - allowed - {"name", "allow_outside"})
     if unknown:
         raise UsageError(
             f"Unknown cassette option(s) {unknown!r} for {request.node.nodeid}. The options are "
@@ -254,6 +281,28 @@ def _options(
             "marker or llm_config['cassette']."
         )
     return options
+
+
+def _check_renamed(request: pytest.FixtureRequest, path: Path) -> None:
+    """Replaying a test whose cassette an older release wrote under the hash-less name: say how
+    to move it, instead of a miss.
+
+    Raises:
+        UsageError: The old file is there and the new one is not.
+    """
+    from llm_fakes.cassettes import storage
+    from llm_fakes.cassettes.naming import legacy_stem
+
+    test = request.node.name if request.cls is None else f"{request.cls.__name__}.{request.node.name}"
+    old = path.with_name(f"{legacy_stem(test)}.yaml")
+    if old != path and old.exists():
+        raise UsageError(
+            f"The cassette of {request.node.nodeid} is now {storage.display(path)}: a test id "
+            "that must be sanitised gets a hash of the whole id, so that no two tests share a "
+            f"file. An older llm-fakes wrote it to {storage.display(old)}. Rename that file "
+            "(other ids sanitised alike may have shared it: re-record them with "
+            "--llm-record-mode=once if they miss), or re-record this test."
+        )
 
 
 @pytest.fixture
@@ -277,7 +326,10 @@ def llm_cassette(
     mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
     strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
     options = _options(request, llm_config)
-    path = cassette_path(request, options.pop("name", None))
+    name = options.pop("name", None)
+    path = cassette_path(request, name, allow_outside=bool(options.pop("allow_outside", False)))
+    if name is None and mode == "none" and not path.exists():
+        _check_renamed(request, path)
 
     def real() -> LLMProvider:
         provider: LLMProvider = request.getfixturevalue("llm_real_provider")
@@ -301,7 +353,10 @@ def llm_cassette_server(
     mode = resolve_for(RECORD_MODE, request.config, request.node, llm_config).value
     strict = resolve_for(STRICT_CASSETTES, request.config, request.node, llm_config).value
     options = _options(request, llm_config, allowed=_SERVER_KWARGS)
-    path = cassette_path(request, options.pop("name", None))
+    name = options.pop("name", None)
+    path = cassette_path(request, name, allow_outside=bool(options.pop("allow_outside", False)))
+    if name is None and mode == "none" and not path.exists():
+        _check_renamed(request, path)
     server = CassetteServer(path, mode, run_id=request.config.stash[_RUN], **options)
     try:
         with server.serve():

@@ -83,6 +83,12 @@ class Skipped:
     index: int | None
     reason: str
 
+    def __post_init__(self) -> None:
+        # A reason quotes the URL or the body it could not map: never with a key in it.
+        from llm_fakes._scrub import scrub_text
+
+        object.__setattr__(self, "reason", scrub_text(self.reason))
+
     def __str__(self) -> str:
         where = self.file if self.index is None else f"{self.file} #{self.index}"
         return f"{where}: {self.reason}"
@@ -129,6 +135,13 @@ def source_files(sources: Sequence[str | Path]) -> list[tuple[Path, Path]]:
             out += [(p, _cassette_name(p.relative_to(path))) for p in found]
         elif path.is_file():
             out.append((path, Path(_cassette_name(path).name)))
+        elif path.exists():
+            from llm_fakes._bounded import file_kind
+
+            raise UsageError(
+                f"{str(path)!r} is {file_kind(path)}, not a regular file; give vcrpy cassette "
+                "files or the folder holding them."
+            )
         else:
             raise UsageError(f"No cassette file or folder at {str(path)!r}; check the path.")
     if not out:
@@ -317,7 +330,7 @@ def _convert(
     if versions:
         out["header"]["sdk_versions"] = versions
     out["header"]["imported_from"] = shown
-    out["interactions"] = redactor.scrub(interactions)
+    out["interactions"] = [redactor.scrub_interaction(i) for i in interactions]
     return validate_document(out, shown), skipped, folded
 
 

@@ -2,12 +2,14 @@
 
 The defaults always apply; a user's ``filters`` add to them and never replace them:
 
-* OpenAI keys (``sk-...``, ``sk-proj-...``) and Anthropic keys (``sk-ant-...``),
-* ``Bearer`` tokens,
-* the value of every environment variable named ``*_API_KEY``, ``*_TOKEN``, ``*_SECRET`` or
-  ``*_PASSWORD`` (values of at least :data:`MIN_ENV_SECRET` characters),
-* the whole value under a key named like a credential header (``authorization``, ``x-api-key``,
-  ``api_key``, ``cookie``, ...), wherever it sits, raw payloads included.
+* the token shapes of :mod:`llm_fakes._scrub` (OpenAI, Anthropic, Google, GitHub, AWS, Slack
+  keys, JWTs, ``Bearer`` tokens, URL passwords and secret query parameters),
+* the value of every environment variable whose name looks secret (``*_KEY``, ``*_TOKEN``,
+  ``*_SECRET``, ``*PASSWORD*``, ``AWS_*``; values of at least :data:`MIN_ENV_SECRET` characters),
+* the whole value under a key named like a credential (the one list,
+  :func:`~llm_fakes.secrets.secret_body_fields`: ``authorization``, ``x-api-key``,
+  ``x-goog-api-key``, ``api_key``, ``password``, ``cookie``, ...), wherever it sits, raw
+  payloads included.
 
 Scrubbing is symmetric: the provider scrubs each incoming request the same way before matching, so
 a scrubbed recording still matches the request that produced it. Replacements never match a
@@ -23,12 +25,14 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
+from llm_fakes import _scrub
 from llm_fakes.errors import UsageError
 from llm_fakes.secrets import secret_body_fields
 
@@ -56,31 +60,12 @@ def __getattr__(name: str) -> frozenset[str]:
         return secret_body_fields()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 #: Environment values shorter than this are not scrubbed (a token "1" would wreck every number).
-MIN_ENV_SECRET = 8
-_ENV_NAME = re.compile(r"(?:^|_)(?:API_KEY|TOKEN|SECRET|PASSWORD)$")
-REDACTED = "<redacted>"
-
-_DEFAULTS: list[tuple[str, str]] = [
-    (r"sk-ant-[A-Za-z0-9_-]{6,}", "<redacted:anthropic-key>"),
-    (r"sk-[A-Za-z0-9_-]{16,}", "<redacted:openai-key>"),
-    (r"Bearer +[A-Za-z0-9._~+/-]+=*", "Bearer <redacted>"),
-]
-
-
-def secret_env_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Secret-looking environment variables: name -> value.
-
-    Example:
-        >>> secret_env_values({"MY_API_KEY": "abcdefgh12", "HOME": "/root", "GH_TOKEN": "x"})
-        {'MY_API_KEY': 'abcdefgh12'}
-    """
-    env = os.environ if environ is None else environ
-    return {
-        name: value
-        for name, value in env.items()
-        if _ENV_NAME.search(name.upper()) and len(value) >= MIN_ENV_SECRET
-    }
+MIN_ENV_SECRET = _scrub.MIN_ENV_SECRET
+REDACTED = _scrub.REDACTED
+secret_env_values = _scrub.secret_env_values
+Replacement = _scrub.Replacement
 
 
 class Redactor:
@@ -102,7 +87,8 @@ class Redactor:
         self.filters = tuple(filters)
         self.keys = secret_body_fields() | {k.lower() for k in keys}
         self.env = secret_env_values(environ)
-        parts: list[tuple[str, str]] = list(_DEFAULTS)
+        defaults = _scrub._shapes()
+        parts: list[tuple[str, Replacement]] = list(defaults)
         # The literal value each alternative after the defaults replaces (None: a regex).
         literals: list[str | None] = []
         # Longest first, so a value containing another is replaced whole.
@@ -141,16 +127,19 @@ class Redactor:
         self._pattern = _alternation(p for p, _ in parts)
         # Every match starts with one of these. Searched alone, a literal is found at memchr
         # speed, where the alternation is tried at every position of the text.
-        self._starts = _searchers(["sk-", "Bearer", *plain])
+        self._starts = [*_scrub.shape_starts(), *_searchers(plain)]
         # The same alternation as it reads inside a JSON document (literals JSON-escaped), to
         # scrub a request's canonical JSON without walking the request.
-        n = len(_DEFAULTS)
+        n = len(defaults)
         self._json_pattern = _alternation(
             p if i < n or literals[i - n] is None else re.escape(_in_json(literals[i - n] or ""))
             for i, (p, _) in enumerate(parts)
         )
-        self._json_replacements = [_in_json(r) for r in self._replacements]
-        self._json_starts = _searchers(["sk-", "Bearer", *(_in_json(v) for v in plain)])
+        # A function replacement reads the match as it is (a shape reads the same either way).
+        self._json_replacements = [
+            _in_json(r) if isinstance(r, str) else r for r in self._replacements
+        ]
+        self._json_starts = [*_scrub.shape_starts(), *_searchers(_in_json(v) for v in plain)]
         self._n_defaults = n
         # A credential key reads `"name":` in compact JSON: a cheap hint first, found from the
         # literal `":` (rare in prose), then the exact names, case-insensitively.
@@ -177,7 +166,7 @@ class Redactor:
         return _replace_at(self._pattern, self._starts, self._replacements, text)
 
     def _sub(self, m: re.Match[str]) -> str:
-        return self._replacements[int(m.lastgroup[1:])]  # type: ignore[index]
+        return _replaced(self._replacements[int(m.lastgroup[1:])], m)  # type: ignore[index]
 
     def scrub(self, value: Any) -> Any:
         """A copy of ``value`` with every string scrubbed and credential keys' values replaced."""
@@ -195,6 +184,84 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.scrub(v) for v in value]
         return value
+
+    def scrub_interaction(self, interaction: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`scrub` for one interaction, after merging the stream's parts that a secret
+        spans (``"bearer "`` in one delta or wire chunk, the token in the next), so it is
+        scrubbed whole: the events' text deltas and an HTTP recording's ``chunks``."""
+        events = interaction.get("events")
+        if isinstance(events, list) and events:
+            merged = self._merge_split(events)
+            interaction = {**interaction, "events": merged}
+            if len(merged) != len(events):
+                # The wire copy holds the secret in two SSE events, with JSON between the parts
+                # that no scrubbing of its text can see: drop it. A served replay renders the
+                # stream from the (scrubbed) events instead.
+                interaction.pop("http", None)
+        http = interaction.get("http")
+        chunks = http.get("chunks") if isinstance(http, dict) else None
+        if isinstance(http, dict) and isinstance(chunks, list) and len(chunks) > 1:
+            if all(isinstance(c, str) for c in chunks):
+                groups = self._groups(chunks)
+                merged = ["".join(chunks[i] for i in group) for group in groups]
+                interaction = {**interaction, "http": {**http, "chunks": merged}}
+        scrubbed: dict[str, Any] = self.scrub(interaction)
+        return scrubbed
+
+    def _groups(self, texts: list[str]) -> list[list[int]]:
+        """``texts`` (consecutive parts of one text) in groups: a part a match runs into joins
+        the group of the part the match starts in."""
+        ends = list(itertools.accumulate(len(t) for t in texts))
+        head = list(range(len(texts)))
+        for m in self._pattern.finditer("".join(texts)):
+            first = bisect.bisect_right(ends, m.start())
+            last = bisect.bisect_left(ends, m.end())
+            for i in range(first + 1, min(last, len(texts) - 1) + 1):
+                head[i] = head[first]
+        groups: list[list[int]] = []
+        for i, h in enumerate(head):
+            if h == i:
+                groups.append([i])
+            else:
+                groups[-1].append(i)
+        return groups
+
+    def _merge_split(self, events: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        run: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            out.extend(self._merge_run(run) if len(run) > 1 else run)
+            run.clear()
+
+        for event in events:
+            kind = event.get("type") if isinstance(event, dict) else None
+            is_delta = kind in ("text_delta", "reasoning_delta")
+            if run and (not is_delta or kind != run[0].get("type")):
+                flush()
+            (run if is_delta else out).append(event)
+        flush()
+        return out
+
+    def _merge_run(self, run: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One run of consecutive deltas, those a secret spans merged into one."""
+        # "content" is left out of a record when empty.
+        texts: list[str] = [c if isinstance(c := e.get("content"), str) else "" for e in run]
+        groups = self._groups(texts)
+        if len(groups) == len(run):
+            return run
+        merged: list[dict[str, Any]] = []
+        for group in groups:
+            head = dict(run[group[0]])
+            if len(group) > 1:
+                head["content"] = "".join(texts[i] for i in group)
+                last = run[group[-1]]
+                for key in ("at", "snapshot"):  # it arrived whole with its last part
+                    head.pop(key, None)
+                    if key in last:
+                        head[key] = last[key]
+            merged.append(head)
+        return merged
 
     def scrub_json(self, json_text: str) -> str | None:
         """``canonical_json(self.scrub(value))``, given ``canonical_json(value)``, when that can be
@@ -233,7 +300,7 @@ class Redactor:
                 return None  # it may begin inside an escape sequence: the value will say
             if _in_key(json_text, m.end()):
                 return None  # a key changes, and with it the keys' order
-            out += (json_text[last:p], replacements[group])
+            out += (json_text[last:p], _replaced(replacements[group], m))
             last = m.end()
         if not out:
             return json_text
@@ -281,8 +348,15 @@ def _positions(starts: list[re.Pattern[str]], text: str) -> list[int]:
     return sorted(found) if found else []
 
 
+def _replaced(replacement: Replacement, m: re.Match[str]) -> str:
+    return replacement if isinstance(replacement, str) else replacement(m.group())
+
+
 def _replace_at(
-    pattern: re.Pattern[str], starts: list[re.Pattern[str]], replacements: list[str], text: str
+    pattern: re.Pattern[str],
+    starts: list[re.Pattern[str]],
+    replacements: list[Replacement],
+    text: str,
 ) -> str:
     """``pattern.sub`` with ``replacements[group]``, trying only where a match may start: the
     same result, since a match starts nowhere else and each start is tried in order."""
@@ -293,7 +367,8 @@ def _replace_at(
             continue
         m = pattern.match(text, p)
         if m is not None:
-            out += (text[last:p], replacements[int(m.lastgroup[1:])])  # type: ignore[index]
+            group = int(m.lastgroup[1:])  # type: ignore[index]
+            out += (text[last:p], _replaced(replacements[group], m))
             last = m.end()
     if not out:
         return text
@@ -328,7 +403,7 @@ def prepare_for_disk(
     """
     out = []
     for raw in interactions:
-        interaction = redactor.scrub(raw)
+        interaction = redactor.scrub_interaction(raw)
         if before_record_request is not None:
             request = before_record_request(interaction["request"])
             if request is None:

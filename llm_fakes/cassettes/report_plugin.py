@@ -61,12 +61,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def remove_interactions(path: Path, indices: list[int], size: int) -> bool:
     """Rewrite the cassette without ``indices`` (atomically, under its lock); ``False`` and
     nothing written when it no longer holds ``size`` interactions (it changed meanwhile)."""
-    from filelock import FileLock
-
     from llm_fakes import _yaml
     from llm_fakes.cassettes import storage
+    from llm_fakes.cassettes._lock import locked
 
-    with FileLock(str(storage.lock_path(path)), timeout=storage.LOCK_TIMEOUT):
+    with locked(path, storage.LOCK_TIMEOUT):
         doc = storage.load(path)
         if len(doc["interactions"]) != size:
             return False

@@ -349,13 +349,7 @@ class CassetteServer:
         from llm_fakes.cassettes.outcome import first_model
 
         redactor = self._redactor.refreshed()
-        chunks = interaction["http"].get("chunks")
-        if chunks and len(chunks) > 1:
-            whole = "".join(chunks)
-            if redactor.text(whole) != "".join(redactor.text(c) for c in chunks):
-                # A secret cut in two by a chunk boundary: no chunk alone shows it, so the
-                # stream is kept whole (and scrubbed) rather than in its chunks.
-                interaction["http"]["chunks"] = [whole]
+        # A secret cut in two by a chunk boundary is merged and scrubbed whole there.
         new = prepare_for_disk(
             [interaction], redactor, self._matcher.before_record_request, self._before_record
         )

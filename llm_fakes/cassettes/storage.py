@@ -3,8 +3,11 @@
 * A write goes to a temporary file in the cassette's own folder, is flushed to disk, and then
   renamed over the cassette (``os.replace`` is atomic), so a process killed while saving leaves
   the previous cassette whole.
-* Saves take a file lock (``filelock``) on the cassette and re-read it under the lock: two
-  pytest-xdist workers recording into one cassette both end up in it.
+* Saves take a lock on the cassette (a ``.<name>.lock`` file beside it, removed afterwards:
+  :mod:`~llm_fakes.cassettes._lock`) and re-read it under the lock: two pytest-xdist workers
+  recording into one cassette both end up in it.
+* A symlinked cassette stays a symlink: its target file is the one replaced.
+* Re-recording (``replace``, record mode ``all``) over a corrupt cassette replaces it.
 
 Example:
     >>> import tempfile, pathlib
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -44,17 +46,28 @@ def display(path: Path) -> str:
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file guarding ``path``, in the temporary folder (not beside the cassette, where
-    it would end up committed; not deleted after use, which would race with a waiting worker)."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-    folder = Path(tempfile.gettempdir()) / "llm-fakes-locks"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{path.name}.{digest}.lock"
+    """The lock file guarding ``path``: ``.<name>.lock`` beside it, there only while a save
+    runs (:mod:`~llm_fakes.cassettes._lock`)."""
+    from llm_fakes.cassettes._lock import lock_file
+
+    return lock_file(path)
 
 
 def read_text(path: Path) -> str:
+    """The cassette's text: a regular file within the size cap (see :mod:`llm_fakes._bounded`).
+
+    Raises:
+        CassetteFormatError: Not UTF-8, not a regular file (a FIFO, a device, a folder), or
+            over the size cap.
+        FileNotFoundError: There is no such file.
+    """
+    from llm_fakes._bounded import InputError
+    from llm_fakes._bounded import read_text as read_bounded
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_bounded(path)
+    except InputError as exc:
+        raise CassetteFormatError(f"Cassette {display(path)} {exc.reason}") from None
     except UnicodeDecodeError as exc:
         raise CassetteFormatError(
             f"Cassette {display(path)} is not UTF-8 text ({exc.reason} at byte {exc.start}). "
@@ -66,8 +79,12 @@ def parse(text: str, path: Path) -> dict[str, Any]:
     """Parse and validate a cassette's text."""
     import yaml
 
+    from llm_fakes._bounded import InputError
+
     try:
         data = _yaml.loads(text)
+    except InputError as exc:
+        raise CassetteFormatError(f"Cassette {display(path)} {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise CassetteFormatError(
             f"Cassette {display(path)} is not valid YAML{_yaml.error_position(exc)}. Fix it by hand, "
@@ -109,7 +126,10 @@ def stamp(path: Path) -> tuple[int, int, int] | None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically (temporary file, fsync, rename)."""
+    """Replace ``path`` with ``text`` atomically (temporary file, fsync, rename); a symlink's
+    target is replaced, so the link stays a link."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -137,9 +157,22 @@ def write_atomic(path: Path, text: str) -> None:
 
 def _remove_stale_temporaries(path: Path) -> None:
     """Delete what a save killed half-way left behind (under the lock no other save runs)."""
+    path = Path(os.path.realpath(path))
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+def _current(path: Path, replace: bool) -> dict[str, Any] | None:
+    """What the cassette holds now (``None``: nothing, or a corrupt one about to be replaced)."""
+    if not path.exists():
+        return None
+    try:
+        return load(path)
+    except CassetteFormatError:
+        if replace:  # re-recording (mode "all") is the advice for a corrupt cassette
+            return None
+        raise
 
 
 def save(
@@ -160,18 +193,19 @@ def save(
 
     Raises:
         CassetteWriteError: The file could not be written; the previous cassette is intact.
-        CassetteFormatError: The cassette on disk is corrupt (nothing is written over it).
+        CassetteFormatError: The cassette on disk is corrupt and ``replace`` is false (nothing
+            is written over it; with ``replace`` it is replaced).
     """
-    from filelock import FileLock, Timeout
+    from llm_fakes.cassettes._lock import LockTimeout, locked
 
     recorded_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(lock_path(path)), timeout=LOCK_TIMEOUT):
+        with locked(path, LOCK_TIMEOUT):
             existing: list[dict[str, Any]] = []
             kept: dict[str, Any] = {}
-            if path.exists():
-                current = load(path)
+            current = _current(path, replace)
+            if current is not None:
                 if not replace or (run is not None and current["header"].get("run") == run):
                     existing = current["interactions"]
                     if "imported_from" in current["header"]:
@@ -191,7 +225,7 @@ def save(
             _remove_stale_temporaries(path)
             write_atomic(path, _yaml.dumps(doc))
             return doc
-    except Timeout:
+    except LockTimeout:
         raise CassetteWriteError(
             f"Could not save cassette {display(path)}: its lock {display(lock_path(path))} was "
             f"held for more than {LOCK_TIMEOUT:.0f} s. The previous cassette is intact; delete "

@@ -68,11 +68,16 @@ def load_vcr(path: Path) -> dict[str, Any]:
     """
     import yaml
 
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b" or data[:4] == b"H4sI":  # gzip, or gzip in base64
-        data = _gunzip(data)
+    from llm_fakes._bounded import InputError, read_bytes, refuse_aliases
+
     try:
+        data = read_bytes(path)
+        if data[:2] == b"\x1f\x8b" or data[:4] == b"H4sI":  # gzip, or gzip in base64
+            data = _gunzip(data)
         text = data.decode("utf-8")
+        refuse_aliases(text, _loader())  # JSON is YAML too: it passes
+    except InputError as exc:
+        raise Unreadable(f"it {exc.reason}") from None
     except UnicodeDecodeError as exc:
         raise Unreadable(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
@@ -98,14 +103,20 @@ def _gunzip(data: bytes) -> bytes:
     """A gzip-compressed cassette (LangChain's ``*.yaml.gz``), or the same in base64 text."""
     import binascii
     import gzip
+    import io
     import zlib
+
+    from llm_fakes._bounded import check_size, max_bytes
 
     try:
         if data[:2] != b"\x1f\x8b":
             data = base64.b64decode(b"".join(data.split()), validate=True)
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            out = f.read(max_bytes() + 1)  # a gzip bomb stops at the size cap
     except (OSError, EOFError, zlib.error, binascii.Error) as exc:
         raise Unreadable(f"gzip-compressed, but cannot be decompressed ({exc})") from None
+    check_size(len(out))  # what it decompresses to counts
+    return out
 
 
 @functools.cache

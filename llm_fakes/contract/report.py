@@ -29,6 +29,16 @@ __all__ = ["failure_lines", "render_html", "render_json", "render_junit", "rende
 _TITLE = 50
 
 
+def _clean(report: Report) -> Report:
+    """The report with every secret its messages, counter-examples and captured output hold
+    scrubbed (token shapes and secret environment values: :mod:`llm_fakes._scrub`)."""
+    from llm_fakes._scrub import scrub_obj
+
+    return dataclasses.replace(
+        report, backends=scrub_obj(report.backends), verdicts=scrub_obj(report.verdicts)
+    )
+
+
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -78,6 +88,7 @@ def failure_lines(v: Verdict, skip: int = 0) -> list[str]:
 
 def render_text(report: Report) -> str:
     """The matrix, then every failure with its message and counter-example."""
+    report = _clean(report)
     widths = [max(len(b), len("not supported")) for b in report.backends]
     head = (
         " " * (4 + _TITLE)
@@ -105,6 +116,7 @@ def render_text(report: Report) -> str:
 
 def as_dict(report: Report) -> dict[str, Any]:
     """The report as plain data (what ``--json`` prints)."""
+    report = _clean(report)
     return {
         "ok": report.ok,
         "contract": CONTRACT_DOC,
@@ -147,6 +159,7 @@ td.unsupported{background:#eee;color:#777}pre{background:#f7f7f7;padding:.8em;ov
 
 def render_html(report: Report) -> str:
     """One self-contained page: the matrix coloured by verdict, failures beneath."""
+    report = _clean(report)
     e = html.escape
     rows = []
     for prop in report.properties:
@@ -201,6 +214,7 @@ def render_html(report: Report) -> str:
 def render_junit(report: Report) -> str:
     """JUnit XML, as CI servers read it: one ``<testsuite>`` per backend, one ``<testcase>``
     per property (``<failure>`` for FAIL, ``<skipped>`` for not supported)."""
+    report = _clean(report)
     from xml.etree import ElementTree as ET
 
     root = ET.Element("testsuites", name="llm-fakes conformance", time=f"{report.seconds:.3f}")

@@ -89,7 +89,9 @@ class ProviderContract:
 
 def _failure_report(prop: Property, name: str, verdict: Verdict) -> str:
     """The first failure as before (message, then its minimal counter-example), then any other
-    distinct failures and linked causes as the CLI prints them."""
+    distinct failures and linked causes as the CLI prints them; secrets scrubbed (it reaches
+    the terminal and pytest's report files)."""
+    from llm_fakes._scrub import scrub_text
     from llm_fakes.contract.report import failure_lines
 
     first, *rest = verdict.all_failures()
@@ -104,7 +106,7 @@ def _failure_report(prop: Property, name: str, verdict: Verdict) -> str:
         text += "\n\nThe provider printed / logged in that example:\n" + first.output
     if rest or verdict.more_failures:
         text += "\n\nOther distinct failures:\n" + "\n".join(failure_lines(verdict, skip=1))
-    return text
+    return scrub_text(text)
 
 
 def _make_test(prop: Property) -> Callable[..., None]:

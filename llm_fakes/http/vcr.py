@@ -3,14 +3,17 @@
 :func:`make_vcr` returns a ``vcr.VCR`` (and :func:`vcr_config` the keyword arguments, for
 pytest-recording's ``vcr_config`` fixture) that:
 
-* **filters credentials**: every credential header and query parameter of the kit's one list
-  (:mod:`llm_fakes.secrets`: ``authorization``, ``x-api-key``, ``api-key``, ``x-goog-api-key``,
-  ``cookie``, ``proxy-authorization``...; ``key``, ``api-key``, ``api_key``), ``set-cookie`` and
-  the organisation headers of responses;
-* **scrubs keys in bodies**: JSON fields named like secrets (``api_key``, ``token``, ...) and
-  anything shaped like a provider key (``sk-...``), in requests and responses, replaced by
-  ``"REDACTED"``. Scrubbing is symmetric: vcrpy runs the request scrubber on each incoming request
-  before matching too, so a scrubbed recording still matches;
+* **filters credentials**: every header and query parameter the kit's one list of secret names
+  holds (:mod:`llm_fakes.secrets`: ``authorization``, ``x-api-key``, ``x-goog-api-key``, Azure
+  ``api-key``, AWS ``x-amz-security-token``, ``cookie``, request- and response-side
+  organisation and project ids...; ``key``, ``token``, ``access_token``, ``X-Amz-Signature``...
+  in any case), and the password of URL userinfo (``https://user:PASSWORD@...``);
+* **scrubs secrets in bodies and header values**: JSON fields named like secrets (``api_key``,
+  ``password``, ...) are replaced by ``"REDACTED"``, and anything shaped like a token (OpenAI,
+  Anthropic, Google, GitHub, AWS, Slack keys, JWTs, ``bearer`` tokens) or equal to a secret
+  environment variable's value (``*_KEY``, ``*_TOKEN``, ``AWS_*``...) is replaced, in requests
+  and responses (error bodies included). Scrubbing is symmetric: vcrpy runs the request scrubber
+  on each incoming request before matching too, so a scrubbed recording still matches;
 * **matches on the canonical JSON body** (``json_body``: key order and whitespace do not matter)
   besides method, scheme, host, port, path and query. The matcher never builds a diff;
 * **records SSE readably and replays it intact**: compressed responses are stored decompressed
@@ -38,13 +41,12 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from llm_fakes import _scrub
 from llm_fakes.secrets import secret_body_fields, secret_headers, secret_query_params
-from llm_fakes.wire.registry import REGISTRY
 
 __all__ = [
     "AUTH_HEADERS",
@@ -58,63 +60,86 @@ __all__ = [
     "vcr_config",
 ]
 
-#: Request headers filtered out (credentials): the kit's one list.
+#: Request headers filtered out (credentials): the kit's one list. Every other header's value is
+#: scrubbed, and a secret header is dropped from responses too.
 AUTH_HEADERS = tuple(sorted(secret_headers()))
-#: Query parameters filtered out (credentials).
+#: Query parameters filtered out (credentials); others with a secret name in another case are
+#: scrubbed by the request scrubber.
 AUTH_QUERY = tuple(sorted(secret_query_params()))
-#: Response headers dropped: cookies, and the organisation headers each API names.
-RESPONSE_HEADERS_DROPPED = frozenset({"set-cookie"}).union(
-    *(api.account_headers for api in REGISTRY)
-)
-#: JSON body fields scrubbed: the kit's credential fields, and the generic words a body of any
-#: other HTTP API the preset records may use for one.
-SECRET_FIELDS = secret_body_fields() | {"secret", "token", "password"}
-KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk)-(?:ant-|proj-|or-)?[A-Za-z0-9_\-]{16,}")
+#: Response headers dropped: the same list (cookies, the organisation headers each API names).
+RESPONSE_HEADERS_DROPPED = secret_headers()
+#: JSON body fields scrubbed: the kit's credential fields.
+SECRET_FIELDS = secret_body_fields()
+#: A request body's ``token`` is a credential too; a response's is not (log-probabilities).
+REQUEST_SECRET_FIELDS = SECRET_FIELDS | {"token"}
 REDACTED = "REDACTED"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")
 
 
-def _scrub_value(value: Any) -> Any:
+def _scrub_value(value: Any, fields: frozenset[str] = SECRET_FIELDS) -> Any:
     if isinstance(value, dict):
         return {
-            k: REDACTED if str(k).lower() in SECRET_FIELDS and v else _scrub_value(v)
+            k: REDACTED if str(k).lower() in fields and v else _scrub_value(v, fields)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_scrub_value(v) for v in value]
+        return [_scrub_value(v, fields) for v in value]
     if isinstance(value, str):
-        return KEY_PATTERN.sub(REDACTED, value)
+        return _scrub.scrub_text(value)
     return value
 
 
-def _scrub_text(body: bytes | str | None) -> bytes | str | None:
+def _scrub_text(
+    body: bytes | str | None, fields: frozenset[str] = SECRET_FIELDS
+) -> bytes | str | None:
     """Scrub a body: JSON by field name and key shape (layout kept when nothing changed)."""
     if not body:
         return body
     text = body.decode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else body
     try:
         data = json.loads(text)
-    except ValueError:
-        scrubbed = KEY_PATTERN.sub(REDACTED, text)
+    except ValueError:  # a form body's first field has no "&" before it: give it one
+        scrubbed = _scrub.scrub_text("&" + text)[1:]
     else:
-        clean = _scrub_value(data)
+        clean = _scrub_value(data, fields)
         scrubbed = text if clean == data else json.dumps(clean, ensure_ascii=False)
     if isinstance(body, bytes):
         return scrubbed.encode("utf-8", errors="surrogateescape")
     return scrubbed
 
 
+def _scrub_headers(headers: Any) -> None:
+    """Drop secret headers (any case) and scrub the values of the others, in place."""
+    for name in list(headers):
+        if _scrub.is_secret_header(str(name)):
+            del headers[name]
+            continue
+        value = headers[name]
+        if isinstance(value, list):
+            headers[name] = [_scrub.scrub_text(v) if isinstance(v, str) else v for v in value]
+        elif isinstance(value, str):
+            headers[name] = _scrub.scrub_text(value)
+
+
 def scrub_request(request: Any) -> Any:
-    """vcrpy ``before_record_request``: scrub keys from the body (headers are filtered by name).
+    """vcrpy ``before_record_request``: scrub the URL (userinfo, secret query parameters in any
+    case), the headers and the body.
 
     Example:
         >>> from vcr.request import Request
         >>> body = b'{"api_key": "abc", "q": "sk-abcdefghijklmnop1234"}'
-        >>> r = Request("POST", "https://x/v1", body, {})
-        >>> scrub_request(r).body
-        b'{"api_key": "REDACTED", "q": "REDACTED"}'
+        >>> r = Request("POST", "https://u:pw123@x/v1?Token=t0k", body, {"X-Goog-Api-Key": "k"})
+        >>> r = scrub_request(r)
+        >>> r.body
+        b'{"api_key": "REDACTED", "q": "<redacted:openai-key>"}'
+        >>> r.uri, dict(r.headers)
+        ('https://u:<redacted>@x/v1?Token=<redacted>', {})
     """
-    request.body = _scrub_text(request.body)
+    request.uri = _scrub.scrub_text(request.uri)
+    headers = request.headers
+    _scrub_headers(headers)
+    request.headers = headers
+    request.body = _scrub_text(request.body, REQUEST_SECRET_FIELDS)
     return request
 
 
@@ -144,13 +169,10 @@ def _decode_body(response: dict[str, Any]) -> None:
 
 
 def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """vcrpy ``before_record_response``: decode any body encoding left, drop cookie and
-    organisation headers, scrub the body."""
+    """vcrpy ``before_record_response``: decode any body encoding left, drop secret headers
+    (cookies, organisation ids...), scrub the other headers' values and the body."""
     _decode_body(response)
-    headers = response.get("headers") or {}
-    for name in list(headers):
-        if name.lower() in RESPONSE_HEADERS_DROPPED:
-            del headers[name]
+    _scrub_headers(response.get("headers") or {})
     body = response.get("body") or {}
     if "string" in body:
         body["string"] = _scrub_text(body["string"])

@@ -148,8 +148,12 @@ def _read(p: Path) -> Any:
             f"Script file {str(p)!r} has an unknown extension {suffix!r}; "
             f"use one of ['.yaml', '.yml', '.json']."
         )
+    from llm_fakes._bounded import InputError, read_text
+
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_text(p)
+    except InputError as exc:
+        raise ScriptError(f"Script file {str(p)!r} {exc.reason}") from None
     except FileNotFoundError:
         raise ScriptError(
             f"Script file {str(p)!r} does not exist (looked at {str(p.resolve())!r}). "
@@ -179,10 +183,14 @@ def _parse(p: Path, suffix: str, text: str) -> Any:
             ) from None
     import yaml
 
+    from llm_fakes._bounded import InputError, refuse_aliases
     from llm_fakes._yaml import error_position
 
     try:
+        refuse_aliases(text)
         return yaml.safe_load(text)
+    except InputError as exc:
+        raise ScriptError(f"Script file {str(p)!r} {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise ScriptError(
             f"Script file {str(p)!r} is not valid YAML{error_position(exc)}. Fix the YAML there."

@@ -73,7 +73,8 @@ def test_an_unknown_marker_option_is_a_usage_error_listing_the_options(
     result.assert_outcomes(errors=1)
     assert (
         "llm_fakes.errors.UsageError: Unknown cassette option(s) ['match'] for "
-        "test_cas_bad.py::test_it. The options are ['allow_playback_repeats', 'before_record', "
+        "test_cas_bad.py::test_it. The options are ['allow_outside', 'allow_playback_repeats', "
+        "'before_record', "
         "'before_record_request', 'clock', 'cross_view_defaults', 'filter_keys', 'filters', "
         "'match_on', 'name', "
         "'normalize', 'realtime', 'record_mode', 'strict', 'types']; fix the "
