@@ -37,6 +37,8 @@ from llm_fakes.contract.builtins import builtin_factories
 from llm_fakes.contract.runner import run_conformance
 
 BUDGET = 30.0
+#: The goal for one SDK-based provider's report with ``--jobs 2``.
+JOBS_BUDGET = 20.0
 FAILURES: list[str] = []
 
 
@@ -114,13 +116,44 @@ def _readme_block(first_line: str) -> str:
     return match.group(1)
 
 
-def bench_sdk(rounds: int, real_time_limit: float) -> bool:
+#: The worked example's factory, pointed at the loopback server instead of the in-process
+#: transport: the same SDK over a real socket (where Nagle's delay would show).
+_LOOPBACK_BUILD = """
+def build(backend):
+    sdk = {"api_key": "sk-test", "base_url": backend.openai_base_url}
+    return SDKProvider(openai.OpenAI(**sdk), openai.AsyncOpenAI(**sdk))
+
+
+factory = ProviderFactory(build, max_retry_wait=120)
+"""
+
+
+def _write_examples(folder: Path) -> None:
+    for name in ("sdk_provider.py", "test_sdk_provider.py"):
+        (folder / name).write_text(_readme_block(f"# {name}"), encoding="utf-8")
+    text = _readme_block("# sdk_provider.py")
+    head = text[: text.index("# The factory wires")]
+    (folder / "sdk_loopback.py").write_text(head + _LOOPBACK_BUILD, encoding="utf-8")
+
+
+def bench_sdk(rounds: int, real_time_limit: float, jobs: int | None = None) -> bool:
+    """The README's provider: it sleeps for real (``time.sleep`` backoff) and nests the SDK's own
+    retries (2) inside its own loop (2): 3 x 3 attempts for one call at worst."""
     print(f"\nREADME worked example, whole CLI run in a fresh process, median of {rounds}")
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for name in ("sdk_provider.py", "test_sdk_provider.py"):
-            (folder / name).write_text(_readme_block(f"# {name}"), encoding="utf-8")
+        _write_examples(folder)
+        for spec in ["sdk_loopback:factory"] + (["sdk_provider:factory"] if jobs else []):
+            runs = [_cli([spec], folder) for _ in range(rounds)]
+            v = statistics.median(t for t, _ in runs)
+            print(f"  {spec:28} virtual time {v:6.1f} s  ({runs[-1][1]})", flush=True)
+            ok = ok and v < BUDGET
+            if jobs:
+                par = [_cli([spec, "--jobs", str(jobs)], folder) for _ in range(rounds)]
+                p = statistics.median(t for t, _ in par)
+                print(f"  {spec:28} --jobs {jobs}     {p:6.1f} s  ({par[-1][1]})", flush=True)
+                ok = ok and p < JOBS_BUDGET
         for spec in ("sdk_provider:factory", "test_sdk_provider:factory"):
             virtual = [_cli([spec], folder) for _ in range(rounds)]
             v = statistics.median(t for t, _ in virtual)
@@ -132,6 +165,44 @@ def bench_sdk(rounds: int, real_time_limit: float) -> bool:
             print(f"  {spec:28} --real-time  {shown}  ({real[-1][1]}): {ratio} the virtual run")
             ok = ok and v < BUDGET
     return ok
+
+
+def _open_files() -> int:
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:  # not Linux
+        return -1
+
+
+def bench_leaks() -> bool:
+    """Threads and file descriptors after each property of a whole run, in this process, on the
+    README's provider over the loopback server: they must stay flat (goal: no growth beyond a
+    few once the first properties have warmed the server up)."""
+    import importlib
+    import threading
+
+    print("\nThreads and open files over a whole run (README provider, loopback server)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _write_examples(folder)
+        sys.path.insert(0, str(folder))
+        try:
+            module = importlib.import_module("sdk_loopback")
+        finally:
+            sys.path.remove(str(folder))
+        seen: list[tuple[str, int, int]] = []
+
+        def note(verdict: object, done: int, total: int) -> None:
+            seen.append((verdict.property, threading.active_count(), _open_files()))  # type: ignore[attr-defined]
+
+        start = (threading.active_count(), _open_files())
+        run_conformance([module.factory], progress=note)
+    print(f"  before: {start[0]} threads, {start[1]} open files")
+    print("  after:  " + ", ".join(f"{p} {t}/{f}" for p, t, f in seen) + " (threads/files)")
+    warm = seen[len(seen) // 3]
+    grew = (seen[-1][1] - warm[1], seen[-1][2] - warm[2])
+    print(f"  growth over the last two thirds: {grew[0]} threads, {grew[1]} open files")
+    return grew[0] <= 2 and grew[1] <= 4
 
 
 def bench_jobs(jobs: int, rounds: int) -> None:
@@ -156,14 +227,19 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, metavar="N", help="serial vs --jobs N speed-up")
     parser.add_argument("--no-backends", action="store_true", help="skip the per-backend table")
+    parser.add_argument(
+        "--leaks", action="store_true", help="threads and open files over a whole run"
+    )
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}")
     ok = True if args.no_backends else bench_backends(args.rounds, args.loopback)
     if args.mutants:
         ok = bench_mutants() and ok
     if args.sdk:
-        ok = bench_sdk(args.rounds, args.real_time_limit) and ok
-    if args.jobs:
+        ok = bench_sdk(args.rounds, args.real_time_limit, args.jobs) and ok
+    if args.leaks:
+        ok = bench_leaks() and ok
+    if args.jobs and not args.sdk:
         bench_jobs(args.jobs, args.rounds)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print("\nall goals met" if ok else "\nSOME GOALS MISSED")

@@ -3,7 +3,8 @@
 Downstream projects often keep their *own* copies of ``LLMResponse`` and the stream events and
 check ``isinstance`` against them. A :class:`TypeSet` maps each class the kit needs to a concrete
 class, matched by class name, and fills it by field name: a field the user's class lacks is left
-out (tool uses then travel in ``raw_response``, as the seed's framework does it), a class the
+out (tool uses then travel in ``raw_response``, where the seed's framework reads them: see
+:mod:`llm_fakes.raw_tool_calls`), a class the
 module lacks or a required field the kit cannot fill is a :class:`TypeResolutionError` naming both.
 
 Set it per provider (``ScriptedProvider(..., types="framework.llm.provider
@@ -214,7 +215,11 @@ class TypeSet:
         fields.update(extra)
         accepted = self._accepted["LLMResponse"]
         if "tool_uses" not in accepted and uses:
-            fields["raw_response"] = {"tool_uses": uses, "raw": raw_response}
+            # Where the seed's framework reads them: raw_response["tool_calls"] and
+            # raw_response.choices[0].message.tool_calls (see llm_fakes.raw_tool_calls).
+            from llm_fakes.raw_tool_calls import RawToolCalls
+
+            fields["raw_response"] = RawToolCalls.of(uses, raw=raw_response, content=content)
         return self._classes["LLMResponse"](**{k: v for k, v in fields.items() if k in accepted})
 
     def tool_use(self, use: Any) -> Any:

@@ -31,6 +31,7 @@ from llm_fakes.errors import (
 from llm_fakes.events import EVENT_CLASSES
 from llm_fakes.scripted.render import chunk_text
 from llm_fakes.types import LLMResponse, ToolUse
+from llm_fakes.raw_tool_calls import RawToolCalls
 from llm_fakes.typeset import OPTIONAL_FIELDS, TypeSet, resolve_types, tool_uses_of
 
 __all__ = [
@@ -93,15 +94,7 @@ def response_record(response: Any) -> dict[str, Any]:
     if uses:
         out["tool_uses"] = [{"id": u.id, "name": u.name, "input": to_plain(u.input)} for u in uses]
     raw = getattr(response, "raw_response", None)
-    if (
-        not hasattr(response, "tool_uses")
-        and isinstance(raw, dict)
-        and set(raw)
-        == {
-            "tool_uses",
-            "raw",
-        }
-    ):
+    if not hasattr(response, "tool_uses") and isinstance(raw, RawToolCalls):
         raw = raw["raw"]  # a type set without tool_uses packs them beside the raw payload
     if raw is not None:
         out["raw_response"] = to_plain(raw)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,6 +116,24 @@ def captured() -> Iterator[io.StringIO]:
             root.removeHandler(extra)
 
 
+#: What starts one of the kit's own explanations (a fake's "the script is exhausted: ... Add
+#: turns to the script ..."): a text holding one is never cut, or the fix would be lost.
+EXPLANATION = "llm-fakes "
+
+#: ANSI colour and cursor codes.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+#: Lines third-party libraries print on every error, whatever it is (litellm's help banner):
+#: noise under a failure, dropped from the excerpt.
+BANNERS = (
+    re.compile(r"^Give Feedback / Get Help: https://github\.com/BerriAI/litellm/issues/new$"),
+    re.compile(
+        r"^LiteLLM\.Info: If you need to debug this error, use `litellm\.turn_on_debug\(\)'\.$"
+    ),
+    re.compile(r"^Provider List: https://docs\.litellm\.ai/docs/providers$"),
+)
+
+
 def output_so_far() -> str:
     """What the running example has printed or logged so far (inside :func:`captured`)."""
     buffer = getattr(sys.stdout, "_buffer", None) if isinstance(sys.stdout, _Proxy) else None
@@ -122,20 +141,22 @@ def output_so_far() -> str:
 
 
 def shorten(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, saying how much was cut.
+    """``text`` cut to ``width`` characters, saying how much was cut; never one of the kit's
+    own explanations (:data:`EXPLANATION`).
 
     Example:
         >>> shorten("x" * 50, 20)
         'xxxxxxxxxx… (+40 ch)'
     """
-    if len(text) <= width:
+    if len(text) <= width or EXPLANATION in text:
         return text
     kept = max(0, width - len(f"… (+{len(text)} ch)"))
     return text[:kept] + f"… (+{len(text) - kept} ch)"
 
 
 def excerpt(output: str) -> str:
-    """The last few lines of captured output, each cut, with a count of what was left out.
+    """The last few lines of captured output, each cut, with a count of what was left out
+    (ANSI colour codes, blank lines and known third-party banners dropped first).
 
     Example:
         >>> print(excerpt("".join(f"line {i}\\n" for i in range(10))))
@@ -147,7 +168,8 @@ def excerpt(output: str) -> str:
         line 8
         line 9
     """
-    lines = output.rstrip("\n").splitlines()
+    lines = [ANSI.sub("", line).rstrip() for line in output.splitlines()]
+    lines = [line for line in lines if line and not any(b.match(line) for b in BANNERS)]
     if not lines:
         return ""
     shown = [shorten(line, LINE_WIDTH) for line in lines[-OUTPUT_LINES:]]

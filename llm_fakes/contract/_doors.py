@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from llm_fakes.http._httpx_compat import module_of, per_module
+from llm_fakes.http._httpx_compat import module_of, per_module, transport_class
 
-__all__ = ["WatchedTransport"]
+__all__ = ["WatchedTransport", "make_watched"]
 
 
 def _resplit(data: bytes, sizes: tuple[int, ...], start: int) -> tuple[list[bytes], int]:
@@ -112,7 +112,7 @@ def _make_stream_class(mod: Any) -> type[Any]:
     return _Watched
 
 
-class WatchedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class _Watching:
     """Wraps a fake's transport: latency, re-split bytes, a count of open response bodies."""
 
     def __init__(self, inner: Any, *, latency: float = 0.0, byte_splits: tuple[int, ...] = ()):
@@ -153,3 +153,16 @@ class WatchedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Nothing to release: the fake belongs to the backend."""
+
+
+class WatchedTransport(_Watching, httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Wraps a fake's transport: latency, re-split bytes, a count of open response bodies."""
+
+
+def make_watched(
+    inner: Any, *, latency: float = 0.0, byte_splits: tuple[int, ...] = ()
+) -> _Watching:
+    """A watched transport on the base classes SDKs accept here (``httpx2``'s where it is
+    installed: SDK releases on it reject a transport with an ``httpx`` class in its MRO)."""
+    cls: type[_Watching] = transport_class(_Watching, "WatchedTransport")
+    return cls(inner, latency=latency, byte_splits=byte_splits)

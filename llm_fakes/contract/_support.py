@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llm_fakes.errors import ContractViolation
+from llm_fakes.raw_tool_calls import read_tool_calls
 from llm_fakes.scripted.turns import Reply
-from llm_fakes.typeset import tool_uses_of
 
 if TYPE_CHECKING:
     from llm_fakes.contract.backend import ConformanceBackend
@@ -75,6 +75,15 @@ class Deviation(ContractViolation):
         self.cause = cause
 
 
+class AskedInPrompt(Exception):
+    """Raised by a JSON-mode check when the provider asked for JSON only in the prompt: the
+    property gets the verdict "prompt only" with ``reason`` (unless an example fails)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 #: How long a value from the provider may be in a message before it is cut.
 VALUE_WIDTH = 300
 
@@ -124,11 +133,13 @@ def stream_events(ctx: Context) -> list[Any]:
     return run(lambda: collect(ctx.provider.stream(**ctx.request)))
 
 
-async def events_or_error(ctx: Context) -> tuple[list[Any], BaseException | None]:
-    """The events of ``stream`` up to its end, and the exception it raised (or ``None``)."""
+async def events_or_error(ctx: Context, **request: Any) -> tuple[list[Any], BaseException | None]:
+    """The events of ``stream`` up to its end, and the exception it raised (or ``None``).
+
+    ``request`` replaces the example's request (C5 passes the caller's own objects)."""
     events: list[Any] = []
     try:
-        async for event in ctx.provider.stream(**ctx.request):
+        async for event in ctx.provider.stream(**(request or ctx.request)):
             events.append(event)
             if len(events) > 10_000:
                 break
@@ -145,12 +156,25 @@ def show_events(events: list[Any], limit: int = 12) -> str:
     return "\n".join(shown) or "  (no events)"
 
 
-def tool_uses(response: Any) -> list[tuple[str, str, Any]]:
-    """``(id, name, input)`` for each tool use of a response."""
-    return [(u.id, u.name, u.input) for u in tool_uses_of(response)]
+def tool_uses(response: Any, factory: ProviderFactory | None = None) -> list[tuple[Any, Any, Any]]:
+    """``(id, name, input)`` for each tool call of a response: read by the factory's own
+    ``read_tool_calls``, else wherever real providers put them (``tool_uses``, or
+    ``raw_response`` in any known shape: :func:`~llm_fakes.raw_tool_calls.read_tool_calls`)."""
+    custom = getattr(factory, "read_tool_calls", None)
+    if custom is None:
+        return read_tool_calls(response)
+    out = []
+    for call in custom(response) or ():
+        if isinstance(call, tuple) and len(call) == 3:
+            out.append(call)
+        elif isinstance(call, dict):
+            out.append((call.get("id"), call.get("name"), call.get("input")))
+        else:
+            out.append((call.id, call.name, call.input))
+    return out
 
 
-def view(response: Any) -> dict[str, Any]:
+def view(response: Any, factory: ProviderFactory | None = None) -> dict[str, Any]:
     """The fields two responses must agree on (C2)."""
     return {
         "content": getattr(response, "content", None),
@@ -158,7 +182,7 @@ def view(response: Any) -> dict[str, Any]:
         "input_tokens": getattr(response, "input_tokens", None),
         "output_tokens": getattr(response, "output_tokens", None),
         "stop_reason": getattr(response, "stop_reason", None),
-        "tool_uses": tool_uses(response),
+        "tool_uses": tool_uses(response, factory),
     }
 
 
@@ -224,30 +248,131 @@ def outcome(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:
         return None, exc
 
 
-# Accepted class names per failure kind: the kit's class, and the official SDKs' equivalents.
-_TYPED: dict[str, tuple[str, ...]] = {
-    "rate_limit": ("RateLimitError",),
-    "overloaded": ("OverloadedError", "InternalServerError", "ServiceUnavailableError"),
-    "server_error": ("ServerError", "InternalServerError", "ServiceUnavailableError"),
-    "empty": ("EmptyResponseError",),
-    # The SDKs' APITimeoutError subclasses APIConnectionError; a loopback server can only
-    # simulate a timeout by dropping the connection.
-    "timeout": ("ProviderTimeoutError", "APITimeoutError", "TimeoutError", "APIConnectionError"),
-    "connection": ("APIConnectionError",),
-    "mid_stream": ("APIConnectionError",),
-    "bad_request": ("BadRequestError",),
-    "auth": ("AuthenticationError",),
-}
+#: Permanent failure kinds, and the class (by name, in the error's MRO) that must surface: the
+#: kit's, or the SDK's / litellm's own class of that name.
+_PERMANENT: dict[str, str] = {"bad_request": "BadRequestError", "auth": "AuthenticationError"}
+
+#: The classes a mainstream SDK (openai, anthropic) or litellm raises for a transient status,
+#: and the kit's own: any of them is a typed error for any transient failure. (An SDK names one
+#: status differently from another: litellm's 502 is ``BadGatewayError``, its 504 ``Timeout``;
+#: the kit's OpenAI 503 "overloaded" is ``ServerError``.)
+TRANSIENT_CLASSES = (
+    "RateLimitError",
+    "OverloadedError",
+    "ServerError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "BadGatewayError",
+    "GatewayTimeoutError",
+    "DeadlineExceededError",
+    "RequestTimeoutError",
+    "RetryableError",
+    "MidStreamFallbackError",
+    "APITimeoutError",
+    "Timeout",
+    "ProviderTimeoutError",
+    "TimeoutError",
+    "APIConnectionError",
+    "EmptyResponseError",
+)
+
+
+def _status(error: BaseException) -> int | None:
+    for name in ("status_code", "status"):
+        value = getattr(error, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def is_transient_error(error: BaseException) -> bool:
+    """Whether ``error`` is one of :data:`TRANSIENT_CLASSES`, or a typed error carrying a
+    transient HTTP status (408, 429, 5xx).
+
+    Example:
+        >>> from llm_fakes.errors import ServerError
+        >>> is_transient_error(ServerError("overloaded", status=503))
+        True
+    """
+    mro = {c.__name__ for c in type(error).__mro__}
+    if mro & set(TRANSIENT_CLASSES):
+        return True
+    status = _status(error)
+    return is_typed(error) and status is not None and (status in (408, 429) or status >= 500)
 
 
 def typed_problem(error: BaseException, fail_kind: str) -> str | None:
-    """Why ``error`` is not the typed error for a scripted failure of ``fail_kind``, or None."""
-    names = _TYPED[fail_kind]
-    mro = [c.__name__ for c in type(error).__mro__]
-    if any(n in mro for n in names):
-        return None
+    """Why ``error`` is not the typed error for a scripted failure of ``fail_kind``, or None.
+
+    A transient failure may surface as any typed transient class (:func:`is_transient_error`);
+    a permanent one as its own class (``BadRequestError`` for 400, ``AuthenticationError`` for
+    401).
+    """
+    name = _PERMANENT.get(fail_kind)
+    if name is None:
+        if is_typed(error) and is_transient_error(error):
+            return None
+        wanted = "a typed transient error (" + ", ".join(TRANSIENT_CLASSES[:6]) + ", ...)"
+    else:
+        if name in {c.__name__ for c in type(error).__mro__}:
+            return None
+        wanted = f"{name} (llm_fakes.{name}, or the SDK's own class of that name)"
     return (
-        f"raised {type(error).__module__}.{type(error).__qualname__}: {error}; expected a typed "
-        f"error for a scripted {fail_kind!r} failure: {' or '.join(names)} "
-        f"(llm_fakes.{names[0]}, or the SDK's own class of that name)"
+        f"raised {type(error).__module__}.{type(error).__qualname__}: {error}; expected for a "
+        f"scripted {fail_kind!r} failure {wanted}"
+    )
+
+
+#: Client libraries over several APIs whose error classes count as typed, besides each API's
+#: official SDK (named in the wire registry): litellm's subclass the openai SDK's.
+CLIENT_PACKAGES = ("litellm",)
+
+
+def is_typed(error: BaseException) -> bool:
+    """A kit :class:`~llm_fakes.ProviderError`, or an error class of an official SDK (the wire
+    registry's) or of litellm."""
+    from llm_fakes.errors import ProviderError
+    from llm_fakes.wire.registry import REGISTRY
+
+    packages = (*REGISTRY.sdk_packages(), *CLIENT_PACKAGES)
+    return isinstance(error, ProviderError) or any(
+        c.__name__.endswith(("Error", "Timeout")) and c.__module__.split(".")[0] in packages
+        for c in type(error).__mro__
+    )
+
+
+def raised_cause(error: BaseException) -> str:
+    """The cause an untyped exception of the provider's is linked by across properties.
+
+    Example:
+        >>> raised_cause(TypeError("stream() got an unexpected keyword argument 'x'"))
+        "the provider raises builtins.TypeError: stream() got an unexpected keyword argument 'x'"
+    """
+    first = (str(error).splitlines() or [""])[0]
+    from llm_fakes.contract._capture import shorten
+
+    return shorten(
+        f"the provider raises {type(error).__module__}.{type(error).__qualname__}: {first}", 200
+    )
+
+
+def raised_before_output(
+    method: str, produced: Any, error: BaseException | None, *, typed_ok: bool = True
+) -> Deviation | None:
+    """The failure for a call that raised before producing anything, or ``None``.
+
+    No property about a method's output passes on a call that produced nothing (a ``stream()``
+    raising ``TypeError`` before its first event would pass "no repeated text" vacuously). A
+    typed error (``typed_ok``) is an outcome in its own right where the property allows one.
+    """
+    if error is None or (method == "stream" and produced):
+        return None
+    if typed_ok and is_typed(error):
+        return None
+    return fail(
+        f"{method}() raised {type(error).__module__}.{type(error).__qualname__}: {error} before "
+        "producing anything, so there is nothing to judge: a call that raises is never a pass "
+        "of a property about its output.",
+        key=f"raised:{type(error).__qualname__}",
+        cause=raised_cause(error),
     )

@@ -41,7 +41,7 @@ from llm_fakes.errors import UsageError
 from llm_fakes.scripted.turns import Fail, Reply
 
 if TYPE_CHECKING:
-    from llm_fakes.contract._doors import WatchedTransport
+    from llm_fakes.contract._doors import _Watching as WatchedTransport
     from llm_fakes.http._loopback import LoopbackServer
     from llm_fakes.scripted.provider import ScriptedProvider
 
@@ -84,6 +84,14 @@ class BackendSession:
     def _route(self, api: str) -> WatchedTransport:
         with self._lock:
             return self._current[api]
+
+    def close_connections(self) -> None:
+        """Close the connections clients left open on every server (an example ended): threads
+        and file descriptors stay flat over a run, whether or not a factory closes its clients."""
+        with self._lock:
+            servers = list(self._servers.values())
+        for server in servers:
+            server.close_connections()
 
     def close(self) -> None:
         """Stop every server."""
@@ -150,7 +158,7 @@ class ConformanceBackend:
         api = REGISTRY.door(name)[0]
         door = self._doors.get(api.door)
         if door is None:
-            from llm_fakes.contract._doors import WatchedTransport
+            from llm_fakes.contract._doors import make_watched
 
             try:
                 fake_cls = api.fake_class()
@@ -161,9 +169,7 @@ class ConformanceBackend:
                 ) from exc
             o = self.options
             fake = fake_cls(list(self.script), chunk_delay=o.chunk_delay)
-            transport = WatchedTransport(
-                fake.transport(), latency=o.latency, byte_splits=o.byte_splits
-            )
+            transport = make_watched(fake.transport(), latency=o.latency, byte_splits=o.byte_splits)
             door = self._doors[api.door] = (fake, transport)
         return (api.door, *door)
 
@@ -253,10 +259,13 @@ class ConformanceBackend:
         self._cleanups.append(fn)
 
     def close(self) -> None:
-        """Run the cleanups, newest first."""
+        """Run the cleanups, newest first; then close what clients left open on the loopback
+        servers."""
         while self._cleanups:
             with contextlib.suppress(Exception):
                 self._cleanups.pop()()
+        if self._doors:
+            self._session.close_connections()
 
     def __repr__(self) -> str:
         return f"<ConformanceBackend script={list(self.script)!r}>"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from hypothesis import strategies as st
 
 from llm_fakes.contract import strategies as gen
-from llm_fakes.contract._support import Context, call_method, fail, outcome, short
+from llm_fakes.contract._support import AskedInPrompt, Context, call_method, fail, outcome, short
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.scripted.turns import Reply
@@ -19,6 +21,73 @@ _ASK: dict[str, dict[str, Any]] = {
     "json_mode": {"json_mode": True},
     "response_format": {"response_format": {"type": "json_object"}},
 }
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    return str(content or "")
+
+
+def _prompt_sentence(ctx: Context, seen: Any) -> str | None:
+    """The sentence asking for JSON that the provider added to the prompt (system or messages)
+    of a request that does not ask the API itself, or None."""
+    sent = " ".join(
+        [ctx.case.request.system, *(_text_of(m.get("content")) for m in ctx.request["messages"])]
+    )
+    texts = [seen.system or "", *(_text_of(m.get("content")) for m in seen.messages)]
+    for text in texts:
+        if "json" not in text.lower():
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+            if "json" in sentence.lower() and sentence not in sent:
+                return sentence.strip()
+    return None
+
+
+def _prompt_only(ctx: Context, seen: Any, call: str) -> None:
+    """Raise :class:`AskedInPrompt` when the provider asked for JSON in the prompt only."""
+    sentence = _prompt_sentence(ctx, seen)
+    if sentence is not None:
+        raise AskedInPrompt(
+            f"{call} asks for JSON only in the prompt ({sentence!r}), never in the API's own "
+            f"field ({seen.door} door): the API does not know JSON was asked, so neither a "
+            "JSON-mode request nor the API's check of the answer can happen. Ask the API too "
+            "(response_format, output_format, a forced tool carrying the schema) for J1 and J3 "
+            "to judge it."
+        )
+
+
+def same_json(got: Any, want: str) -> bool:
+    """``got`` is ``want``, or the same JSON value written differently (a provider may read a
+    forced tool's input back as JSON text with other spacing or escapes).
+
+    Example:
+        >>> same_json('{"a":"\\u00e9"}', '{"a": "é"}'), same_json("1", "true")
+        (True, False)
+    """
+    if got == want:
+        return True
+    try:
+        a, b = json.loads(got), json.loads(want)
+    except (TypeError, ValueError):
+        return False
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def schema_as_sent(seen: Any, sent: Any) -> Any:
+    """``seen`` without the ``"additionalProperties": false`` an API requires and a client adds
+    where the sent schema had none (litellm does for Anthropic's output format, OpenAI's strict
+    mode needs it): the schema is still the caller's."""
+    if isinstance(seen, dict) and isinstance(sent, dict):
+        return {
+            k: schema_as_sent(v, sent.get(k))
+            for k, v in seen.items()
+            if not (k == "additionalProperties" and v is False and k not in sent)
+        }
+    if isinstance(seen, list) and isinstance(sent, list) and len(seen) == len(sent):
+        return [schema_as_sent(a, b) for a, b in zip(seen, sent, strict=True)]
+    return seen
 
 
 def _last_request(ctx: Context, call: str) -> Any:
@@ -50,6 +119,7 @@ def check_j1(ctx: Context) -> None:
     r = call_method(ctx, method, **extra)
     seen = _last_request(ctx, call)
     if not seen.json_mode:
+        _prompt_only(ctx, seen, call)
         raise fail(
             f"{call} reached the backend ({seen.door} door) as a plain request, not a JSON-mode "
             f"one; it received {short(seen.raw)}",
@@ -57,7 +127,7 @@ def check_j1(ctx: Context) -> None:
             cause=NOT_SENT,
         )
     want = ctx.reply(0).content
-    if r.content != want:
+    if not same_json(r.content, want):
         raise fail(f"{call} returned content {short(r.content)}; the backend sent {want!r}")
 
 
@@ -92,7 +162,9 @@ def check_j2(ctx: Context) -> None:
     schema = rf["json_schema"]["schema"]
     r = call_method(ctx, "complete", response_format=rf)
     seen = _last_request(ctx, "complete(response_format=...)")
-    if seen.json_format != "json_schema" or seen.json_schema != schema:
+    if not seen.json_mode:
+        _prompt_only(ctx, seen, "complete(response_format=<json_schema>)")
+    if seen.json_format != "json_schema" or schema_as_sent(seen.json_schema, schema) != schema:
         raise fail(
             f"complete(response_format=<json_schema>) reached the backend ({seen.door} door) "
             f"with schema {short(seen.json_schema)} (JSON mode {seen.json_format!r}); it sent "
@@ -100,7 +172,7 @@ def check_j2(ctx: Context) -> None:
             cause=NOT_SENT if not seen.json_mode else "",
         )
     want = ctx.reply(0).content
-    if r.content != want:
+    if not same_json(r.content, want):
         raise fail(
             f"complete(response_format=...) returned {short(r.content)}; the backend sent "
             f"{short(want)}"
@@ -146,6 +218,8 @@ def check_j3(ctx: Context) -> None:
     got, error = outcome(lambda: call_method(ctx, "complete", max_retries=0, **extra))
     if error is None:
         seen = ctx.backend.requests
+        if seen and not seen[-1].json_mode:
+            _prompt_only(ctx, seen[-1], call)
         raise fail(
             f"The script answers JSON mode with non-JSON {first!r} (not marked invalid_json), "
             f"and {call} returned {short(got)} instead of raising an error that says so.",

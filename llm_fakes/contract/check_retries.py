@@ -26,11 +26,14 @@ from llm_fakes.contract._support import (
     call_method,
     events_or_error,
     fail,
+    is_typed,
     kind,
     outcome,
+    raised_cause,
     run,
     short,
     show_events,
+    tool_uses,
     typed_problem,
 )
 from llm_fakes.contract.cases import Case
@@ -91,7 +94,7 @@ EMPTY = "an empty response is returned as a reply (no text, no tool calls), not 
 
 def _cause(result: Any, error: BaseException | None, fails: list[Fail]) -> str:
     """The cause of an attempt-count or outcome problem, when it is one the report links."""
-    empty = getattr(result, "content", None) == "" and not getattr(result, "tool_uses", None)
+    empty = getattr(result, "content", None) == "" and not tool_uses(result)
     if error is None and empty and any(f.kind == "empty" for f in fails):
         return EMPTY
     return ""
@@ -115,11 +118,12 @@ def inner_loop(got: int, k: int, m: int, declared: int) -> str:
         attempts, ok = nested_attempts(k, m, inner)
         if attempts == got:
             size = f"{inner}" if not ok else f"at least {inner}"
+            outer = f"{m + 1} provider attempt{'s' if m else ''}"
             return (
                 f"{got} attempts for max_retries={m}: an inner retry loop of {size} inside the "
-                f"provider's ({m + 1} x {inner + 1}), such as its SDK's own max_retries. Pass "
-                "max_retries down to that layer (or turn its retries off), or declare it with "
-                f"ProviderFactory(..., inner_retries={inner})"
+                f"provider's ({outer} x {inner + 1} attempts of an inner layer, such as its "
+                "SDK's own max_retries). Pass max_retries down to that layer (or turn its "
+                f"retries off), or declare it with ProviderFactory(..., inner_retries={inner})"
             )
     return ""
 
@@ -171,6 +175,8 @@ def _check_budget(
     problem = _attempts_problem(ctx, call, script, want_attempts)
     got = ctx.backend.attempts
     cause = _cause(result, error, fails)
+    if error is not None and not is_typed(error):
+        cause = raised_cause(error)  # the provider's own bug, whatever the attempt count
     if problem:
         m_ = m if budget is None else budget
         why = inner_loop(got, len(fails), m_ or 0, ctx.factory.inner_retries)
@@ -186,7 +192,8 @@ def _check_budget(
     if succeeds and error is not None:
         raise fail(
             f"{call} against a backend that {script} raised {short(error)}; with "
-            f"{len(fails)} failure(s) within the budget it should have succeeded"
+            f"{len(fails)} failure(s) within the budget it should have succeeded",
+            cause=cause,
         )
     if not succeeds and error is None:
         raise fail(
@@ -277,10 +284,18 @@ def check_r3(ctx: Context) -> None:
         len(script) - 1,
     )
     if problem:
-        raise fail(
-            problem + ": a permanent error must not be retried",
-            cause=_cause(result, error, before),
-        )
+        got, want = ctx.backend.attempts, len(script) - 1
+        if got > want:
+            why = f": {permanent!r} is permanent and must not be retried"
+        else:  # it gave up early: a transient failure before the permanent one was not retried
+            why = (
+                f": the transient failure(s) before {permanent!r} must be retried within "
+                f"max_retries={p['max_retries']}, so the permanent error is reached"
+            )
+        cause = _cause(result, error, before)
+        if not cause and error is not None and not is_typed(error):
+            cause = raised_cause(error)
+        raise fail(problem + why, key="retried" if got > want else "gave-up", cause=cause)
     if error is None:
         raise fail(f"{call} returned although the backend answered {permanent!r}")
     typed = typed_problem(error, permanent.kind)
@@ -336,7 +351,10 @@ def check_r4(ctx: Context) -> None:
             )
         typed = typed_problem(error, f.kind)
         if typed:
-            raise fail(f"{call}: every attempt failed with {f!r} and the provider {typed}")
+            raise fail(
+                f"{call}: every attempt failed with {f!r} and the provider {typed}",
+                cause="" if is_typed(error) else raised_cause(error),
+            )
         return
     d = default_retries(ctx)
     events, error = run(lambda: events_or_error(ctx))
@@ -358,13 +376,16 @@ def check_r4(ctx: Context) -> None:
         if typed or terminal:
             raise fail(
                 f"stream() against a backend failing every attempt with {f!r} "
-                f"{typed or 'raised after a terminal event'}:\n{show_events(events)}"
+                f"{typed or 'raised after a terminal event'}:\n{show_events(events)}",
+                cause="" if is_typed(error) else raised_cause(error),
             )
         return
     if len(terminal) != 1 or kind(events[-1]) != "error":
+        finished = bool(events) and kind(events[-1]) == "finish"
         raise fail(
             f"stream() against a backend failing every attempt with {f!r} should end with one "
-            f"StreamErrorEvent (or raise a typed error); it yielded:\n{show_events(events)}"
+            f"StreamErrorEvent (or raise a typed error); it yielded:\n{show_events(events)}",
+            cause=EMPTY if f.kind == "empty" and finished else "",
         )
 
 
@@ -398,7 +419,8 @@ def check_r5(ctx: Context) -> None:
     spent = time.perf_counter() - start
     if error is not None:
         raise fail(
-            f"{call} against a backend that {_describe(fails)}, then succeeds, raised {error!r}"
+            f"{call} against a backend that {_describe(fails)}, then succeeds, raised {error!r}",
+            cause="" if is_typed(error) else raised_cause(error),
         )
     sleeps = list(getattr(ctx.backend.clock, "sleeps", []))
     if len(sleeps) != len(fails):

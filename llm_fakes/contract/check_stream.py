@@ -21,7 +21,10 @@ from llm_fakes.contract._support import (
     events_or_error,
     expected_uses,
     fail,
+    is_typed,
     kind,
+    raised_before_output,
+    raised_cause,
     run,
     short,
     show_events,
@@ -30,7 +33,6 @@ from llm_fakes.contract._support import (
 )
 from llm_fakes.contract.cases import BackendOptions, CallRequest, Case
 from llm_fakes.contract.factory import ProviderFactory
-from llm_fakes.errors import ProviderError
 from llm_fakes.scripted.turns import Fail, Reply
 
 #: How long S7 waits for an abandoned stream to be released before calling it a leak.
@@ -174,16 +176,6 @@ def cases_s3(factory: ProviderFactory) -> st.SearchStrategy[Case]:
     return build()
 
 
-def _typed(error: BaseException) -> bool:
-    from llm_fakes.wire.registry import REGISTRY
-
-    sdks = REGISTRY.sdk_packages()
-    return isinstance(error, ProviderError) or any(
-        c.__name__.endswith("Error") and c.__module__.split(".")[0] in sdks
-        for c in type(error).__mro__
-    )
-
-
 def check_s3(ctx: Context) -> None:
     events, error = run(lambda: events_or_error(ctx))
     terminal = [i for i, e in enumerate(events) if kind(e) in TERMINAL]
@@ -193,10 +185,11 @@ def check_s3(ctx: Context) -> None:
                 f"stream() raised {error!r} after its terminal event events[{terminal[0]}]:\n"
                 f"{show_events(events)}"
             )
-        if not _typed(error):
+        if not is_typed(error):
             raise fail(
                 f"stream() ended by raising {type(error).__name__}: {error} instead of a "
-                f"terminal FinishEvent or StreamErrorEvent:\n{show_events(events)}"
+                f"terminal FinishEvent or StreamErrorEvent:\n{show_events(events)}",
+                cause=raised_cause(error),
             )
         return
     if len(terminal) != 1:
@@ -243,7 +236,8 @@ def check_s5(ctx: Context) -> None:
     # Against complete() when it returns tool calls; against the script when it may not.
     scripted = expected_uses(ctx.reply(0))
     if ctx.factory.supports("tool_calls"):
-        want, source = tool_uses(call_method(ctx, "complete")), "complete() returned tool uses"
+        want = tool_uses(call_method(ctx, "complete"), ctx.factory)
+        source = "complete() returned tool uses"
     else:
         want, source = scripted, "the backend produced"
     events = stream_events(ctx)
@@ -285,7 +279,10 @@ def cases_s6(factory: ProviderFactory) -> st.SearchStrategy[Case]:
 
 def check_s6(ctx: Context) -> None:
     text = ctx.reply(1).content
-    events, _ = run(lambda: events_or_error(ctx))
+    events, error = run(lambda: events_or_error(ctx))
+    vacuous = raised_before_output("stream", events, error)
+    if vacuous:
+        raise vacuous
     streamed = "".join(e.content for e in _text_deltas(events))
     if not text.startswith(streamed):
         before = "".join((ctx.reply(1).chunks or ())[: ctx.case.params["after_chunk"]])

@@ -209,7 +209,9 @@ def _progress(stream: TextIO, per_backend: int) -> Callable[..., None]:
         if k == 0:
             n = (done - 1) // per_backend + 1
             stream.write(f"conformance [{n}/{total // per_backend}] {verdict.backend}:")
-        mark = {"pass": "", "FAIL": ":FAIL", "not supported": ":n/a"}[verdict.status]
+        mark = {"pass": "", "FAIL": ":FAIL", "not supported": ":n/a", "prompt only": ":prompt"}[
+            verdict.status
+        ]
         stream.write(f" {verdict.property}{mark}")
         if k == per_backend - 1:
             stream.write(f" ({time.perf_counter() - started[0]:.1f} s)\n")

@@ -69,6 +69,11 @@ class ProviderFactory:
             ``(m + 1) * (inner_retries + 1)`` attempts for ``max_retries=m``. ``max_retries=0``
             must still be one attempt (R2).
         teardown: Called with the provider after each example (close its clients).
+        read_tool_calls: ``read_tool_calls(response)`` -> the tool calls of one of the provider's
+            responses, as ``(id, name, input)`` triples (or objects with those attributes), for
+            a provider that keeps them somewhere the suite does not look (C1, C2, S5). By
+            default they are read from ``tool_uses``, or for a class without it from
+            ``raw_response`` (:func:`~llm_fakes.raw_tool_calls.read_tool_calls`).
 
     Example:
         >>> f = ProviderFactory(lambda b: b.scripted, capabilities=["tools"], name="mine")
@@ -87,6 +92,7 @@ class ProviderFactory:
         retry_budget: RetryBudget = "shared",
         teardown: Callable[[Any], Any] | None = None,
         inner_retries: int = 0,
+        read_tool_calls: Callable[[Any], Iterable[Any]] | None = None,
     ) -> None:
         if not callable(build):
             raise UsageError(
@@ -131,6 +137,7 @@ class ProviderFactory:
         self.retry_budget: RetryBudget = retry_budget
         self.teardown = teardown
         self.inner_retries = inner_retries
+        self.read_tool_calls = read_tool_calls
 
     def supports(self, capability: str) -> bool:
         """Whether the provider declared ``capability`` (for an alias: all it stands for)."""
@@ -159,6 +166,7 @@ def as_factory(value: Any, name: str | None = None) -> ProviderFactory:
                 retry_budget=value.retry_budget,
                 teardown=value.teardown,
                 inner_retries=value.inner_retries,
+                read_tool_calls=value.read_tool_calls,
             )
         return value
     return ProviderFactory(value, capabilities=getattr(value, "capabilities", None), name=name)

@@ -1,4 +1,4 @@
-"""The contract's properties, one named check per id (C1–C4, S1–S7, J1–J3, R1–R6).
+"""The contract's properties, one named check per id (C1–C5, S1–S9, J1–J3, R1–R6).
 
 Each property is stated, with what its check really does, in :data:`CONTRACT_DOC`
 (``docs/contract.md``).
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from llm_fakes.contract import check_calls as c
+from llm_fakes.contract import check_hygiene as h
 from llm_fakes.contract import check_json as j
 from llm_fakes.contract import check_retries as r
 from llm_fakes.contract import check_stream as s
@@ -102,6 +103,14 @@ _ALL = [
         c.check_c4,
     ),
     Property(
+        "C5",
+        "caller_arguments_are_never_mutated",
+        "the caller's messages, tools and response_format are never changed",
+        (),
+        h.cases_c5,
+        h.check_c5,
+    ),
+    Property(
         "S1",
         "snapshots_join_all_deltas",
         "each snapshot joins all deltas so far",
@@ -157,6 +166,22 @@ _ALL = [
         s.cases_s7,
         s.check_s7,
         2,
+    ),
+    Property(
+        "S8",
+        "broken_stream_never_finishes_normally",
+        "a stream broken part-way never ends in a normal FinishEvent",
+        ("streaming",),
+        h.cases_s8,
+        h.check_s8,
+    ),
+    Property(
+        "S9",
+        "error_event_recoverable_matches_the_error",
+        "StreamErrorEvent.recoverable: False for permanent, True for transient",
+        ("streaming",),
+        h.cases_s9,
+        h.check_s9,
     ),
     Property(
         "J1",

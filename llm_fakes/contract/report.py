@@ -47,9 +47,11 @@ def summary(report: Report) -> str:
     """``"38 pass, 1 FAIL, 1 not supported in 12.3 s"``."""
     counts = {s: sum(v.status == s for v in report.verdicts) for s in ("pass", "FAIL")}
     unsupported = sum(v.status == "not supported" for v in report.verdicts)
+    prompt = sum(v.status == "prompt only" for v in report.verdicts)
     return (
-        f"{counts['pass']} pass, {counts['FAIL']} FAIL, {unsupported} not supported "
-        f"in {report.seconds:.1f} s"
+        f"{counts['pass']} pass, {counts['FAIL']} FAIL, {unsupported} not supported"
+        + (f", {prompt} prompt only" if prompt else "")
+        + f" in {report.seconds:.1f} s"
     )
 
 
@@ -110,6 +112,9 @@ def render_text(report: Report) -> str:
     for v in report.failures:
         lines.append("")
         lines.extend(failure_lines(v))
+    for v in report.verdicts:
+        if v.status == "prompt only":
+            lines += ["", f"{v.property} prompt only on {v.backend}: {v.message}"]
     lines += ["", summary(report)]
     return "\n".join(lines)
 
@@ -166,7 +171,9 @@ def render_html(report: Report) -> str:
         cells = []
         for b in report.backends:
             v = report.verdict(prop.id, b)
-            cls = "unsupported" if v.status == "not supported" else v.status
+            cls = {"not supported": "unsupported", "prompt only": "unsupported"}.get(
+                v.status, v.status
+            )
             cell = e(v.status)
             if v.status == "FAIL":
                 cell = f'<a href="#{e(prop.id)}-{e(b)}">FAIL</a>'
@@ -226,7 +233,7 @@ def render_junit(report: Report) -> str:
             name=f"conformance {backend}",
             tests=str(len(verdicts)),
             failures=str(sum(v.status == "FAIL" for v in verdicts)),
-            skipped=str(sum(v.status == "not supported" for v in verdicts)),
+            skipped=str(sum(v.status in ("not supported", "prompt only") for v in verdicts)),
             errors="0",
             time=f"{sum(v.seconds for v in verdicts):.3f}",
         )
@@ -243,7 +250,7 @@ def render_junit(report: Report) -> str:
                     case, "failure", message=(v.message.splitlines() or [""])[0]
                 )
                 failure.text = "\n".join(failure_lines(v))
-            elif v.status == "not supported":
-                ET.SubElement(case, "skipped", message=f"not supported: {v.message}")
+            elif v.status in ("not supported", "prompt only"):
+                ET.SubElement(case, "skipped", message=f"{v.status}: {v.message}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,12 +39,19 @@ from llm_fakes.contract._limits import (
     leave_if_forked,
     reap_forks,
 )
-from llm_fakes.contract._support import Context, Deviation
+from llm_fakes.contract._support import AskedInPrompt, Context, Deviation, raised_cause
 from llm_fakes.contract.backend import BackendSession, ConformanceBackend
 from llm_fakes.contract.cases import Case
 from llm_fakes.contract.factory import ProviderFactory, as_factory
 from llm_fakes.contract.properties import Property, select
-from llm_fakes.contract.verdicts import MAX_FAILURES, Failure, Report, Verdict, link_causes
+from llm_fakes.contract.verdicts import (
+    MAX_FAILURES,
+    PROMPT_ONLY,
+    Failure,
+    Report,
+    Verdict,
+    link_causes,
+)
 from llm_fakes.contract.virtual_time import virtual_time
 from llm_fakes.errors import ContractViolation, UsageError
 
@@ -107,7 +115,10 @@ def _describe_error(exc: BaseException) -> str:
         text = f"flaky: failed on an example, then passed when it was replayed: {detail}"
     else:
         text = f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
-    lines = [shorten(line, MESSAGE_WIDTH) for line in text.splitlines()[:MESSAGE_LINES]]
+    # A check's own message already cuts the provider's values (``short``): cutting its lines
+    # again would cut the explanation at their end. Anything else is cut here.
+    width = 10 * MESSAGE_WIDTH if isinstance(exc, ContractViolation) else MESSAGE_WIDTH
+    lines = [shorten(line, width) for line in text.splitlines()[:MESSAGE_LINES]]
     if len(text.splitlines()) > MESSAGE_LINES:
         lines.append(f"... {len(text.splitlines()) - MESSAGE_LINES} more line(s)")
     return "\n".join(lines)
@@ -161,11 +172,19 @@ def _failures(exc: BaseException, fallback: Case | None) -> list[tuple[str, Fail
                     _describe_error(leaf),
                     counterexample=case.describe() if case is not None else "",
                     output=excerpt(getattr(leaf, "_llm_output", "")),
-                    cause=getattr(leaf, "cause", ""),
+                    cause=getattr(leaf, "cause", "") or _raised(leaf),
                 ),
             )
         )
     return out
+
+
+def _raised(exc: BaseException) -> str:
+    """The cause of an exception the provider raised where no check looked (the same
+    ``TypeError`` breaks every property that calls that method: one cause, linked)."""
+    if isinstance(exc, ContractViolation) or type(exc).__name__.startswith("Flaky"):
+        return ""
+    return raised_cause(exc)
 
 
 def run_property(
@@ -230,6 +249,8 @@ def run_property(
                     play(case, backend)
                 except ContractViolation as exc:
                     problem = exc
+                except AskedInPrompt as exc:
+                    state["prompt"] = exc.reason
         except Exception as exc:  # the provider (or its factory) raised where no check looked
             key = _key_of(exc)
             outcomes[seen] = key
@@ -333,8 +354,20 @@ def run_property(
             more = max(0, len(new) - room)
             continue
         break
+    # Clients a factory made and never closed (their sockets, their pools) go now, not property
+    # after property: file descriptors stay flat over a run.
+    gc.collect()
     seconds = time.perf_counter() - start
     if not found:
+        if state.get("prompt"):
+            return Verdict(
+                prop.id,
+                factory.name,
+                PROMPT_ONLY,
+                message=state["prompt"],
+                examples=state["runs"],
+                seconds=seconds,
+            )
         return Verdict(prop.id, factory.name, "pass", examples=state["runs"], seconds=seconds)
     verdict = Verdict(
         prop.id,

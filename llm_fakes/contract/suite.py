@@ -81,8 +81,8 @@ class ProviderContract:
             max_examples=self.max_examples,
             virtual=not real_time,
         )
-        if verdict.status == "not supported":
-            pytest.skip(f"not supported: {prop.id} {verdict.message}")
+        if verdict.status in ("not supported", "prompt only"):
+            pytest.skip(f"{verdict.status}: {prop.id} {verdict.message}")
         if verdict.status == "FAIL":
             pytest.fail(_failure_report(prop, wrapped.name, verdict), pytrace=False)
 

@@ -22,9 +22,14 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from llm_fakes.contract.properties import Property
 
-__all__ = ["MAX_FAILURES", "Failure", "Report", "Verdict", "link_causes"]
+__all__ = ["MAX_FAILURES", "PROMPT_ONLY", "Failure", "Report", "Verdict", "link_causes"]
 
-Status = Literal["pass", "FAIL", "not supported"]
+Status = Literal["pass", "FAIL", "not supported", "prompt only"]
+
+#: The verdict of a JSON-mode property for a provider that asks for JSON only in the prompt (the
+#: seed framework's documented design for some backends): the API is never asked, so what J1
+#: and J3 judge cannot happen. Neither a pass nor a FAIL; its message gives the reason.
+PROMPT_ONLY: Status = "prompt only"
 
 #: Distinct failures kept per property; more are counted, not shown.
 MAX_FAILURES = 3
@@ -56,8 +61,10 @@ class Verdict:
     Attributes:
         property: The property id.
         backend: The factory's name.
-        status: ``"pass"``, ``"FAIL"`` or ``"not supported"``.
-        message: Why it failed (the first failure's message), or which capability it needs.
+        status: ``"pass"``, ``"FAIL"``, ``"not supported"`` or ``"prompt only"``
+            (:data:`PROMPT_ONLY`).
+        message: Why it failed (the first failure's message), which capability it needs, or
+            why the JSON request is in the prompt only.
         counterexample: The first failure's minimal failing example, readable.
         examples: Examples run.
         seconds: Wall time spent.
@@ -112,7 +119,8 @@ class Report:
 
 def link_causes(verdict: Verdict, seen: dict[tuple[str, str], str]) -> Verdict:
     """``verdict`` with each failure whose cause an earlier property (same backend) already
-    showed marked ``same_cause_as``; records the new causes in ``seen``.
+    showed marked ``same_cause_as``, and a failure whose cause an earlier failure of the same
+    verdict names left out (one cause, one finding); records the new causes in ``seen``.
 
     Example:
         >>> seen = {}
@@ -124,8 +132,10 @@ def link_causes(verdict: Verdict, seen: dict[tuple[str, str], str]) -> Verdict:
     """
     if not verdict.failures:
         return verdict
-    linked = []
+    linked: list[Failure] = []
     for f in verdict.failures:
+        if f.cause and any(g.cause == f.cause for g in linked):
+            continue  # one root cause, one finding: a second way to meet it adds nothing
         if f.cause:
             first = seen.setdefault((verdict.backend, f.cause), verdict.property)
             if first != verdict.property:

@@ -403,6 +403,11 @@ class LoopbackServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def close_connections(self) -> None:
+        """Close every open connection and join its thread; the server keeps serving (the
+        conformance suite calls this when an example ends: its clients are done)."""
+        self._server.close_all()
+
     def stop(self) -> None:
         """Stop accepting, close every connection, join the threads."""
         if self._thread.is_alive():

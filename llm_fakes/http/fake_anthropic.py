@@ -32,6 +32,7 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import WireResponse, json_response
+from llm_fakes.http._json_tool import as_tool_answer
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 from llm_fakes.wire.anthropic_messages import AnthropicMessages, content_blocks, output_format
@@ -170,6 +171,7 @@ class FakeAnthropic(FakeServer):
         return f"bGxtLWZha2VzLXNpZ25hdHVyZQ{turn:04d}"
 
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
+        r = as_tool_answer(r, body)  # JSON mode asked as a forced tool: answered with it
         content: list[dict[str, Any]] = []
         if r.reasoning:
             thinking = {"type": "thinking", "thinking": r.reasoning}
@@ -194,6 +196,7 @@ class FakeAnthropic(FakeServer):
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
     ) -> list[bytes]:
+        r = as_tool_answer(r, body)
         start = self.reply_body(r, body, turn) | {"content": [], "stop_reason": None}
         start["usage"] = self._usage(r) | {"output_tokens": 1}
         parts = [_event("message_start", {"type": "message_start", "message": start})]

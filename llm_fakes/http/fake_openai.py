@@ -46,7 +46,7 @@ from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
 from llm_fakes.http.responses_state import ResponsesState
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
-from llm_fakes.wire.openai_chat import OpenAIChat
+from llm_fakes.wire.openai_chat import OpenAIChat, openai_error_body
 
 __all__ = ["FakeOpenAI"]
 
@@ -204,15 +204,7 @@ class FakeOpenAI(FakeServer):
         return _check_messages(messages)
 
     def overloaded(self, message: str) -> WireResponse:
-        body = {
-            "error": {
-                "message": message,
-                "type": "server_error",
-                "param": None,
-                "code": "overloaded",
-            }
-        }
-        return json_response(503, body)
+        return json_response(503, openai_error_body(503, message, "overloaded"))
 
     def _usage(self, r: Rendered) -> dict[str, Any]:
         return {

@@ -38,7 +38,7 @@ from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
-from llm_fakes.wire.errors import error_from_event
+from llm_fakes.wire.errors import api_words, error_from_event
 from llm_fakes.wire.terms import RequestTerms, has_key, stop_list, tool_choice_of
 
 __all__ = [
@@ -448,6 +448,9 @@ def read_messages_request(body: dict[str, Any]) -> RequestView:
         system = system.replace(JSON_INSTRUCTION, "").rstrip("\n")
     fmt = output_format(body)
     schema = fmt.get("schema") if isinstance(fmt, dict) else None
+    json_tool = forced_json_tool(body)  # litellm's forced tool carrying the schema
+    if schema is None and json_tool is not None:
+        schema = json_tool.get("input_schema")
     rf: dict[str, Any] | None = None
     if schema is not None:
         rf = {"type": "json_schema", "json_schema": {"schema": schema}}
@@ -485,6 +488,44 @@ ERROR_TYPES = {
     "timeout": "timeout_error",
     "overloaded": "overloaded_error",
 }
+
+
+#: kind (or "kind:status") -> what Anthropic says, for a failure scripted with the kit's default
+#: message (:func:`~llm_fakes.wire.errors.api_words`).
+WORDING: dict[str, str] = {
+    "auth": "invalid x-api-key",
+    "rate_limit": "Number of requests has exceeded your per-minute rate limit "
+    "(https://docs.claude.com/en/api/rate-limits); see the response headers for current usage. "
+    "Please reduce the prompt length or the maximum tokens requested, or try again later.",
+    "overloaded": "Overloaded",
+    "server:500": "Internal server error",
+    "timeout": "Request timed out",
+}
+
+#: litellm's name for the tool it forces to carry a response schema (its
+#: ``RESPONSE_FORMAT_TOOL_NAME``), for models without Anthropic's output format.
+JSON_TOOL = "json_tool_call"
+
+
+def forced_json_tool(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``json_tool_call`` tool when the request forces it (JSON mode asked as a forced tool
+    carrying the schema), else None.
+
+    Example:
+        >>> body = {"tools": [{"name": "json_tool_call", "input_schema": {"type": "object"}}],
+        ...         "tool_choice": {"type": "tool", "name": "json_tool_call"}}
+        >>> forced_json_tool(body)["input_schema"]
+        {'type': 'object'}
+    """
+    choice = body.get("tool_choice")
+    if not (isinstance(choice, dict) and choice.get("type") == "tool"):
+        return None
+    if choice.get("name") != JSON_TOOL:
+        return None
+    for tool in body.get("tools") or ():
+        if isinstance(tool, dict) and tool.get("name") == JSON_TOOL:
+            return tool
+    return None
 
 
 class AnthropicMessages(WireAPI):
@@ -563,6 +604,7 @@ class AnthropicMessages(WireAPI):
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         etype = ERROR_TYPES.get(kind, "api_error")
+        message = api_words(WORDING, kind, message, status)
         return {
             "type": "error",
             "error": {"type": etype, "message": message},

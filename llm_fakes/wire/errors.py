@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from llm_fakes.wire.base import WireAPI
 
 __all__ = [
+    "KIT_DEFAULTS",
+    "api_words",
     "decode_json_body",
     "error_from_status",
     "error_from_transport",
@@ -234,3 +236,35 @@ def error_from_event(payload: Any, what: str) -> ProviderError:
     if kind in ("rate_limit_error", "rate_limit_exceeded", "requests", "tokens"):
         return error_for_status(429, text)
     return ProviderError(f"{text} (error type {kind or 'unknown'!r} in the stream)")
+
+
+#: The messages ``Fail``'s constructors give when the script names none. A fake answers such a
+#: failure in its API's own words (each wire module's ``WORDING``), since clients classify errors
+#: by the text too: litellm 1.83 calls an OpenAI 401 whose message lacks "Incorrect API key
+#: provided" a ``BadRequestError``. A failure scripted with a message of its own keeps it.
+KIT_DEFAULTS = frozenset(
+    {
+        "rate limited",
+        "overloaded",
+        "internal server error",
+        "request timed out",
+        "bad request",
+        "invalid api key",
+    }
+)
+
+
+def api_words(wording: Mapping[str, str], kind: str, message: str, status: int | None) -> str:
+    """The API's words for an error of ``kind`` (``"kind:status"`` first) when ``message`` is
+    the kit's default; ``message`` otherwise, or when the API's words are not known.
+
+    Example:
+        >>> words = {"auth": "invalid x-api-key", "server:500": "Internal server error"}
+        >>> api_words(words, "auth", "invalid api key", 401), api_words(words, "auth", "mine", 401)
+        ('invalid x-api-key', 'mine')
+        >>> api_words(words, "server", "internal server error", 502)
+        'internal server error'
+    """
+    if message not in KIT_DEFAULTS:
+        return message
+    return wording.get(f"{kind}:{status}") or wording.get(kind) or message

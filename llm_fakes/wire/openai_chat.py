@@ -32,7 +32,7 @@ from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
-from llm_fakes.wire.errors import error_from_event
+from llm_fakes.wire.errors import api_words, error_from_event
 from llm_fakes.wire.terms import RequestTerms, stop_list, tool_choice_of
 
 __all__ = ["ChunkDecoder", "OpenAIChat", "build_request", "parse_completion", "to_openai_messages"]
@@ -299,14 +299,31 @@ OPENAI_ERROR_TYPES: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: kind (or "kind:status") -> what OpenAI says, for a failure scripted with the kit's default
+#: message (:func:`~llm_fakes.wire.errors.api_words`).
+OPENAI_WORDING: dict[str, str] = {
+    "auth": "Incorrect API key provided: sk-llmfa*********kes0. You can find your API key at "
+    "https://platform.openai.com/account/api-keys.",
+    "rate_limit": "Rate limit reached for requests. Visit "
+    "https://platform.openai.com/account/rate-limits to learn more.",
+    "overloaded": "The engine is currently overloaded, please try again later",
+    "server:500": "The server had an error while processing your request. Sorry about that!",
+    "timeout": "Request timed out.",
+}
+
+
 def openai_error_body(status: int, message: str, kind: str) -> dict[str, Any]:
-    """OpenAI's error body: ``{"error": {"message", "type", "param", "code"}}``.
+    """OpenAI's error body: ``{"error": {"message", "type", "param", "code"}}``, in OpenAI's
+    words for the kit's default messages.
 
     Example:
         >>> openai_error_body(429, "slow down", "rate_limit")["error"]["code"]
         'rate_limit_exceeded'
+        >>> openai_error_body(401, "invalid api key", "auth")["error"]["message"][:27]
+        'Incorrect API key provided:'
     """
     etype, code = OPENAI_ERROR_TYPES.get(kind, ("server_error", None))
+    message = api_words(OPENAI_WORDING, kind, message, status)
     return {"error": {"message": message, "type": etype, "param": None, "code": code}}
 
 

@@ -18,7 +18,7 @@ from llm_fakes import LLMProvider, LLMResponse, OpenAIProvider, ProviderError, R
 from llm_fakes.clock import Clock
 from llm_fakes.contract.factory import ProviderFactory
 from llm_fakes.errors import JSONModeError
-from llm_fakes.events import FinishEvent, TextDeltaEvent, TextEndEvent
+from llm_fakes.events import FinishEvent, StreamErrorEvent, TextDeltaEvent, TextEndEvent
 from llm_fakes.retry import retry_async, retry_sync
 
 
@@ -150,7 +150,18 @@ class IgnoresMaxTokens(Wrapper):
         return {**kwargs, "max_tokens": 1024}
 
 
-# ----------------------------------------------------------------------------- S1–S7
+class TagsCallersHistory(Wrapper):
+    """C5: marks the caller's last message for prompt caching in place, as a provider adding
+    Anthropic's ``cache_control`` to "its" copy of the history does."""
+
+    def _args(self, **kwargs: Any) -> dict[str, Any]:
+        messages = kwargs["messages"]
+        if messages:
+            messages[-1]["cache_control"] = {"type": "ephemeral"}
+        return kwargs
+
+
+# ----------------------------------------------------------------------------- S1–S9
 
 
 class _StreamMutant(Wrapper):
@@ -255,6 +266,30 @@ class HoldsInnerStream(Wrapper):
         self.__dict__.setdefault("held", []).append(inner)
         async for event in inner:
             yield event
+
+
+class TruncatesOnDrop(_StreamMutant):
+    """S8: a stream that broke after some text ends in a normal ``FinishEvent(stop)``, as a
+    provider treating the end of the connection as the end of the answer does."""
+
+    async def stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        text = False
+        async for event in super().stream(*args, **kwargs):
+            text = text or event.type == "text_delta"
+            if event.type == "error" and text:
+                yield FinishEvent(input_tokens=0, output_tokens=0, stop_reason="stop")
+                return
+            yield event
+
+
+class AlwaysRecoverable(_StreamMutant):
+    """S9: every ``StreamErrorEvent`` says ``recoverable=True``, a 401 and a 400 included."""
+
+    def _events(self, events: list[Any]) -> list[Any]:
+        return [
+            dataclasses.replace(e, recoverable=True) if isinstance(e, StreamErrorEvent) else e
+            for e in events
+        ]
 
 
 # ----------------------------------------------------------------------------- J1–J3
@@ -420,6 +455,7 @@ MUTANTS: dict[type[Wrapper], tuple[str, set[str]]] = {
     AsyncCountsDifferently: ("C2", {"C2"}),
     BlockingAsync: ("C3", {"C3"}),
     IgnoresMaxTokens: ("C4", {"C4"}),
+    TagsCallersHistory: ("C5", {"C5"}),
     SnapshotDrift: ("S1", {"S1", "S2"}),  # S2 compares the last snapshot
     DoubleTextEnd: ("S2", {"S2"}),
     FinishTwice: ("S3", {"S3"}),
@@ -428,6 +464,8 @@ MUTANTS: dict[type[Wrapper], tuple[str, set[str]]] = {
     RepeatsTextAfterRetry: ("S6", {"S6"}),
     LeaksProducerTask: ("S7", {"S7"}),
     HoldsInnerStream: ("S7", {"S7"}),
+    TruncatesOnDrop: ("S8", {"S8"}),
+    AlwaysRecoverable: ("S9", {"S9"}),
     DropsResponseFormat: ("J1", {"J1", "J2", "J3"}),  # no JSON request reaches the backend
     MangledSchema: ("J2", {"J2"}),
     SwallowsJSONErrors: ("J3", {"J2", "J3"}),  # the schema error is swallowed too

@@ -148,8 +148,8 @@ def test_an_unknown_property_is_a_usage_error(
     assert code == 2
     assert capsys.readouterr().err == (
         "llm-fakes conformance: Unknown property 'C9'. Properties are ['C1', 'C2', 'C3', 'C4', "
-        "'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'J1', 'J2', 'J3', 'R1', 'R2', 'R3', 'R4', "
-        "'R5', 'R6'], or a group letter C, S, J or R; e.g. --only C1,S.\n"
+        "'C5', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'J1', 'J2', 'J3', 'R1', "
+        "'R2', 'R3', 'R4', 'R5', 'R6'], or a group letter C, S, J or R; e.g. --only C1,S.\n"
     )
 
 

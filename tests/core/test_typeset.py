@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import types as pytypes
 from collections.abc import Iterator
@@ -45,9 +46,19 @@ def test_tool_uses_travel_in_raw_response_when_the_class_lacks_the_field() -> No
     )
     assert not hasattr(resp, "tool_uses")
     assert resp.raw_response == {
+        "tool_calls": [{"id": "c1", "name": "t", "input": {"x": 1}}],
         "tool_uses": [fw_provider.ToolUse("c1", "t", {"x": 1})],
         "raw": {"id": 1},
     }
+    # Read as the seed framework reads an OpenAI-shaped raw response (its reflection agent and
+    # its stream() do), and as its stream-to-response path's dict.
+    (call,) = resp.raw_response.choices[0].message.tool_calls
+    assert (call.id, call.function.name, json.loads(call.function.arguments)) == (
+        "c1",
+        "t",
+        {"x": 1},
+    )
+    assert resp.raw_response["tool_calls"][0]["input"] == {"x": 1}
     assert tool_uses_of(resp) == [fw_provider.ToolUse("c1", "t", {"x": 1})]
     calls = [e for e in events_from_response(resp, ts) if e.type == "tool_call"]
     assert calls == [fw_events.ToolCallEvent(tool_use_id="c1", tool_name="t", tool_input={"x": 1})]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from downstream_support import write_project
 
+from llm_fakes.contract.properties import PROPERTIES
+
 # A provider as a framework project writes one: it subclasses the framework's LLMProvider and, like
 # the framework's code, insists on the framework's classes (here it forwards to the backend the
 # suite gives it, as a router or middleware provider does).
@@ -103,7 +105,7 @@ def test_the_pytest_front_end_runs_each_property_as_a_test_of_the_framework_prov
 ) -> None:
     write_project(pytester, routed=PROVIDER, test_routed_contract=PYTEST_FRONT_END)
     result = pytester.runpytest("-v")
-    result.assert_outcomes(passed=20)
+    result.assert_outcomes(passed=len(PROPERTIES))
     result.stdout.fnmatch_lines(["*::TestRouted::test_S5_* PASSED*"])
 
 

@@ -170,9 +170,14 @@ def test_rate_limits_carry_retry_after_in_seconds_and_milliseconds() -> None:
         (
             Fail.overloaded(),
             503,
-            {"message": "overloaded", "type": "server_error", "param": None, "code": "overloaded"},
+            {
+                "message": "The engine is currently overloaded, please try again later",
+                "type": "server_error",
+                "param": None,
+                "code": "overloaded",
+            },
             529,
-            "overloaded_error",
+            {"type": "overloaded_error", "message": "Overloaded"},
         ),
         (
             Fail.server_error(502),
@@ -184,28 +189,42 @@ def test_rate_limits_carry_retry_after_in_seconds_and_milliseconds() -> None:
                 "code": None,
             },
             502,
-            "api_error",
+            {"type": "api_error", "message": "internal server error"},
         ),
         (
             Fail.auth(),
             401,
             {
-                "message": "invalid api key",
+                # The real API's words: litellm 1.83 calls a 401 without them a BadRequestError.
+                "message": "Incorrect API key provided: sk-llmfa*********kes0. You can find "
+                "your API key at https://platform.openai.com/account/api-keys.",
                 "type": "invalid_request_error",
                 "param": None,
                 "code": "invalid_api_key",
             },
             401,
-            "authentication_error",
+            {"type": "authentication_error", "message": "invalid x-api-key"},
+        ),
+        (
+            Fail.auth("key revoked"),  # a scripted message of its own is kept
+            401,
+            {
+                "message": "key revoked",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            },
+            401,
+            {"type": "authentication_error", "message": "key revoked"},
         ),
     ],
 )
-def test_error_bodies_have_each_apis_shape(
+def test_error_bodies_have_each_apis_shape_and_words(
     fail: Fail,
     openai_status: int,
     openai_error: dict[str, Any],
     anthropic_status: int,
-    anthropic_error: str,
+    anthropic_error: dict[str, Any],
 ) -> None:
     response = post(FakeOpenAI([fail]), OPENAI, {"model": "m", "messages": HI})
     assert (response.status_code, response.json()) == (openai_status, {"error": openai_error})
@@ -215,7 +234,7 @@ def test_error_bodies_have_each_apis_shape(
     assert response.status_code == anthropic_status
     assert response.json() == {
         "type": "error",
-        "error": {"type": anthropic_error, "message": fail.message},
+        "error": anthropic_error,
         "request_id": response.headers["request-id"],  # one id, as the API sends it
     }
 

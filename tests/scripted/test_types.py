@@ -23,9 +23,17 @@ def test_complete_returns_the_frameworks_response_with_tool_uses_in_raw_response
     assert type(resp) is fw.LLMResponse
     assert (resp.content, resp.stop_reason) == ("checking", "tool_calls")
     assert resp.raw_response == {
+        "tool_calls": [{"id": "call_0_0", "name": "search", "input": {"q": 1}}],
         "tool_uses": [fw.ToolUse(id="call_0_0", name="search", input={"q": 1})],
         "raw": None,
     }
+    # Where the seed framework reads them: an OpenAI-shaped response's tool calls.
+    (call,) = resp.raw_response.choices[0].message.tool_calls
+    assert (call.id, call.function.name, call.function.arguments) == (
+        "call_0_0",
+        "search",
+        '{"q": 1}',
+    )
 
 
 @pytest.mark.asyncio
