@@ -565,6 +565,9 @@ class AnthropicMessages(WireAPI):
         tools = body.get("tools") or ()
         choice = body.get("tool_choice")
         kind, forced = tool_choice_of(choice or ("auto" if tools else "none"))
+        if forced_json_tool(body) is not None:
+            # JSON mode asked as a forced tool: the fake answers a JSON reply with that call.
+            kind, forced = "auto", None
         thinking = body.get("thinking")
         return RequestTerms(
             max_tokens=body["max_tokens"],
