@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from llm_fakes.scripted.files import load_script as load_script
     from llm_fakes.scripted.flaws import JSON_FLAWS as JSON_FLAWS
     from llm_fakes.scripted.provider import ScriptedProvider as ScriptedProvider
+    from llm_fakes.scripted.server_tools import ServerToolCall as ServerToolCall
     from llm_fakes.scripted.turns import Fail as Fail
     from llm_fakes.scripted.turns import Reply as Reply
     from llm_fakes.scripted.turns import ToolCall as ToolCall
@@ -179,6 +180,7 @@ _ELSEWHERE: dict[str, str] = {
     "RealClock": "llm_fakes.clock",
     "TypeSet": "llm_fakes.typeset",
     "JSON_FLAWS": "llm_fakes.scripted.flaws",
+    "ServerToolCall": "llm_fakes.scripted.server_tools",
 }
 
 __all__ = ["__version__", *_PUBLIC]

@@ -70,6 +70,10 @@ def replies(
     docs/contract.md treats as a transient failure: see :func:`transient_failures`);
     ``require_tool_calls=True`` always gives it one to three tool calls.
 
+    The replies are marked ``defies_request=True``: the suite checks that a provider carries
+    every reply through intact, whatever the request (its tools, budget or thinking), so the
+    fakes serve them exactly as scripted (see :mod:`llm_fakes.scripted.honour`).
+
     Example:
         >>> from hypothesis import given
         >>> @given(replies(tool_calls=False))
@@ -97,6 +101,7 @@ def replies(
     content = Reply(json=value).content if is_json else text
     if chunked and content and draw(BOOL):
         kwargs["chunks"] = draw(text_chunkings(content))
+    kwargs["defies_request"] = True
     if is_json:
         return Reply(json=value, tool_calls=calls, **kwargs)
     return Reply(text=text, tool_calls=calls, **kwargs)

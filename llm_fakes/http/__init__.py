@@ -36,7 +36,7 @@ def __getattr__(name: str) -> Any:
     if name == "__all__":
         return sorted(_where())
     module = _where().get(name)
-    if module is None:
+    if module is None or module == __name__:  # an entry naming a class here that is not here
         raise AttributeError(f"module 'llm_fakes.http' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
 

@@ -147,6 +147,10 @@ class HTTPProvider(LLMProvider):
         """The headers carrying the key, as the wire entry's ``auth`` sends it."""
         return self.wire.auth.headers(key)
 
+    def _server_output(self, data: dict[str, Any]) -> bool:
+        """Whether a response body carries hosted-tool output (then it is not empty)."""
+        return bool(self.wire.has_server_output(data))
+
     def _protocol_headers(self) -> dict[str, str]:
         """Headers the API needs on every request besides the key."""
         return {}
@@ -292,7 +296,10 @@ class HTTPProvider(LLMProvider):
         ctype = response.headers.get("content-type", "")
         data = decode_json_body(response.content, ctype, self._what())
         result = self._parse(data, self.types)
-        if is_empty_response(result.content, tool_uses_of(result), result.stop_reason, messages):
+        hosted = self._server_output(data)
+        if is_empty_response(
+            result.content, tool_uses_of(result), result.stop_reason, messages, hosted
+        ):
             raise EmptyResponseError(
                 f"{self.api_name} answered with no text and no tool calls "
                 f"(stop reason {result.stop_reason!r}); treated as transient and retried."

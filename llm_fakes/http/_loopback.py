@@ -199,6 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._answer()
 
+    # Every method reaches the fake, as through .transport(): the Responses API's DELETE, and
+    # the same 404 for a method no route serves (the stdlib would answer 501).
+    do_DELETE = do_PUT = do_PATCH = do_OPTIONS = do_POST
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What the stdlib rejects itself gets the API's JSON error body too."""
         if self.request_version == "HTTP/0.9":  # unparsable request line: answer as HTTP/1.0

@@ -32,7 +32,8 @@ def _closing(p: HTTPProvider, decoder: Any, messages: list[dict[str, Any]]) -> l
     """The decoder's closing events, or the error a finished-but-empty stream is."""
     closing: list[Any] = decoder.finish()
     state = decoder.state
-    if is_empty_response(state.text, state.tool_uses(), state.stop_reason, messages):
+    hosted = bool(state.server_items)
+    if is_empty_response(state.text, state.tool_uses(), state.stop_reason, messages, hosted):
         raise EmptyResponseError(
             f"{p.api_name} streamed no text and no tool calls (stop reason "
             f"{state.stop_reason!r}); treated as transient."

@@ -35,7 +35,10 @@ class AnthropicProvider(HTTPProvider):
 
     Takes the same arguments as :class:`~llm_fakes.OpenAIProvider` (``api_key`` defaulting to
     ``$ANTHROPIC_API_KEY``, ``base_url`` to ``$ANTHROPIC_BASE_URL`` or
-    ``https://api.anthropic.com``), plus ``anthropic_version`` (the ``anthropic-version`` header).
+    ``https://api.anthropic.com``), plus ``anthropic_version`` (the ``anthropic-version`` header)
+    and ``thinking`` (sent as the request's ``thinking``, e.g. ``{"type": "enabled",
+    "budget_tokens": 1024}``: without it the API sends no thinking blocks, and the fake refuses
+    a scripted reply with reasoning).
     """
 
     wire = anthropic_wire.AnthropicMessages()
@@ -61,6 +64,7 @@ class AnthropicProvider(HTTPProvider):
         clock: Clock | None = None,
         types: TypesSpec = None,
         anthropic_version: str = anthropic_wire.ANTHROPIC_VERSION,
+        thinking: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
             model,
@@ -76,6 +80,7 @@ class AnthropicProvider(HTTPProvider):
             types=types,
         )
         self.anthropic_version = anthropic_version
+        self.thinking = thinking
 
     def _body(
         self,
@@ -87,7 +92,7 @@ class AnthropicProvider(HTTPProvider):
         json_mode: bool,
         stream: bool,
     ) -> dict[str, Any]:
-        return anthropic_wire.build_request(
+        body = anthropic_wire.build_request(
             self.model,
             messages,
             system=system,
@@ -97,6 +102,9 @@ class AnthropicProvider(HTTPProvider):
             json_mode=json_mode,
             stream=stream,
         )
+        if self.thinking is not None:
+            body["thinking"] = dict(self.thinking)
+        return body
 
     def _protocol_headers(self) -> dict[str, str]:
         return {"anthropic-version": self.anthropic_version}

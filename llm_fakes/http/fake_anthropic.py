@@ -89,6 +89,7 @@ class FakeAnthropic(FakeServer):
     base_path = ""
     default_models = ("claude-sonnet-4-5", "claude-haiku-4-5")
     request_id_header = "request-id"
+    rate_limit_style = "anthropic"
 
     def route_ok(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/v1/messages")
@@ -112,14 +113,16 @@ class FakeAnthropic(FakeServer):
                 return self.error(400, "The request body is not a JSON object.", "invalid_request")
             probe = {"max_tokens": 1, **body}  # count_tokens takes no max_tokens
             problem = self.validate(probe, headers)
-            if problem:
+            if isinstance(problem, str) and problem:
                 return self.error(400, problem, "invalid_request")
             view = self.view(probe)
             tokens = (request_chars(view["messages"], view["system"]) + 3) // 4
             return json_response(200, {"input_tokens": tokens})
         return None
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
         if not headers.get("anthropic-version"):
             return "anthropic-version: header is required"
         if not isinstance(body.get("model"), str) or not body["model"]:
@@ -145,14 +148,20 @@ class FakeAnthropic(FakeServer):
             return f"{where}: expected {{'type': 'json_schema', 'schema': {{...}}}}"
         return _check_messages(messages)
 
+    def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
+        body = self.wire.error_body(status, message, kind)
+        body["request_id"] = self.request_id()  # the id its request-id header sends
+        return body
+
     def overloaded(self, message: str) -> WireResponse:
         return self.error(529, message, "overloaded")
 
     def _usage(self, r: Rendered) -> dict[str, Any]:
         cached = min(r.cached_tokens, r.input_tokens)
+        created = min(r.cache_creation_tokens, r.input_tokens - cached)
         return {
-            "input_tokens": r.input_tokens - cached,
-            "cache_creation_input_tokens": 0,
+            "input_tokens": r.input_tokens - cached - created,
+            "cache_creation_input_tokens": created,
             "cache_read_input_tokens": cached,
             "output_tokens": r.output_tokens,
             "service_tier": "standard",
@@ -167,6 +176,8 @@ class FakeAnthropic(FakeServer):
         if r.reasoning:
             thinking = {"type": "thinking", "thinking": r.reasoning}
             content.append(thinking | {"signature": self._signature(turn)})
+        for i, hosted in enumerate(r.server_tools):
+            content += _hosted_blocks(hosted, turn, i)
         if r.text:
             content.append({"type": "text", "text": r.text})
         for u in r.tool_uses:
@@ -177,8 +188,8 @@ class FakeAnthropic(FakeServer):
             "role": "assistant",
             "model": r.model,
             "content": content,
-            "stop_reason": WIRE_STOP.get(r.stop_reason, r.stop_reason),
-            "stop_sequence": None,
+            "stop_reason": _wire_stop(r),
+            "stop_sequence": r.stop_sequence,
             "usage": self._usage(r),
         }
 
@@ -219,6 +230,14 @@ class FakeAnthropic(FakeServer):
             deltas.append({"type": "signature_delta", "signature": self._signature(turn)})
             block({"type": "thinking", "thinking": "", "signature": ""}, deltas)
             stop()
+        for i, hosted in enumerate(r.server_tools):
+            use, result = _hosted_blocks(hosted, turn, i)
+            pieces = chunk_text(json.dumps(use["input"], ensure_ascii=False), 7)
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces]
+            block(use | {"input": {}}, deltas)
+            stop()
+            block(result, [])
+            stop()
         texts = r.text_chunks if text_limit is None else r.text_chunks[:text_limit]
         if r.text:
             deltas = [{"type": "text_delta", "text": c} for c in texts]
@@ -236,7 +255,7 @@ class FakeAnthropic(FakeServer):
             stop()
         if not pinged:
             parts.append(_event("ping", {"type": "ping"}))
-        delta = {"stop_reason": WIRE_STOP.get(r.stop_reason, r.stop_reason), "stop_sequence": None}
+        delta = {"stop_reason": _wire_stop(r), "stop_sequence": r.stop_sequence}
         usage = self._usage(r)
         usage.pop("service_tier")
         parts.append(
@@ -249,6 +268,36 @@ class FakeAnthropic(FakeServer):
         return _event(
             "error", {"type": "error", "error": {"type": "api_error", "message": message}}
         )
+
+
+def _hosted_blocks(call: Any, turn: int, i: int) -> list[dict[str, Any]]:
+    """The ``server_tool_use`` block and its result block for one scripted hosted tool run."""
+    tool_id = call.id or f"srvtoolu_llmfakes{turn:04d}_{i}"
+    if call.kind == "web_search":
+        use = {"type": "server_tool_use", "id": tool_id, "name": "web_search", "input": call.input}
+        result: dict[str, Any] = {
+            "type": "web_search_tool_result",
+            "tool_use_id": tool_id,
+            "content": list(call.result or ()),
+        }
+        return [use, result]
+    # code_interpreter: Anthropic's code execution tool (the request declares no other)
+    use = {"type": "server_tool_use", "id": tool_id, "name": "code_execution", "input": call.input}
+    output = {
+        "type": "code_execution_result",
+        "stdout": "" if call.result is None else str(call.result),
+        "stderr": "",
+        "return_code": 0,
+        "content": [],
+    }
+    result = {"type": "code_execution_tool_result", "tool_use_id": tool_id, "content": output}
+    return [use, result]
+
+
+def _wire_stop(r: Rendered) -> str:
+    if r.stop_sequence is not None:
+        return "stop_sequence"
+    return WIRE_STOP.get(r.stop_reason, r.stop_reason)
 
 
 def _model(name: str) -> dict[str, Any]:

@@ -25,8 +25,10 @@ Example:
     >>> fake = FakeOpenAI([Reply(tool_calls=[ToolCall("get_weather", {"city": "Oslo"})])])
     >>> client = openai.OpenAI(api_key="sk-test",
     ...                        http_client=httpx.Client(transport=fake.transport()))
+    >>> weather = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
     >>> out = client.chat.completions.create(
-    ...     model="gpt-4o", messages=[{"role": "user", "content": "Weather in Oslo?"}])
+    ...     model="gpt-4o", messages=[{"role": "user", "content": "Weather in Oslo?"}],
+    ...     tools=[weather])
     >>> call = out.choices[0].message.tool_calls[0]
     >>> call.function.name, call.function.arguments, out.choices[0].finish_reason
     ('get_weather', '{"city":"Oslo"}', 'tool_calls')
@@ -43,6 +45,7 @@ from typing import Any
 from llm_fakes.http._fake_values import CREATED, WireResponse, json_response
 from llm_fakes.http.fake_responses import ResponsesEndpoint
 from llm_fakes.http.fake_server import FakeServer
+from llm_fakes.http.responses_state import ResponsesState
 from llm_fakes.scripted.render import Rendered, chunk_text, request_chars
 from llm_fakes.wire.openai_chat import (
     OpenAIChat,
@@ -107,7 +110,7 @@ class FakeOpenAI(FakeServer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._responses = ResponsesEndpoint()
+        self._responses = ResponsesEndpoint(keep=self.keep_requests)
 
     def route_ok(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/chat/completions")
@@ -122,13 +125,27 @@ class FakeOpenAI(FakeServer):
             "POST /v1/chat/completions",
             "POST /v1/responses",
             "POST /v1/responses/input_tokens",
+            "GET|DELETE /v1/responses/{id}",
+            "POST /v1/responses/{id}/cancel",
+            "GET /v1/responses/{id}/input_items",
+            "POST /v1/conversations",
+            "GET|POST|DELETE /v1/conversations/{id}",
+            "GET|POST /v1/conversations/{id}/items",
             "GET /v1/models",
         ]
+
+    @property
+    def state(self) -> ResponsesState:
+        """What the Responses route keeps: stored responses and conversations."""
+        return self._responses.state
 
     def unscripted(
         self, method: str, path: str, body: Any, headers: dict[str, str]
     ) -> WireResponse | None:
         path = path.rstrip("/")
+        kept = self._responses.state.route(method, path, self.query, body, self.error)
+        if kept is not None:
+            return kept
         if method == "GET" and path.endswith("/models"):
             listed = [_model(m) for m in self.models]
             return json_response(200, {"object": "list", "data": listed})
@@ -142,14 +159,17 @@ class FakeOpenAI(FakeServer):
             if probe.get("input"):  # optional here: instructions alone can be counted
                 problem = self._responses.validate(probe, headers)
                 if problem:
-                    return self.error(400, problem, "invalid_request")
+                    status, text = problem if isinstance(problem, tuple) else (400, problem)
+                    return self.error(status, text, "invalid_request")
                 view = self._responses.view(probe)
                 chars = request_chars(view["messages"], view["system"])
             tokens = (chars + 3) // 4  # estimate_tokens of the request's text
             return json_response(200, {"object": "response.input_tokens", "input_tokens": tokens})
         return None
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
         if not isinstance(body.get("model"), str) or not body["model"]:
             return "you must provide a model parameter"
         messages = body.get("messages")
@@ -228,7 +248,12 @@ class FakeOpenAI(FakeServer):
             "created": CREATED,
             "model": r.model,
             "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": r.stop_reason}
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": _logprobs(r.token_logprobs()) if body.get("logprobs") else None,
+                    "finish_reason": r.stop_reason,
+                }
             ],
             "usage": self._usage(r),
             "service_tier": "default",
@@ -248,8 +273,10 @@ class FakeOpenAI(FakeServer):
             "system_fingerprint": "fp_llm_fakes",
         }
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        pairs = r.token_logprobs() if body.get("logprobs") else []
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> bytes:
+            choice = {"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
             data: dict[str, Any] = {**head, "choices": [choice]}
             if include_usage:
                 data["usage"] = None
@@ -261,7 +288,17 @@ class FakeOpenAI(FakeServer):
         parts = [chunk(first)]
         parts += [chunk({"reasoning_content": c}) for c in r.reasoning_chunks]
         texts = r.text_chunks if text_limit is None else r.text_chunks[:text_limit]
-        parts += [chunk({"content": c}) for c in texts]
+        if pairs:  # each chunk carries the pairs whose token ends inside it
+            end, at = 0, 0
+            for c in texts:
+                end += len(c)
+                mine: list[tuple[str, float]] = []
+                while pairs and at + len(pairs[0][0]) <= end:
+                    at += len(pairs[0][0])
+                    mine.append(pairs.pop(0))
+                parts.append(chunk({"content": c}, logprobs=_logprobs(mine)))
+        else:
+            parts += [chunk({"content": c}) for c in texts]
         if text_limit is not None:
             return parts
         for i, use in enumerate(r.tool_uses):
@@ -282,6 +319,15 @@ class FakeOpenAI(FakeServer):
         return _sse(
             {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
         )
+
+
+def _logprobs(pairs: list[tuple[str, float]]) -> dict[str, Any]:
+    """A choice's ``logprobs`` for ``(token, logprob)`` pairs."""
+    content = [
+        {"token": t, "logprob": p, "bytes": list(t.encode("utf-8")), "top_logprobs": []}
+        for t, p in pairs
+    ]
+    return {"content": content, "refusal": None}
 
 
 def _model(name: str) -> dict[str, Any]:

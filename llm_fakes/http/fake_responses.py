@@ -40,10 +40,13 @@ import json
 from typing import Any
 
 from llm_fakes.http._fake_values import CREATED
+from llm_fakes.http.responses_state import ResponsesState
+from llm_fakes.scripted.honour import RequestTerms
 from llm_fakes.scripted.render import Rendered, chunk_text
 from llm_fakes.wire.base import RequestView
 from llm_fakes.wire.openai_responses import (
     MIN_OUTPUT_TOKENS,
+    OpenAIResponses,
     input_items,
     item_kind,
     read_responses_request,
@@ -52,7 +55,54 @@ from llm_fakes.wire.openai_responses import (
 __all__ = ["ResponsesEndpoint"]
 
 ROLES = ("user", "assistant", "system", "developer")
-_ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning")
+_ITEM_TYPES = (
+    "message",
+    "function_call",
+    "function_call_output",
+    "reasoning",
+    # Server-side tool items: the model's own calls, sent back as they came (a stored
+    # conversation, or a client resending the output it got).
+    "web_search_call",
+    "file_search_call",
+    "code_interpreter_call",
+    "image_generation_call",
+    "tool_search_call",
+    "tool_search_output",
+)
+
+
+_ITEM_IDS = {
+    "web_search": "ws",
+    "file_search": "fs",
+    "code_interpreter": "ci",
+    "image_generation": "ig",
+}
+
+
+def _hosted_item(call: Any, turn: int, i: int) -> dict[str, Any]:
+    """The output item of one scripted hosted tool run (see
+    :mod:`llm_fakes.scripted.server_tools`)."""
+    kind = call.kind
+    item: dict[str, Any] = {
+        "id": call.id or f"{_ITEM_IDS[kind]}_llmfakes{turn:04d}_{i}",
+        "type": f"{kind}_call",
+        "status": "completed",
+    }
+    if kind == "web_search":
+        item["action"] = {"type": "search", "query": call.query}
+        if call.result is not None:
+            item["action"]["sources"] = call.result
+    elif kind == "file_search":
+        item["queries"] = [call.query] if call.query else []
+        item["results"] = call.result
+    elif kind == "code_interpreter":
+        item["code"] = str(call.input.get("code") or "")
+        item["container_id"] = f"cntr_llmfakes{turn:04d}"
+        logs = call.result
+        item["outputs"] = [] if logs is None else [{"type": "logs", "logs": str(logs)}]
+    else:
+        item["result"] = call.result
+    return item
 
 
 def _args(value: dict[str, Any]) -> str:
@@ -97,22 +147,45 @@ def _check_items(items: list[Any]) -> str | None:
 class ResponsesEndpoint:
     """Validates, reads and answers ``POST /v1/responses`` for its :class:`FakeOpenAI`."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int | None = None) -> None:
         self._sequence = 0  # events written by the last stream_parts (read under the fake's lock)
+        #: The stored responses and conversations (see :mod:`~llm_fakes.http.responses_state`);
+        #: at most ``keep`` responses (the fake's ``keep_requests``).
+        self.state = ResponsesState(keep)
+        self._final: dict[str, Any] = {}  # the response the last full stream_parts ended with
+
+    def remember(
+        self,
+        body: dict[str, Any],
+        turn: int,
+        response: dict[str, Any] | None = None,
+        parts: list[bytes] | None = None,
+    ) -> dict[str, Any] | None:
+        """Keep an answered request (its JSON ``response``, or the stream ``parts`` just
+        written) as the API keeps it; returns the JSON body to send (a ``queued`` one for
+        ``background=True``). The fake calls it in its request cycle; the renderers above stay
+        free of state, so other users of them (a served cassette) keep nothing."""
+        final = response if response is not None else self._final
+        kept = self.state.keep(body, final, input_items(body), turn, events=parts)
+        return kept if response is not None else None
+
+    def _all_items(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The conversation the request continues (stored items), then its own ``input``."""
+        return [*self.state.prior_items(body), *input_items(body)]
 
     # ------------------------------------------------------------------ requests
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
         if not isinstance(body.get("model"), str) or not body["model"]:
             return "Missing required parameter: 'model'."
         raw = body.get("input")
         if not isinstance(raw, str | list) or not raw:
             return "Invalid 'input': expected a string or a non-empty array of input items."
-        if body.get("previous_response_id") is not None:
-            return (
-                f"Previous response with id {body['previous_response_id']!r} not found. "
-                "(llm-fakes keeps no responses: send the whole history in 'input'.)"
-            )
+        missing = self.state.check(body)
+        if missing is not None:
+            return missing
         value = body.get("max_output_tokens")
         if value is not None and (not isinstance(value, int) or value < MIN_OUTPUT_TOKENS):
             return (
@@ -137,10 +210,14 @@ class ResponsesEndpoint:
                     return "Missing required parameter: 'text.format.name'."
                 if not isinstance(fmt.get("schema"), dict):
                     return "Missing required parameter: 'text.format.schema'."
-        return _check_items(input_items(body))
+        return _check_items(self._all_items(body))
 
     def view(self, body: dict[str, Any]) -> RequestView:
-        return read_responses_request(body)
+        # The wire reads one request; the conversation it continues is this fake's state.
+        return read_responses_request({**body, "input": self._all_items(body)})
+
+    def terms(self, body: dict[str, Any]) -> RequestTerms:
+        return OpenAIResponses().request_terms(body)
 
     # ------------------------------------------------------------------ responses
 
@@ -164,8 +241,16 @@ class ResponsesEndpoint:
             if "reasoning.encrypted_content" in (body.get("include") or ()):
                 item["encrypted_content"] = f"bGxtLWZha2Vz{turn:04d}"  # opaque, as the API's
             out.append(item)
-        if r.text or not r.tool_uses:
-            part = {"type": "output_text", "text": r.text, "annotations": [], "logprobs": []}
+        for i, hosted in enumerate(r.server_tools):
+            out.append(_hosted_item(hosted, turn, i))
+        if r.text or not (r.tool_uses or r.server_tools):
+            logprobs = []
+            if "message.output_text.logprobs" in (body.get("include") or ()):
+                logprobs = [
+                    {"token": t, "logprob": p, "bytes": list(t.encode()), "top_logprobs": []}
+                    for t, p in r.token_logprobs()
+                ]
+            part = {"type": "output_text", "text": r.text, "annotations": [], "logprobs": logprobs}
             out.append(
                 {
                     "id": f"msg_llmfakes{turn:04d}",
@@ -202,7 +287,7 @@ class ResponsesEndpoint:
             "object": "response",
             "created_at": CREATED,
             "status": status,
-            "background": False,
+            "background": bool(body.get("background")),
             "error": None,
             "incomplete_details": incomplete,
             "instructions": body.get("instructions"),
@@ -211,7 +296,8 @@ class ResponsesEndpoint:
             "model": r.model,
             "output": output,
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
-            "previous_response_id": None,
+            "previous_response_id": body.get("previous_response_id"),
+            "conversation": _conversation(body.get("conversation")),
             "reasoning": {
                 "effort": reasoning.get("effort"),
                 "summary": reasoning.get("summary"),
@@ -238,7 +324,8 @@ class ResponsesEndpoint:
 
     def reply_body(self, r: Rendered, body: dict[str, Any], turn: int) -> dict[str, Any]:
         status = self._status(r)
-        return self._response(r, body, turn, status, self._items(r, body, turn, status))
+        response = self._response(r, body, turn, status, self._items(r, body, turn, status))
+        return response
 
     def stream_parts(
         self, r: Rendered, body: dict[str, Any], turn: int, text_limit: int | None = None
@@ -282,6 +369,14 @@ class ResponsesEndpoint:
                     return cut()
                 emit("response.output_text.done", **where, text=r.text, logprobs=[])
                 emit("response.content_part.done", **where, part=item["content"][0])
+            elif kind != "function_call":  # a hosted tool run
+                emit(
+                    "response.output_item.added",
+                    output_index=index,
+                    item=item | {"status": "in_progress"},
+                )
+                emit(f"response.{kind}.in_progress", **ids)
+                emit(f"response.{kind}.completed", **ids)
             else:
                 if text_limit is not None:
                     return cut()
@@ -297,6 +392,7 @@ class ResponsesEndpoint:
         emit(
             "response.completed" if status == "completed" else "response.incomplete", response=final
         )
+        self._final = final
         return cut()
 
     def stream_error_part(self, message: str) -> bytes:
@@ -308,6 +404,13 @@ class ResponsesEndpoint:
             "sequence_number": self._sequence,
         }
         return _event("error", data)
+
+
+def _conversation(value: Any) -> dict[str, Any] | None:
+    """The response's ``conversation``: ``{"id": ...}`` when the request named one."""
+    if isinstance(value, str):
+        return {"id": value}
+    return {"id": value.get("id")} if isinstance(value, dict) else None
 
 
 def _summary(text: str) -> dict[str, Any]:

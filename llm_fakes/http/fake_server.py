@@ -42,7 +42,7 @@ import json
 import math
 import threading
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from llm_fakes.errors import JSONModeError, ScriptError, UnusedScriptError, UsageError
@@ -52,7 +52,9 @@ from llm_fakes.http._fake_values import (
     json_response,
     sse_response,
 )
+from llm_fakes.http._rate_limits import RateLimits
 from llm_fakes.scripted.calllog import ScriptedCall
+from llm_fakes.scripted.honour import RequestTerms, honour
 from llm_fakes.scripted.render import Chunking, Rendered, render
 from llm_fakes.scripted.request import ScriptedRequest
 from llm_fakes.scripted.script import OnExhausted, Script
@@ -82,6 +84,8 @@ class FakeServer:
             call of the ``n``-th request.
         models: The model ids ``GET /v1/models`` lists (default: the fake's
             :attr:`default_models`, then any model the script's replies name).
+        rate_limits: The limits the rate-limit headers report, ``{"requests": ..., "tokens":
+            ...}`` (see :mod:`llm_fakes.http._rate_limits`); every answer spends from them.
         keep_requests: Keep only the last N requests in :attr:`requests` (``None``: all, the
             default; ``llm-fakes serve`` keeps 100, so a long-running server does not grow).
             :attr:`request_count` counts them all.
@@ -104,6 +108,7 @@ class FakeServer:
         on_exhausted: OnExhausted | None = None,
         id_prefix: str = "call_",
         models: Sequence[str] | None = None,
+        rate_limits: Mapping[str, int] | None = None,
         keep_requests: int | None = None,
     ) -> None:
         _check_seconds("chunk_delay", chunk_delay)
@@ -143,6 +148,7 @@ class FakeServer:
         #: The SDK-style base URL while :meth:`serve` runs, else ``None``.
         self.base_url: str | None = None
         self.problems: list[str] = []
+        self.rate_limits = RateLimits(rate_limits)
         #: The query parameters of the request being answered (read them in the hooks, which
         #: run under the fake's lock: Gemini's ``?alt=sse``, ``?key=``).
         self.query: dict[str, str] = {}
@@ -154,6 +160,12 @@ class FakeServer:
 
     #: Header every response carries with a fresh request id (``x-request-id`` for OpenAI).
     request_id_header: ClassVar[str] = "x-request-id"
+    #: Which API's rate-limit header names the fake sends (``"openai"``, ``"anthropic"``).
+    rate_limit_style: ClassVar[str] = "openai"
+
+    def request_id(self) -> str:
+        """The id of the request being answered (its header, and any body that names it)."""
+        return f"req_llmfakes{self.request_count:06d}"
 
     def route_ok(self, method: str, path: str) -> bool:
         raise NotImplementedError
@@ -167,19 +179,30 @@ class FakeServer:
     def unscripted(
         self, method: str, path: str, body: Any, headers: dict[str, str]
     ) -> WireResponse | None:
-        """The answer of a route that consumes no turn (model list, token counts), else None."""
+        """The answer of a route that consumes no turn (model list, token counts, stored
+        state), else None. The query is :attr:`query`."""
         return None
 
     def routes(self) -> list[str]:
         """The routes served, for the 404 of an unknown path."""
         return [f"POST {self.base_path}"]
 
-    def validate(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    def validate(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> str | tuple[int, str] | None:
+        """The problem that makes the API refuse ``body`` (a 400 with this message, or
+        ``(status, message)``), or ``None``."""
         raise NotImplementedError
 
     def view(self, body: dict[str, Any]) -> RequestView:
         """The request in the kit's terms, as the fake's wire entry reads it."""
         return self.wire.read_request(body, path=self.request_path)
+
+    def terms(self, body: dict[str, Any]) -> RequestTerms:
+        """What the request asks of the reply (budget, stop sequences, tools...), which the
+        fake applies to each scripted reply (:mod:`llm_fakes.scripted.honour`), as the fake's
+        wire entry reads them."""
+        return self.wire.request_terms(body)
 
     def error_body(self, status: int, message: str, kind: str) -> dict[str, Any]:
         """The API's error body, as the fake's wire entry renders it."""
@@ -237,7 +260,11 @@ class FakeServer:
         return json_response(status, self.error_body(status, message, kind), headers)
 
     def handle(
-        self, method: str, path: str, headers: Iterable[tuple[str, str]], raw: bytes
+        self,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]],
+        raw: bytes,
     ) -> WireResponse:
         """Answer one HTTP request (the transport and the loopback server both call this;
         ``path`` may carry a query: not part of the route, it is :attr:`query` meanwhile)."""
@@ -285,7 +312,10 @@ class FakeServer:
                 # list...): the real API answers 400 too, never a dropped connection.
                 problem = f"The request body has a value of an unexpected type ({e!s})."
             if problem:
-                resp = self.error(400, problem, "invalid_request")
+                # A route may say which status (a 404 for an id it does not know), else 400.
+                status, text = problem if isinstance(problem, tuple) else (400, problem)
+                kind = "no_such_item" if status == 404 else "invalid_request"
+                resp = self.error(status, text, kind)
                 return self._log(resp, method, path, logged, body, None, {})
             request = call.request
             try:
@@ -322,7 +352,11 @@ class FakeServer:
         turn: int | None,
         view: dict[str, Any],
     ) -> WireResponse:
-        resp.headers.append((self.request_id_header, f"req_llmfakes{self.request_count:06d}"))
+        if resp.status:  # a dropped connection sends no headers at all
+            self.rate_limits.spend(requests=1)
+            limited = self.rate_limits.headers(self.rate_limit_style, resp.status == 429)
+            resp.headers += limited
+        resp.headers.append((self.request_id_header, self.request_id()))
         self.request_count += 1
         self.requests.append(
             RecordedRequest(
@@ -350,6 +384,13 @@ class FakeServer:
         endpoint: Any = None,
     ) -> WireResponse:
         endpoint = endpoint or self
+        if request is not None:
+            try:
+                reply = honour(reply, endpoint.terms(body), f"{source} (request #{index})")
+            except ScriptError as exc:
+                problem = f"llm-fakes {type(self).__name__}: {exc}"
+                self.problems.append(problem)
+                return self.error(400, problem, "invalid_request")
         rendered = render(
             reply,
             view["messages"],
@@ -359,6 +400,7 @@ class FakeServer:
             chunking=self.chunking,
             id_prefix=self.id_prefix,
         )
+        self.rate_limits.spend(tokens=rendered.input_tokens + rendered.output_tokens)
         if request is not None and self.validate_json and request.json_format is not None:
             from llm_fakes.scripted.jsonmode import check_json
 
@@ -368,9 +410,16 @@ class FakeServer:
                 problem = f"llm-fakes {type(self).__name__}: {exc}"
                 self.problems.append(problem)
                 return self.error(400, problem, "invalid_request")
+        remember = getattr(endpoint, "remember", None)  # a route that keeps state
         if view["stream"]:
-            return sse_response(endpoint.stream_parts(rendered, body, index))
-        return json_response(200, endpoint.reply_body(rendered, body, index))
+            parts = endpoint.stream_parts(rendered, body, index)
+            if remember is not None:
+                remember(body, index, parts=parts)
+            return sse_response(parts)
+        data = endpoint.reply_body(rendered, body, index)
+        if remember is not None:
+            data = remember(body, index, response=data)
+        return json_response(200, data)
 
     def _fail(
         self, fail: Fail, view: dict[str, Any], body: dict[str, Any], index: int, endpoint: Any

@@ -58,6 +58,7 @@ from llm_fakes.retry import RetryPolicy, retry_async, retry_sync
 from llm_fakes.scripted._loops import AnyLoopClock
 from llm_fakes.scripted.calllog import Attempt, CallLog, ScriptedCall
 from llm_fakes.scripted.controls import ScriptControls
+from llm_fakes.scripted.honour import footprint, honour
 from llm_fakes.scripted.jsonmode import check_json
 from llm_fakes.scripted.render import Chunking, Rendered, chunk_text, render
 from llm_fakes.scripted.request import Method
@@ -66,6 +67,7 @@ from llm_fakes.scripted.script import OnExhausted, Script, exhausted_message
 from llm_fakes.scripted.turns import Fail, Reply, Turn
 from llm_fakes.types import LLMResponse, Tool
 from llm_fakes.typeset import TypeSet, TypesSpec, get_default_types, resolve_types
+from llm_fakes.wire.terms import CHARS_PER_TOKEN, RequestTerms
 
 __all__ = ["ScriptedProvider"]
 
@@ -239,6 +241,11 @@ class ScriptedProvider(ScriptControls, LLMProvider):
             error = turn.error()
             log.append(Attempt(turn, source, started, error))
             raise error
+        try:
+            turn = self._honour(call, turn, source)
+        except ScriptError as exc:
+            log.append(Attempt(turn, source, started, exc))
+            raise
         rendered = render(
             turn,
             call.messages,
@@ -255,6 +262,25 @@ class ScriptedProvider(ScriptControls, LLMProvider):
                 raise
         log.append(_ok_attempt((turn, source, started, None)))
         return rendered
+
+    def _honour(self, call: ScriptedCall, turn: Reply, source: str) -> Reply:
+        """``turn`` as a real API could send it for this call (see
+        :mod:`llm_fakes.scripted.honour`): cut at ``max_tokens``, refused when it calls a tool
+        the call's ``tools`` list does not name (a call passing no ``tools`` at all is not
+        checked: scripts written before the check call tools without declaring them). Free
+        for the common reply that needs neither."""
+        if turn.defies_request:
+            return turn
+        if turn.output_tokens is None and footprint(turn) <= CHARS_PER_TOKEN * call.max_tokens:
+            tools = call.tools
+            if not turn.tool_calls or tools is None:
+                return turn
+            declared = {getattr(t, "name", None) for t in tools}
+            if all(c.name in declared for c in turn.tool_calls):
+                return turn
+        names = None if call.tools is None else tuple(getattr(t, "name", "") for t in call.tools)
+        terms = RequestTerms(max_tokens=call.max_tokens, tools=names)
+        return honour(turn, terms, f"{source} for calls[{call.index}] ({call.method})")
 
     def _reply_delay(self, rendered: Rendered) -> float:
         if not self.per_chunk:
@@ -375,8 +401,13 @@ class ScriptedProvider(ScriptControls, LLMProvider):
                     # Output is produced before the failure: it can no longer be retried (S6).
                     return rendered, turn.after_chunk, error
             raise error
+        try:
+            reply = self._honour(call, turn, source)
+        except ScriptError as exc:
+            call.attempt_log.append(Attempt(turn, source, started, exc))
+            raise
         call.attempt_log.append(Attempt(turn, source, started))
-        return self._render(call, turn), None, None
+        return self._render(call, reply), None, None
 
     async def stream(
         self,

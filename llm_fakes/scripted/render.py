@@ -160,6 +160,14 @@ class Rendered:
     output_tokens: int
     cached_tokens: int
     chunking: Chunking
+    #: The stop sequence the text was cut at (Anthropic's ``stop_sequence``), if any.
+    stop_sequence: str | None = None
+    #: Input tokens written to the prompt cache (Anthropic's ``cache_creation_input_tokens``).
+    cache_creation_tokens: int = 0
+    #: Scripted ``(token, logprob)`` pairs, or ``None`` (the fakes then send one per word).
+    logprobs: tuple[tuple[str, float], ...] | None = None
+    #: Hosted tools the model ran (:class:`~llm_fakes.scripted.server_tools.ServerToolCall`).
+    server_tools: tuple[Any, ...] = ()
 
     def __init__(
         self,
@@ -229,6 +237,7 @@ class Rendered:
             # the OpenAI fake's reasoning_tokens).
             reasoning_tokens=estimate_tokens(self.reasoning),
             cache_read_tokens=self.cached_tokens,
+            cache_creation_tokens=self.cache_creation_tokens,
         )
 
     def events(
@@ -310,6 +319,18 @@ class Rendered:
             model=self.model,
         )
 
+    def token_logprobs(self) -> list[tuple[str, float]]:
+        """The text's ``(token, logprob)`` pairs: the scripted ones, else one per word chunk
+        with logprob 0.0 (the model was sure).
+
+        Example:
+            >>> render(Reply(text="a b"), [], call_index=0, default_model="m").token_logprobs()
+            [('a ', 0.0), ('b', 0.0)]
+        """
+        if self.logprobs is not None:
+            return list(self.logprobs)
+        return [(piece, 0.0) for piece in chunk_text(self.text, "words")]
+
     def prefix_is_empty(self, text_chunk_limit: int) -> bool:
         """Whether ``iter_events(text_chunk_limit=k)`` yields nothing (no output before a
         mid-stream failure, so the failure may still be retried)."""
@@ -367,4 +388,12 @@ def render(
     }
     if reply.chunks is not None:
         fields["text_chunks"] = tuple(reply.chunks)
+    if reply.stop_sequence is not None:
+        fields["stop_sequence"] = reply.stop_sequence
+    if reply.server_tools:
+        fields["server_tools"] = reply.server_tools
+    if reply.cache_creation_tokens:
+        fields["cache_creation_tokens"] = reply.cache_creation_tokens
+    if reply.logprobs is not None:
+        fields["logprobs"] = reply.logprobs
     return _fast(Rendered, fields)

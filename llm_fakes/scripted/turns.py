@@ -31,6 +31,7 @@ from llm_fakes.errors import (
     ScriptError,
     ServerError,
 )
+from llm_fakes.scripted.server_tools import ServerToolCall
 
 __all__ = ["Fail", "FailKind", "Reply", "ToolCall", "Turn", "as_turn"]
 
@@ -69,6 +70,20 @@ class Reply:
         invalid_json: Marks a reply as deliberately not JSON even when JSON mode is asked for
             (to test how an application copes with bad JSON, contract J3); :meth:`near_json`
             builds such replies with one named flaw.
+        stop_sequence: The stop sequence the reply ended on (Anthropic's ``stop_sequence``);
+            set by the fakes when a request's stop sequence cuts the text.
+        cache_creation_tokens: Input tokens written to the prompt cache (Anthropic's
+            ``cache_creation_input_tokens``); like ``cached_tokens``, only for a request that
+            marked something with ``cache_control``.
+        logprobs: ``(token, logprob)`` pairs sent when the request asks for log probabilities
+            (default then: one pair per word of the text, logprob 0.0).
+        server_tools: Hosted tools the model ran before answering (web search, file search,
+            code interpreter, image generation), sent in each API's shape; see
+            :mod:`llm_fakes.scripted.server_tools`.
+        defies_request: Serve the reply exactly as scripted even where the request makes it
+            impossible (a tool it never declared, calls under ``tool_choice="none"``, text past
+            ``max_tokens``...), to test how the code copes with a misbehaving model; see
+            :mod:`llm_fakes.scripted.honour`.
 
     Example:
         >>> Reply(json={"a": 1}).content
@@ -86,9 +101,24 @@ class Reply:
     cached_tokens: int = 0
     chunks: Sequence[str] | None = None
     invalid_json: bool = False
+    stop_sequence: str | None = None
+    cache_creation_tokens: int = 0
+    logprobs: Sequence[tuple[str, float]] | None = None
+    server_tools: Sequence[ServerToolCall] = ()
+    defies_request: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
+        object.__setattr__(self, "server_tools", tuple(self.server_tools))
+        if self.logprobs is not None:
+            pairs = tuple((str(t), float(p)) for t, p in self.logprobs)
+            object.__setattr__(self, "logprobs", pairs)
+        for hosted in self.server_tools:
+            if not isinstance(hosted, ServerToolCall):
+                raise ScriptError(
+                    f"Reply.server_tools takes ServerToolCall objects, got {hosted!r}. "
+                    "Write ServerToolCall(kind, input, result) for each hosted tool run."
+                )
         if self.text is not None and self.json is not _UNSET:
             raise ScriptError(
                 f"Reply takes text= or json=, not both: {self!r}. Keep one of them "

@@ -91,12 +91,18 @@ def event_payload(data: str, number: int, event: str = "") -> dict[str, Any]:
 
 
 def is_empty_response(
-    text: str, tool_uses: Sequence[Any], stop_reason: str, messages: Sequence[dict[str, Any]]
+    text: str,
+    tool_uses: Sequence[Any],
+    stop_reason: str,
+    messages: Sequence[dict[str, Any]],
+    server_output: bool = False,
 ) -> bool:
     """Whether a finished response counts as *empty* (retried like a rate limit).
 
     As the seed framework does it: no text and no tool calls, unless the model stopped on its
-    token limit or the conversation ends with an assistant message (a prefill).
+    token limit or the conversation ends with an assistant message (a prefill). An answer whose
+    output is a hosted tool's (``server_output``: a generated image, code run, search) is not
+    empty: retrying it would run the paid tool again.
 
     Example:
         >>> is_empty_response("", [], "stop", [{"role": "user", "content": "hi"}])
@@ -104,7 +110,7 @@ def is_empty_response(
         >>> is_empty_response("", [], "length", [{"role": "user", "content": "hi"}])
         False
     """
-    if text or tool_uses or stop_reason in ("length", "max_tokens"):
+    if text or tool_uses or server_output or stop_reason in ("length", "max_tokens"):
         return False
     return not (messages and messages[-1].get("role") == "assistant")
 
@@ -133,6 +139,8 @@ class EventAssembler:
         self.cache_creation_tokens = 0
         #: Anthropic thinking blocks as sent (``{"type", "thinking", "signature"}``).
         self.thinking_blocks: list[dict[str, Any]] = []
+        #: Hosted (server-side) tool items or blocks, as sent.
+        self.server_items: list[dict[str, Any]] = []
         self.done = False
 
     def text_delta(self, piece: str) -> list[Any]:

@@ -39,6 +39,7 @@ from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
 from llm_fakes.wire.errors import api_words, error_from_event
+from llm_fakes.wire.terms import RequestTerms, has_key, stop_list, tool_choice_of
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -199,6 +200,23 @@ def _usage(usage: Any) -> tuple[int, int, int]:
     )
 
 
+def _hosted(block: Any) -> bool:
+    kind = str(block.get("type") or "") if isinstance(block, dict) else ""
+    return kind == "server_tool_use" or kind.endswith("_tool_result")
+
+
+def has_server_output(data: dict[str, Any]) -> bool:
+    """Whether a message holds hosted (server-side) tool blocks (``server_tool_use``,
+    ``web_search_tool_result``...): a complete answer even with no text.
+
+    Example:
+        >>> has_server_output({"content": [{"type": "server_tool_use", "name": "web_search"}]})
+        True
+    """
+    content = data.get("content")
+    return isinstance(content, list) and any(_hosted(b) for b in content)
+
+
 def parse_message(data: dict[str, Any], types: TypeSet, model: str) -> Any:
     """An ``LLMResponse`` (in ``types``' class) from a Messages API ``message`` body.
 
@@ -304,6 +322,8 @@ class EventDecoder:
             index = int(p.get("index", 0))
             block = p.get("content_block") or {}
             self._blocks[index] = str(block.get("type"))
+            if _hosted(block):
+                st.server_items.append(block)
             if block.get("type") == "tool_use":
                 st.start_call(index, str(block.get("id", "")), str(block.get("name", "")))
             elif block.get("type") == "thinking":
@@ -457,6 +477,8 @@ def read_messages_request(body: dict[str, Any]) -> RequestView:
 
 
 #: kind -> Anthropic's error ``type``.
+#: Hosted tool types (by prefix: ``web_search_20250305``...) and the script's kind for each.
+HOSTED_TOOLS = {"web_search_": "web_search", "code_execution_": "code_interpreter"}
 ERROR_TYPES = {
     "invalid_request": "invalid_request_error",
     "auth": "authentication_error",
@@ -538,6 +560,38 @@ class AnthropicMessages(WireAPI):
     fake = "llm_fakes.http.fake_anthropic.FakeAnthropic"
     base_path = ""
     required_headers = MappingProxyType({"anthropic-version": ANTHROPIC_VERSION})
+
+    def request_terms(self, body: dict[str, Any]) -> RequestTerms:
+        tools = body.get("tools") or ()
+        choice = body.get("tool_choice")
+        kind, forced = tool_choice_of(choice or ("auto" if tools else "none"))
+        if forced_json_tool(body) is not None:
+            # JSON mode asked as a forced tool: the fake answers a JSON reply with that call.
+            kind, forced = "auto", None
+        thinking = body.get("thinking")
+        return RequestTerms(
+            max_tokens=body["max_tokens"],
+            stop=stop_list(body.get("stop_sequences")),
+            stop_field="stop_sequences",
+            # Server tools (web search, code execution) are the API's own, never a ToolCall.
+            tools=tuple(t["name"] for t in tools if "input_schema" in t or "type" not in t),
+            tool_choice=kind,
+            forced_tool=forced,
+            parallel_tool_calls=not (
+                isinstance(choice, dict) and choice.get("disable_parallel_tool_use")
+            ),
+            thinking=isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"),
+            server_tools=tuple(
+                hosted
+                for t in tools
+                for prefix, hosted in HOSTED_TOOLS.items()
+                if str(t.get("type") or "").startswith(prefix)
+            ),
+            cache_control=has_key(body, "cache_control"),
+        )
+
+    def has_server_output(self, data: dict[str, Any]) -> bool:
+        return has_server_output(data)
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
         return read_messages_request(body)

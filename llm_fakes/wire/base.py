@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 if TYPE_CHECKING:
     from llm_fakes.errors import ProviderError
     from llm_fakes.typeset import TypeSet
+    from llm_fakes.wire.terms import RequestTerms
 
 __all__ = ["Auth", "RequestView", "WireAPI", "json_format_of", "load", "schema_of"]
 
@@ -237,6 +238,14 @@ class WireAPI:
         """
         raise NotImplementedError
 
+    def request_terms(self, body: dict[str, Any]) -> RequestTerms:
+        """What a request asks of the answer (budget, stop sequences, tools, tool choice,
+        thinking, caching), in the same words for every API: the fakes cut and check each
+        scripted reply by it (:mod:`llm_fakes.scripted.honour`). The default asks nothing."""
+        from llm_fakes.wire.terms import RequestTerms
+
+        return RequestTerms()
+
     def build_request(self, model: str, messages: Any, **fields: Any) -> dict[str, Any]:
         """The wire body the kit's provider sends for ``(model, messages, system=, tools=,
         max_tokens=, response_format=, json_mode=)``."""
@@ -247,6 +256,11 @@ class WireAPI:
     def parse_response(self, data: dict[str, Any], types: TypeSet, model: str) -> Any:
         """A JSON response body as the kit's ``LLMResponse`` (of ``types``)."""
         raise NotImplementedError
+
+    def has_server_output(self, data: dict[str, Any]) -> bool:
+        """Whether a response body holds hosted (server-side) tool output (an image generated,
+        code run, a search): a complete answer even with no text, never an empty one."""
+        return False
 
     def stream_decoder(self, types: TypeSet, model: str) -> Any:
         """A decoder with ``feed(event, data) -> events``, ``finish() -> events`` and ``done``,

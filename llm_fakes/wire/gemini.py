@@ -53,6 +53,7 @@ from llm_fakes.types import ToolUse
 from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI, schema_of
+from llm_fakes.wire.terms import RequestTerms, ToolChoice, stop_list
 
 __all__ = [
     "API_VERSIONS",
@@ -764,6 +765,34 @@ class Gemini(WireAPI):
     def model_of(self, path: str, body: Mapping[str, Any]) -> str:
         found = route(path.split("?", 1)[0])
         return found[0] if found else ""
+
+    def request_terms(self, body: dict[str, Any]) -> RequestTerms:
+        config = field(body, "generationConfig") or {}
+        declared = tuple(
+            str(decl.get("name", ""))
+            for group in field(body, "tools") or ()
+            for decl in field(group, "functionDeclarations") or ()
+            if isinstance(decl, dict)
+        )
+        calling = field(field(body, "toolConfig"), "functionCallingConfig") or {}
+        mode = str(field(calling, "mode") or "AUTO").upper()
+        allowed = field(calling, "allowedFunctionNames")
+        if isinstance(allowed, list) and allowed:
+            declared = tuple(name for name in declared if name in allowed)
+        choice: ToolChoice = "none" if mode == "NONE" else "required" if mode == "ANY" else "auto"
+        max_tokens = field(config, "maxOutputTokens")
+        return RequestTerms(
+            max_tokens=int(max_tokens) if isinstance(max_tokens, int) else None,
+            max_tokens_field="generationConfig.maxOutputTokens",
+            stop=stop_list(field(config, "stopSequences")),
+            stop_field="generationConfig.stopSequences",
+            tools=declared,
+            tool_choice=choice,
+            # No thinking check: the model thinks either way (thoughtsTokenCount), and FakeGemini
+            # sends thought parts only to a request with thinkingConfig.includeThoughts.
+            # FakeGemini sends no hosted-tool parts: a scripted ServerToolCall is refused.
+            server_tools=(),
+        )
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
         return read_body(body, self.model_of(path, body), stream=self.is_stream(path, body))

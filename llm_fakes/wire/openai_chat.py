@@ -33,6 +33,7 @@ from llm_fakes.typeset import TypeSet
 from llm_fakes.wire._assemble import EventAssembler, parse_arguments, tool_spec
 from llm_fakes.wire.base import Auth, RequestView, WireAPI
 from llm_fakes.wire.errors import api_words, error_from_event
+from llm_fakes.wire.terms import RequestTerms, stop_list, tool_choice_of
 
 __all__ = [
     "ROLES",
@@ -302,6 +303,7 @@ OPENAI_ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "rate_limit": ("requests", "rate_limit_exceeded"),
     "server": ("server_error", None),
     "not_found": ("invalid_request_error", "unknown_url"),
+    "no_such_item": ("invalid_request_error", None),
     "timeout": ("timeout", None),
     "overloaded": ("server_error", "overloaded"),
 }
@@ -411,6 +413,21 @@ class OpenAIChat(OpenAIWire):
         }
     )
     provider = "llm_fakes.http.openai.OpenAIProvider"
+
+    def request_terms(self, body: dict[str, Any]) -> RequestTerms:
+        field = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        tools = body.get("tools") or ()
+        choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
+        return RequestTerms(
+            max_tokens=body.get(field),
+            max_tokens_field=field,
+            stop=stop_list(body.get("stop")),
+            tools=tuple(t["function"]["name"] for t in tools),
+            tool_choice=choice,
+            forced_tool=forced,
+            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
+            server_tools=(),  # Chat Completions runs no hosted tools
+        )
 
     def model_of(self, path: str, body: Mapping[str, Any]) -> str:
         """The body's model, else an Azure OpenAI deployment's, named in the path.

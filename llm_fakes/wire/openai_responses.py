@@ -46,6 +46,7 @@ from llm_fakes.wire._assemble import EventAssembler, event_payload, parse_argume
 from llm_fakes.wire.base import RequestView
 from llm_fakes.wire.errors import error_from_event
 from llm_fakes.wire.openai_chat import OpenAIWire
+from llm_fakes.wire.terms import RequestTerms, tool_choice_of
 
 __all__ = [
     "MIN_OUTPUT_TOKENS",
@@ -237,6 +238,34 @@ def error_from_failure(error: Any, what: str) -> ProviderError:
     return ProviderError(f"{text} (error code {code!r} in a failed response)")
 
 
+#: Output items that are the model's own words or calls; any other is a hosted tool's output.
+_MODEL_ITEMS = ("message", "function_call", "reasoning", "custom_tool_call")
+#: Hosted tool types (as declared in ``tools``) and the script's ServerToolCall kind for each.
+HOSTED_TOOLS = {
+    "web_search": "web_search",
+    "web_search_preview": "web_search",
+    "web_search_preview_2025_03_11": "web_search",
+    "web_search_2025_08_26": "web_search",
+    "file_search": "file_search",
+    "code_interpreter": "code_interpreter",
+    "image_generation": "image_generation",
+}
+
+
+def has_server_output(data: dict[str, Any]) -> bool:
+    """Whether a response's output holds a hosted (server-side) tool item: an image generated,
+    code run, a search made. Such an answer is complete even with no text.
+
+    Example:
+        >>> has_server_output({"output": [{"type": "image_generation_call", "result": "aGk="}]})
+        True
+    """
+    output = data.get("output")
+    return isinstance(output, list) and any(
+        isinstance(i, dict) and i.get("type") not in _MODEL_ITEMS for i in output
+    )
+
+
 def _message_text(item: dict[str, Any]) -> str:
     text = ""
     for part in item.get("content") or ():
@@ -366,6 +395,8 @@ class EventDecoder:
                 return st.reasoning_delta("\n\n")
         elif kind in ("response.output_item.added", "response.output_item.done"):
             item = p.get("item") or {}
+            if kind.endswith(".done") and item.get("type") not in (*_MODEL_ITEMS, None):
+                st.server_items.append(item)
             if item.get("type") == "function_call":
                 index = int(p.get("output_index", 0))
                 self._calls.add(index)
@@ -504,6 +535,25 @@ class OpenAIResponses(OpenAIWire):
         }
     )
     provider = "llm_fakes.http.openai_responses.OpenAIResponsesProvider"
+
+    def request_terms(self, body: dict[str, Any]) -> RequestTerms:
+        tools = body.get("tools") or ()
+        choice, forced = tool_choice_of(body.get("tool_choice", "auto" if tools else "none"))
+        return RequestTerms(
+            max_tokens=body.get("max_output_tokens"),
+            max_tokens_field="max_output_tokens",
+            # Function and custom tools are the ones a script's ToolCall stands for.
+            tools=tuple(t["name"] for t in tools if t.get("type") in ("function", "custom")),
+            tool_choice=choice,
+            forced_tool=forced,
+            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
+            server_tools=tuple(
+                HOSTED_TOOLS[t["type"]] for t in tools if t.get("type") in HOSTED_TOOLS
+            ),
+        )
+
+    def has_server_output(self, data: dict[str, Any]) -> bool:
+        return has_server_output(data)
 
     def read_request(self, body: dict[str, Any], *, path: str = "") -> RequestView:
         return read_responses_request(body)

@@ -148,7 +148,10 @@ def test_anthropic_sdk_session_replays_after_import(tmp_path: Path) -> None:
             tool_choice={"type": "auto"},
         )
         with client.messages.stream(
-            model="claude-x", max_tokens=4096, messages=[{"role": "user", "content": "Count"}]
+            model="claude-x",
+            max_tokens=4096,
+            messages=[{"role": "user", "content": "Count"}],
+            thinking={"type": "enabled", "budget_tokens": 1024},  # else the API does not think
         ) as stream:
             pieces = [e.delta for e in stream if e.type == "content_block_delta"]
         client.close()

@@ -146,8 +146,9 @@ def anthropic_session(base_url: str) -> dict[str, Any]:
     )
     events = client.messages.create(
         model="claude-x",
-        max_tokens=64,
+        max_tokens=2048,
         messages=[{"role": "user", "content": "Count"}],
+        thinking={"type": "enabled", "budget_tokens": 1024},  # else the API does not think
         stream=True,
     )
     seen = {"message": dump(message), "tool": dump(tool), "events": [dump(e) for e in events]}

@@ -226,7 +226,7 @@ def test_cassette_verify_and_import_name_a_fifo(
 def _big_cassette(path: Path, megabytes: float) -> Path:
     inner = ScriptedProvider(["x" * int(megabytes * 1024 * 1024)])
     with CassetteProvider(path, inner=inner, mode="all") as llm:
-        llm.complete(ASK)
+        llm.complete(ASK, max_tokens=10**6)  # a budget the whole reply fits in
     return path
 
 
@@ -243,7 +243,8 @@ def test_a_file_over_the_size_cap_is_refused_and_the_cap_can_be_raised(
     with pytest.raises(ScriptError, match="LLM_FAKES_MAX_FILE_MB"):
         ScriptedProvider.from_file(script)
     monkeypatch.setenv("LLM_FAKES_MAX_FILE_MB", "2")
-    assert len(CassetteProvider(path).complete(ASK).content) == 1024 * 1024 * 3 // 2
+    replayed = CassetteProvider(path).complete(ASK, max_tokens=10**6)
+    assert len(replayed.content) == 1024 * 1024 * 3 // 2
     monkeypatch.setenv("LLM_FAKES_MAX_FILE_MB", "lots")
     with pytest.raises(CassetteFormatError, match="not a positive number"):
         storage.load(path)

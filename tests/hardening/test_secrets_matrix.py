@@ -102,8 +102,10 @@ def _query(wire: dict[str, Any]) -> dict[str, str]:
 
 def _script(content: dict[str, list[Placed]]) -> list[Any]:
     said = joined(content["response"])
+    # Served exactly as scripted whatever the request (its tools, its budget): every placement
+    # must reach the wire for the probe to prove anything.
     return [
-        Reply(text=said, tool_calls=[ToolCall("lookup", {"note": said})]),
+        Reply(text=said, tool_calls=[ToolCall("lookup", {"note": said})], defies_request=True),
         Fail.bad_request(message=joined(content["error-text"])),
     ]
 
@@ -202,7 +204,7 @@ def test_a_recorded_cassette_holds_no_secret(
     from llm_fakes import CassetteProvider, ProviderError, ScriptedProvider, Tool
 
     content = _content_placements(monkeypatch)
-    script = [*_script(content), Reply(text=joined(content["response"]))]
+    script = [*_script(content), Reply(text=joined(content["response"]), defies_request=True)]
     if stack == "scripted":
         inner: Any = ScriptedProvider(script)
     else:

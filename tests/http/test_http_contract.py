@@ -50,10 +50,14 @@ def texts(events: list[Any]) -> str:
 # ----------------------------------------------------------------------------- S1–S5
 
 
-def test_stream_and_complete_agree_on_text_tools_tokens_and_stop(build: Build) -> None:
-    _, provider = build([RICH, RICH])
-    response = provider.complete(USER, tools=TOOLS)
-    events = collect(provider.stream(USER, tools=TOOLS))
+def test_stream_and_complete_agree_on_text_tools_tokens_and_stop(build: Build, api: str) -> None:
+    ask, extra = USER, {}
+    if api == "anthropic":  # the API thinks, and reads a cache, only when the request asks
+        ask = [{**USER[0], "cache_control": {"type": "ephemeral"}}]
+        extra = {"thinking": {"type": "enabled", "budget_tokens": 512}}
+    _, provider = build([RICH, RICH], **extra)
+    response = provider.complete(ask, tools=TOOLS)
+    events = collect(provider.stream(ask, tools=TOOLS))
 
     # The very events ScriptedProvider yields for the same turn.
     assert events == render(RICH, USER, call_index=1, default_model="test-model").events()

@@ -34,6 +34,11 @@ AHEADERS = {"anthropic-version": "2023-06-01", "x-api-key": "sk-ant-secret"}
 HI = [{"role": "user", "content": "Hi"}]
 
 
+def fn_tool(name: str) -> dict[str, Any]:
+    """A Chat Completions function tool declaration."""
+    return {"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
+
+
 def post(fake: Any, url: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
     with httpx.Client(transport=fake.transport()) as client:
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -81,7 +86,11 @@ def test_openai_stream_without_include_usage_has_no_usage_chunk() -> None:
 def test_openai_streams_tool_call_arguments_in_pieces_per_index() -> None:
     reply = Reply(tool_calls=[ToolCall("a", {"x": "long value"}), ToolCall("b", {})])
     data = sse_data(
-        post(FakeOpenAI([reply]), OPENAI, {"model": "m", "messages": HI, "stream": True})
+        post(
+            FakeOpenAI([reply]),
+            OPENAI,
+            {"model": "m", "messages": HI, "stream": True, "tools": [fn_tool("a"), fn_tool("b")]},
+        )
     )
     calls = [c["choices"][0]["delta"].get("tool_calls") for c in data[:-1]]
     calls = [c[0] for c in calls if c]
@@ -100,7 +109,14 @@ def test_anthropic_stream_event_sequence() -> None:
     fake = FakeAnthropic(
         [Reply(text="Hi there", reasoning="Hmm", tool_calls=[ToolCall("t", {"q": 1})])]
     )
-    body = {"model": "m", "max_tokens": 10, "messages": HI, "stream": True}
+    body = {
+        "model": "m",
+        "max_tokens": 10,
+        "messages": HI,
+        "stream": True,
+        "tools": [{"name": "t", "input_schema": {"type": "object"}}],
+        "thinking": {"type": "enabled", "budget_tokens": 5},
+    }
     response = post(fake, ANTHROPIC, body, AHEADERS)
     names = [line[7:] for line in response.text.split("\n") if line.startswith("event: ")]
     assert names == [
@@ -219,7 +235,7 @@ def test_error_bodies_have_each_apis_shape_and_words(
     assert response.json() == {
         "type": "error",
         "error": anthropic_error,
-        "request_id": "req_llmfakes",
+        "request_id": response.headers["request-id"],  # one id, as the API sends it
     }
 
 
@@ -347,7 +363,10 @@ def test_unknown_paths_get_a_404_with_a_json_body_listing_the_served_paths() -> 
     assert response.status_code == 404
     assert response.json()["error"]["message"] == (
         "FakeOpenAI serves POST /v1/chat/completions, POST /v1/responses, "
-        "POST /v1/responses/input_tokens, GET /v1/models; not POST /v1/embeddings."
+        "POST /v1/responses/input_tokens, GET|DELETE /v1/responses/{id}, "
+        "POST /v1/responses/{id}/cancel, GET /v1/responses/{id}/input_items, "
+        "POST /v1/conversations, GET|POST|DELETE /v1/conversations/{id}, "
+        "GET|POST /v1/conversations/{id}/items, GET /v1/models; not POST /v1/embeddings."
     )
     response = post(FakeAnthropic(["x"]), "http://fake/v1/complete", {"model": "m"})
     assert response.status_code == 404

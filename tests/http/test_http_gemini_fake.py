@@ -20,6 +20,7 @@ from llm_fakes import (
     OverloadedError,
     RateLimitError,
     Reply,
+    Tool,
     ToolCall,
     block_network,
 )
@@ -208,12 +209,13 @@ def test_finish_reasons_round_trip(stop: str, wire: str, seen: str) -> None:
 def test_calls_carry_the_scripted_ids_and_the_provider_keeps_them() -> None:
     calls = [ToolCall("w", {"city": "Oslo"}), ToolCall("w", {"city": "Rome"}, id="mine")]
     fake = FakeGemini([Reply(tool_calls=calls)] * 2)
-    parts = post(fake, HI).json()["candidates"][0]["content"]["parts"]
+    declared = {**HI, "tools": [{"functionDeclarations": [{"name": "w"}]}]}  # calls need tools
+    parts = post(fake, declared).json()["candidates"][0]["content"]["parts"]
     assert [p["functionCall"] for p in parts] == [
         {"name": "w", "args": {"city": "Oslo"}, "id": "call_0_0"},
         {"name": "w", "args": {"city": "Rome"}, "id": "mine"},
     ]
-    r = provider(fake).complete(USER)
+    r = provider(fake).complete(USER, tools=[Tool("w", "Weather")])
     assert [(u.id, u.input) for u in r.tool_uses] == [
         ("call_1_0", {"city": "Oslo"}),
         ("mine", {"city": "Rome"}),

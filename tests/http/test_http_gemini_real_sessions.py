@@ -143,7 +143,9 @@ def test_a_streamed_call_with_a_thought_signature_and_the_turn_after() -> None:
 def test_the_fake_accepts_every_recorded_request(name: str) -> None:
     """A request the real API answered with 200 is one the fake answers too (no false 400)."""
     for recorded in interactions(name):
-        fake = FakeGemini(["ok"])
+        # Served as scripted whatever the request asks (a forced call...): this checks that the
+        # request is accepted, not what a reply to it may hold.
+        fake = FakeGemini([Reply(text="ok", defies_request=True)])
         path = recorded["path"]
         if path.endswith(":streamGenerateContent"):
             path += "?alt=sse"  # the recorded paths keep no query; pydantic-ai sent it
@@ -234,7 +236,8 @@ def test_the_fakes_bodies_use_only_fields_the_real_api_sent() -> None:
     ]
     fake = FakeGemini(script)
     thinking = {"generationConfig": {"thinkingConfig": {"includeThoughts": True}}}
-    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], **thinking}
+    tools = {"tools": [{"functionDeclarations": [{"name": "get_country"}]}]}
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], **thinking, **tools}
     url = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro"
     produced: set[str] = set()
     with httpx.Client(transport=fake.transport()) as client:

@@ -21,14 +21,20 @@ REPLY = Reply(text="Sunny.", reasoning="Look outside.", input_tokens=10, cached_
 def test_http_providers_fill_cache_reasoning_thinking_and_upstream_fields(api: str) -> None:
     fake_cls, provider_cls = APIS[api]
     fake = fake_cls([REPLY, REPLY, *[Fail.server_error(503)] * 3])
-    provider = provider_cls("m", api_key="sk-test", transport=fake.transport(), types=NEWER)
-    response = provider.complete(USER)
+    ask, extra = USER, {}
+    if api == "anthropic":  # the API thinks, and reads a cache, only when the request asks
+        ask = [{**USER[0], "cache_control": {"type": "ephemeral"}}]
+        extra = {"thinking": {"type": "enabled", "budget_tokens": 512}}
+    provider = provider_cls(
+        "m", api_key="sk-test", transport=fake.transport(), types=NEWER, **extra
+    )
+    response = provider.complete(ask)
     assert type(response).__module__ == "newer_types"
     assert response.cache_read_tokens == 3
     # The OpenAI wire formats report reasoning tokens (the fake: the estimate of the reasoning);
     # Anthropic's does not.
     assert response.reasoning_tokens == (0 if api == "anthropic" else (13 + 3) // 4)
-    finish = collect(provider.stream(USER))[-1]
+    finish = collect(provider.stream(ask))[-1]
     assert (type(finish).__module__, finish.cached_tokens) == ("newer_types", 3)
     if api == "anthropic":  # thinking blocks as the API sent them, signature included
         assert finish.thinking_blocks == [

@@ -126,7 +126,8 @@ def test_stream_true_events_carry_sequence_and_indexes(form: str) -> None:
     reply = Reply(text="Hello big world", reasoning="Greet back.", tool_calls=[ToolCall("t", {})])
     fake = FakeOpenAI([reply])
     with client_on(fake, form) as client:
-        events = list(client.responses.create(model="gpt-4o", input="Hi", stream=True))
+        tools: Any = [{"type": "function", "name": "t", "parameters": {"type": "object"}}]
+        events = list(client.responses.create(model="gpt-4o", input="Hi", stream=True, tools=tools))
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert events[0].type == "response.created" and events[-1].type == "response.completed"
     text = [e for e in events if e.type == "response.output_text.delta"]

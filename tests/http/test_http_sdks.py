@@ -193,9 +193,17 @@ def test_openai_async_sdk_streams(form: str) -> None:
 def test_anthropic_plain_and_streamed_messages_with_thinking(form: str) -> None:
     reply = Reply(text="Hello big world", reasoning="Greet back.", input_tokens=9, cached_tokens=4)
     fake = FakeAnthropic([reply, reply])
+    # The API thinks, and reads a cache, only when the request asks for it.
+    kw: dict[str, Any] = {
+        "model": "claude-fake-1",
+        "max_tokens": 2048,
+        "messages": HI,
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "system": [{"type": "text", "text": "Be kind.", "cache_control": {"type": "ephemeral"}}],
+    }
     with anthropic_client(fake, form) as client:
-        out = client.messages.create(model="claude-fake-1", max_tokens=64, messages=HI)
-        with client.messages.stream(model="claude-fake-1", max_tokens=64, messages=HI) as s:
+        out = client.messages.create(**kw)
+        with client.messages.stream(**kw) as s:
             texts = list(s.text_stream)
             final = s.get_final_message()
     for message in (out, final):
@@ -265,8 +273,9 @@ def test_anthropic_sdk_reads_the_fakes_error_bodies(form: str) -> None:
     assert info.value.body == {
         "type": "error",
         "error": {"type": "invalid_request_error", "message": "max_tokens: too large"},
-        "request_id": "req_llmfakes",
+        "request_id": "req_llmfakes000000",
     }
+    assert info.value.request_id == "req_llmfakes000000"  # the header's id
 
 
 def test_anthropic_async_sdk_streams(form: str) -> None:

@@ -31,7 +31,11 @@ def test_a_recorded_stream_replays_identically_sync_and_async(tmp_path: Path, ap
     fake = fake_cls([reply, "Plain answer."])
     cassette = tmp_path / "stream.yaml"
     with fake.serve() as url, make_vcr().use_cassette(str(cassette)) as recorder:
-        provider = provider_cls("m", api_key=SECRET, base_url=url)
+        # Anthropic sends thinking only when asked for it.
+        extra: dict[str, Any] = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+        provider = provider_cls(
+            "m", api_key=SECRET, base_url=url, **extra if api == "anthropic" else {}
+        )
         recorded = collect(provider.stream(USER, tools=TOOLS))
         plain = provider.complete([{"role": "user", "content": "And?"}])
         provider.close()
@@ -39,7 +43,12 @@ def test_a_recorded_stream_replays_identically_sync_and_async(tmp_path: Path, ap
     assert [e.type for e in recorded][-3:] == ["tool_call", "text_end", "finish"]
 
     # The server is gone: only the cassette can answer now, through httpx async and sync.
-    replayer = provider_cls("m", api_key="sk-other-key-entirely-000000", base_url=url)
+    replayer = provider_cls(
+        "m",
+        api_key="sk-other-key-entirely-000000",
+        base_url=url,
+        **extra if api == "anthropic" else {},
+    )
     with make_vcr(record_mode="none").use_cassette(str(cassette)) as player:
         assert collect(replayer.stream(USER, tools=TOOLS)) == recorded
         again = asyncio.run(replayer.acomplete([{"role": "user", "content": "And?"}]))
