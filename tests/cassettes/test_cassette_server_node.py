@@ -96,7 +96,10 @@ def test_node_sdks_record_through_the_proxy_and_replay_the_same(tmp_path: Path) 
         ]
     )
     messages = FakeAnthropic(
-        [Reply(text="Bonjour, Node."), Reply(text="Un deux trois", reasoning="Compte.")]
+        [
+            Reply(text="Bonjour, Node."),
+            Reply(text="Un deux trois", reasoning="Compte.", defies_request=True),
+        ]
     )
     folder = tmp_path / "cassettes"
     with chat.serve() as chat_url, messages.serve() as messages_url:

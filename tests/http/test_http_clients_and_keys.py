@@ -84,6 +84,9 @@ def test_without_any_key_no_auth_header_is_sent_for_local_servers(
 
 def test_the_key_is_in_no_repr_error_or_log_line(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    # Named too: an imported client library (litellm) may have set these loggers' own levels.
+    caplog.set_level(logging.DEBUG, logger="httpx")
+    caplog.set_level(logging.DEBUG, logger="httpcore")
     fake = FakeOpenAI([Fail.auth("Incorrect API key provided.")])
     provider = OpenAIProvider("gpt-4o", api_key=SECRET, transport=fake.transport())
     with pytest.raises(AuthenticationError) as info:
