@@ -9,13 +9,13 @@ received, for the server to record. A response the client stopped reading is not
 Example:
     >>> import httpx
     >>> def api(request):
-    ...     return httpx.Response(200, json={"echo": request.url.path})
+    ...     return httpx.Response(200, text=request.url.path)
     >>> up = Upstream("https://api.example.com", transport=httpx.MockTransport(api))
     >>> seen = []
     >>> wire = up.forward("POST", "/v1/x?a=1", [("host", "me")], b"{}",
     ...                   lambda *done: seen.append(done[:3]))
     >>> b"".join(wire.parts), [(status, body) for status, _, body in seen]
-    (b'{"echo":"/v1/x"}', [(200, b'{"echo":"/v1/x"}')])
+    (b'/v1/x', [(200, b'/v1/x')])
     >>> up.close()
 """
 
