@@ -329,34 +329,20 @@ def run_property(
         phases=(Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if shrink else ()),
     )(given(prop.cases(factory))(example))
     start = time.perf_counter()
-    found: list[Failure] = []
-    more = 0
-    # Hypothesis stops looking soon after its first failure; a second pass looks past the
-    # failures already found (each pass may find several), unless enough are kept already.
-    for _ in range(SEARCH_PASSES):
-        if len(found) >= MAX_FAILURES:
-            break
-        try:
-            with limit:
-                test()
-        except ExampleTimeout as exc:
-            found = [_timed_out(exc, state), *found][:MAX_FAILURES]
-            break
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # also SystemExit: a provider that called sys.exit()
-            new = [(k, f) for k, f in _failures(exc, state["case"]) if k not in known]
-            if not new:
-                break
-            known.update(k for k, _ in new)
-            room = MAX_FAILURES - len(found)
-            found += [f for _, f in new[:room]]
-            more = max(0, len(new) - room)
-            continue
-        break
-    # Clients a factory made and never closed (their sockets, their pools) go now, not property
-    # after property: file descriptors stay flat over a run.
-    gc.collect()
+    # What existed before this pair is frozen out of the collection below, so its cost follows
+    # what the pair made, not the size of the process (a large test session's full collection
+    # takes a fifth of a second). Not when someone else froze objects: unfreezing would thaw theirs.
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
+    try:
+        found, more = _search(test, limit, state, known)
+        # Clients a factory made and never closed (their sockets, their pools) go now, not
+        # property after property: file descriptors stay flat over a run.
+        gc.collect()
+    finally:
+        if freezing:
+            gc.unfreeze()
     seconds = time.perf_counter() - start
     if not found:
         if state.get("prompt"):
@@ -381,6 +367,41 @@ def run_property(
         more_failures=more,
     )
     return link_causes(verdict, session.causes)
+
+
+def _search(
+    test: Callable[[], None], limit: ExampleClock, state: dict[str, Any], known: set[str]
+) -> tuple[list[Failure], int]:
+    """Run ``test`` (the property under hypothesis) and return the failures found, at most
+    :data:`MAX_FAILURES`, and how many more there were.
+
+    Hypothesis stops looking soon after its first failure; a second pass looks past the failures
+    already found (each pass may find several), unless enough are kept already.
+    """
+    found: list[Failure] = []
+    more = 0
+    for _ in range(SEARCH_PASSES):
+        if len(found) >= MAX_FAILURES:
+            break
+        try:
+            with limit:
+                test()
+        except ExampleTimeout as exc:
+            found = [_timed_out(exc, state), *found][:MAX_FAILURES]
+            break
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # also SystemExit: a provider that called sys.exit()
+            new = [(k, f) for k, f in _failures(exc, state["case"]) if k not in known]
+            if not new:
+                break
+            known.update(k for k, _ in new)
+            room = MAX_FAILURES - len(found)
+            found += [f for _, f in new[:room]]
+            more = max(0, len(new) - room)
+            continue
+        break
+    return found, more
 
 
 def _timed_out(exc: ExampleTimeout, state: dict[str, Any]) -> Failure:
