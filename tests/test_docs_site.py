@@ -1,14 +1,17 @@
 """The site's pages: the CLI reference names every command and option, every internal link lands
-on a page (and a heading) that exists, and no page but the generated one quotes a figure."""
+on a page (and a heading) that exists, no page but the generated one quotes a figure, and the
+package metadata's URLs name pages the Read the Docs build (.readthedocs.yaml) makes."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from llm_fakes.cli import SUBCOMMANDS
 
@@ -87,3 +90,21 @@ FIGURE = re.compile(r"(?<!every )\b\d[\d,.]*\s?(?:µs|ms|req/s|x faster)")
 def test_figures_come_from_the_generated_benchmarks_page_only(source: Path) -> None:
     text = re.sub(r"```.*?```", "", source.read_text(encoding="utf-8"), flags=re.S)
     assert FIGURE.findall(text) == [], f"{source.name} quotes figures: link docs/benchmarks.md"
+
+
+def test_the_package_urls_name_pages_the_read_the_docs_build_makes() -> None:
+    """[project.urls] points into the site Read the Docs builds from .readthedocs.yaml: the same
+    mkdocs.yml (whose site_url the URLs start with), the docs extra, and a page per URL."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    rtd = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    mkdocs_file = ROOT / rtd["mkdocs"]["configuration"]
+    site_url = re.search(r"^site_url: (\S+)$", mkdocs_file.read_text(encoding="utf-8"), re.M)
+    assert site_url, f"{mkdocs_file.name} has no site_url"
+    assert rtd["version"] == 2
+    [install] = rtd["python"]["install"]
+    assert (install["path"], install["extra_requirements"]) == (".", ["docs"])
+    assert "docs" in project["optional-dependencies"]
+    for name, url in project["urls"].items():
+        assert url.startswith(site_url.group(1)), f"{name}: {url} is not under the site"
+        page = url.removeprefix(site_url.group(1)).strip("/") or "index"
+        assert (DOCS / f"{page}.md").is_file(), f"{name}: {url} names no page of docs/"

@@ -23,6 +23,8 @@ A block that fails fails its test, named after the block's first line number.
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
 import re
 import traceback
 from dataclasses import dataclass
@@ -39,6 +41,17 @@ _NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(\S.*?)\s*-->$")
 _RUN_BY = re.compile(r"^<!--\s*run-by:\s*(\S+)\s*-->$")
 _REQUIRES = re.compile(r"^<!--\s*requires:\s*(\S+)\s*-->$")
 _CONFTEST = "# conftest.py"
+# A `requires: litellm` block is skipped or not by importing litellm before the block runs, and
+# litellm downloads its model price map at import unless this is set (the recipe sets it too).
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# litellm imports importlib_metadata (the backport), which on import deletes the standard
+# library's PathFinder.find_distributions and appends its own finder to sys.meta_path. Imported
+# first inside a block, under the pytester fixture, that finder is dropped again when pytester
+# restores sys.meta_path, and the process finds no installed distribution any more (`import
+# agents` then fails in httpx2's importlib.metadata.version("httpx2")). Import it here, before
+# any block.
+with contextlib.suppress(ImportError):
+    import importlib_metadata  # noqa: F401
 
 
 @dataclass(frozen=True)

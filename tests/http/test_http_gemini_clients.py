@@ -202,7 +202,9 @@ def test_genai_raises_its_server_error_for_a_scripted_500() -> None:
 
 
 def pydantic_agent(url: str, retries: int = 0, **agent_kw: Any) -> Any:
-    pytest.importorskip("pydantic_ai.models.google", reason="pydantic-ai[google]: clients extra")
+    pytest.importorskip(
+        "pydantic_ai.models.google", reason="pydantic-ai-slim[google]: the pydantic-ai-google extra"
+    )
     from google.genai.types import HttpRetryOptions
     from pydantic_ai import Agent
     from pydantic_ai.models.google import GoogleModel

@@ -136,9 +136,10 @@ def test_ids_payloads_and_timings_that_change_every_run_keep_the_snapshot_stable
 def test_snapshots_of_removed_tests_are_reported_and_deleted_on_update(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Under pytest -n, the inner sessions inherit PYTEST_XDIST_WORKER, and syrupy, taking them for
-    # xdist workers, leaves unused snapshots to a controller that is not there.
+    # Under pytest -n, the inner sessions inherit PYTEST_XDIST_WORKER and _WORKER_COUNT, and
+    # syrupy, taking them for an xdist worker or controller, leaves unused snapshots alone.
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
     # A second file keeps using llm_snapshot (syrupy before 4.7 only looks for unused files of
     # the extensions a session used).
     pytester.makepyfile(
