@@ -208,7 +208,8 @@ def import_plugin(args: argparse.Namespace) -> None:
     ROWS.append(Row("import llm_fakes (fresh interpreter)", _ms(t["llm_fakes"]),
                     f"bare interpreter {_ms(t['bare'])}",
                     f"+{(t['llm_fakes'] - t['bare']) * 1e3:.0f} ms"))  # fmt: skip
-    c = bench_anchors.collect_cost(rounds)
+    # Three times the rounds: the difference sought is a few ms of a few hundred.
+    c = bench_anchors.collect_cost(rounds * 3)
     # Both sides load pytest's plugins and those of llm-fakes' declared dependencies (hypothesis,
     # syrupy) and no other installed one, with bytecode caches as an installed package has: the
     # difference is what llm-fakes' own plugin adds to every downstream session. The goal is read
