@@ -251,6 +251,15 @@ def undeclared_plugins() -> list[str]:
     return sorted(names)
 
 
+def _collect_args() -> list[str]:
+    """``pytest --collect-only`` of an empty suite, with every plugin llm-fakes' declared
+    dependencies do not bring turned off (see :func:`undeclared_plugins`)."""
+    args = ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    for name in undeclared_plugins():
+        args += ["-p", f"no:{name}"]
+    return args
+
+
 def collect_cost(rounds: int) -> dict[str, float]:
     """Seconds of ``pytest --collect-only`` on an empty suite, with the plugin and without: the
     median wall time, and the least CPU time of the pytest process (``*_cpu``), which a machine
@@ -265,9 +274,7 @@ def collect_cost(rounds: int) -> dict[str, float]:
         root.mkdir()
         (root / "pytest.ini").write_text("[pytest]\n")
         env = _cached_bytecode_env(Path(tmp) / "pycache")
-        base = ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        for name in undeclared_plugins():
-            base += ["-p", f"no:{name}"]
+        base = _collect_args()
         with_plugin = _run_python(*base, cwd=root, env=env)
         without = _run_python(*base, "-p", "no:llm_fakes", cwd=root, env=env)
         with_plugin()
@@ -288,3 +295,42 @@ def collect_cost(rounds: int) -> dict[str, float]:
         "with_cpu_median": statistics.median(ons_cpu),
         "without_cpu_median": statistics.median(offs_cpu),
     }
+
+
+def collect_instructions() -> dict[str, int] | None:
+    """Instructions (valgrind's callgrind count) of the same two ``pytest --collect-only``
+    sessions as :func:`collect_cost`, or ``None`` without valgrind.
+
+    Deterministic (same hash seed, warm bytecode caches): on a machine shared with other jobs,
+    CPU times vary by more than the few percent this measures, and counts do not. A count is
+    no time (an instruction that waits on memory costs more), so both are printed.
+    """
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return None
+    counts = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "suite"
+        root.mkdir()
+        (root / "pytest.ini").write_text("[pytest]\n")
+        env = _cached_bytecode_env(Path(tmp) / "pycache")
+        env["PYTHONHASHSEED"] = "0"
+        for side, extra in (("with", []), ("without", ["-p", "no:llm_fakes"])):
+            args = [sys.executable, *_collect_args(), *extra]
+            subprocess.run(args, cwd=root, env=env, capture_output=True)  # warm the caches
+            out = subprocess.run(
+                ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            found = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
+            if out.returncode != 5 or found is None:
+                raise RuntimeError(
+                    f"callgrind run failed ({out.returncode}): {out.stderr[-300:]!r}"
+                )
+            counts[side] = int(found.group(1))
+    return counts
