@@ -29,6 +29,7 @@ from typing import Any
 
 from llm_fakes.clock import VirtualClock
 from llm_fakes.contract._capture import captured, excerpt, output_so_far, shorten
+from llm_fakes.contract._hypothesis_ready import start_hypothesis
 from llm_fakes.contract._limits import (
     EXAMPLE_TIMEOUT,
     ExampleClock,
@@ -334,6 +335,7 @@ def run_property(
     # takes a fifth of a second). Not when someone else froze objects: unfreezing would thaw theirs.
     freezing = gc.get_freeze_count() == 0
     if freezing:
+        start_hypothesis()  # its first test looks for referrers, which a freeze would hide
         gc.freeze()
     try:
         found, more = _search(test, limit, state, known)
