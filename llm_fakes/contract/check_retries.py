@@ -295,7 +295,8 @@ def check_r3(ctx: Context) -> None:
         cause = _cause(result, error, before)
         if not cause and error is not None and not is_typed(error):
             cause = raised_cause(error)
-        raise fail(problem + why, key="retried" if got > want else "gave-up", cause=cause)
+        raised = f"; it raised {short(error)}" if error is not None else ""
+        raise fail(problem + why + raised, key="retried" if got > want else "gave-up", cause=cause)
     if error is None:
         raise fail(f"{call} returned although the backend answered {permanent!r}")
     typed = typed_problem(error, permanent.kind)

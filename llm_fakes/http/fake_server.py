@@ -81,7 +81,8 @@ class FakeServer:
         on_exhausted: ``"raise"`` (answer 400 once the script is used up), ``"cycle"`` or
             ``"repeat_last"``, as for ``ScriptedProvider``.
         id_prefix: Prefix of generated tool-call ids: ``f"{id_prefix}{n}_{i}"`` for the ``i``-th
-            call of the ``n``-th request.
+            call of the ``n``-th request (default: how the API's own ids begin, the wire entry's
+            ``tool_call_id_prefix``: ``call_`` for OpenAI, ``toolu_`` for Anthropic).
         models: The model ids ``GET /v1/models`` lists (default: the fake's
             :attr:`default_models`, then any model the script's replies name).
         rate_limits: The limits the rate-limit headers report, ``{"requests": ..., "tokens":
@@ -106,7 +107,7 @@ class FakeServer:
         chunk_delay: float = 0.0,
         validate_json: bool = True,
         on_exhausted: OnExhausted | None = None,
-        id_prefix: str = "call_",
+        id_prefix: str | None = None,
         models: Sequence[str] | None = None,
         rate_limits: Mapping[str, int] | None = None,
         keep_requests: int | None = None,
@@ -136,7 +137,7 @@ class FakeServer:
         )
         self.chunk_delay = chunk_delay
         self.validate_json = validate_json
-        self.id_prefix = id_prefix
+        self.id_prefix = self.wire.tool_call_id_prefix if id_prefix is None else id_prefix
         if models is None:
             named = [t.model for t in self.script.queue if isinstance(t, Reply) and t.model]
             models = [*self.default_models, *named]

@@ -560,6 +560,7 @@ class AnthropicMessages(WireAPI):
     fake = "llm_fakes.http.fake_anthropic.FakeAnthropic"
     base_path = ""
     required_headers = MappingProxyType({"anthropic-version": ANTHROPIC_VERSION})
+    tool_call_id_prefix = "toolu_"
 
     def request_terms(self, body: dict[str, Any]) -> RequestTerms:
         tools = body.get("tools") or ()

@@ -144,6 +144,8 @@ class WireAPI:
         base_path: What the SDK's ``base_url`` ends with on a fake (``"/v1"`` for OpenAI).
         required_headers: Headers every request must carry besides the key (Anthropic's
             ``anthropic-version``).
+        tool_call_id_prefix: How the API's tool-call ids begin (``"call_"`` for OpenAI,
+            ``"toolu_"`` for Anthropic): the fake's generated ids begin the same way.
     """
 
     key: ClassVar[str] = ""
@@ -163,6 +165,7 @@ class WireAPI:
     fake: ClassVar[str] = ""
     base_path: ClassVar[str] = ""
     required_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    tool_call_id_prefix: ClassVar[str] = "call_"
 
     # ------------------------------------------------------------------ what it is
 

@@ -370,7 +370,9 @@ class AnthropicSDKProvider:
     """A plain provider on the official ``anthropic`` SDK, written with care: one retry layer
     (its own, the SDK's turned off), tool calls in ``raw_response`` (the SDK's ``Message``), an
     empty answer raised as an error. No streaming and no JSON mode (declared). Nothing in it
-    should FAIL."""
+    should FAIL, as long as the SDK raises Anthropic's 529 as an ``InternalServerError``: on
+    releases where its ``OverloadedError`` is a bare ``APIStatusError`` (anthropic 0.77, the lowest
+    declared, up to at least 0.121) ``_transient()`` misses it and an overload is never retried."""
 
     default_max_retries = 2
     max_retry_wait = 60.0

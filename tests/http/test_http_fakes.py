@@ -143,7 +143,7 @@ def test_anthropic_stream_event_sequence() -> None:
     assert data[4]["delta"]["type"] == "signature_delta"
     assert data[10]["content_block"] == {
         "type": "tool_use",
-        "id": "call_0_0",
+        "id": "toolu_0_0",
         "name": "t",
         "input": {},
     }
