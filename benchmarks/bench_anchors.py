@@ -188,11 +188,13 @@ def _cached_bytecode_env(folder: Path) -> dict[str, str]:
 
 
 def import_cost(rounds: int) -> dict[str, float]:
-    """Wall seconds of a fresh interpreter: bare, ``import llm_fakes``, ``import pytest``."""
-    return {
-        "bare": median_time(_run_python("-c", "pass"), rounds),
-        "llm_fakes": median_time(_run_python("-c", "import llm_fakes"), rounds),
-    }
+    """Wall seconds of a fresh interpreter: bare, and ``import llm_fakes`` (bytecode cached)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _cached_bytecode_env(Path(tmp))
+        return {
+            "bare": median_time(_run_python("-c", "pass", env=env), rounds),
+            "llm_fakes": median_time(_run_python("-c", "import llm_fakes", env=env), rounds),
+        }
 
 
 def _child_cpu() -> float:
