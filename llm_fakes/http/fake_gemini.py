@@ -4,8 +4,9 @@ It answers ``POST /{v1beta,v1}/models/{model}:generateContent`` and
 ``:streamGenerateContent?alt=sse`` (``data:`` events each holding a whole
 ``GenerateContentResponse``, the finish reason and full ``usageMetadata`` on the last; without
 ``alt=sse`` the API streams a JSON array, which the fake does not serve: it says so in a 400) as the
-Gemini API does: ``candidates[0].content.parts`` with text, ``functionCall`` parts (with the
-script's call ids in the API's optional ``id`` field, so they read back as scripted) and, when
+Gemini API does: ``candidates[0].content.parts`` with text, ``functionCall`` parts (with no
+``id``, as the API sends them, unless the script gave the call one: then it is in the API's
+optional ``id`` field, so it reads back as scripted) and, when
 the request asks for them
 (``thinkingConfig.includeThoughts``), ``thought`` parts; ``thoughtsTokenCount`` counts the
 reasoning either way. Errors are Google's
@@ -216,7 +217,9 @@ class FakeGemini(FakeServer):
     def _call_parts(self, r: Rendered, turn: int) -> list[dict[str, Any]]:
         parts = []
         for i, u in enumerate(r.tool_uses):
-            call: dict[str, Any] = {"name": u.name, "args": u.input, "id": u.id}
+            call: dict[str, Any] = {"name": u.name, "args": u.input}
+            if u.id not in r.generated_ids:  # the API sends no ids: only a scripted one goes
+                call["id"] = u.id
             part: dict[str, Any] = {"functionCall": call}
             if i == 0 and r.reasoning:
                 part["thoughtSignature"] = _SIGNATURE

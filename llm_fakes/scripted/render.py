@@ -168,6 +168,9 @@ class Rendered:
     logprobs: tuple[tuple[str, float], ...] | None = None
     #: Hosted tools the model ran (:class:`~llm_fakes.scripted.server_tools.ServerToolCall`).
     server_tools: tuple[Any, ...] = ()
+    #: The tool-call ids the kit made up (the script gave none): an API that sends no ids of
+    #: its own (Gemini's ``functionCall``) leaves these out.
+    generated_ids: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -396,4 +399,8 @@ def render(
         fields["cache_creation_tokens"] = reply.cache_creation_tokens
     if reply.logprobs is not None:
         fields["logprobs"] = reply.logprobs
+    if uses and any(call.id is None for call in reply.tool_calls):
+        fields["generated_ids"] = frozenset(
+            use.id for use, call in zip(uses, reply.tool_calls, strict=True) if call.id is None
+        )
     return _fast(Rendered, fields)

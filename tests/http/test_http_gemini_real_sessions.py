@@ -247,6 +247,6 @@ def test_the_fakes_bodies_use_only_fields_the_real_api_sent() -> None:
         for line in stream.text.splitlines():
             if line.startswith("data: "):
                 produced |= _keys(json.loads(line.removeprefix("data: ")))
-    # One field beyond what these sessions hold: FunctionCall's optional ``id`` (in Google's
-    # schema; the fake puts the script's call ids there so they read back as scripted).
-    assert produced - real == {"candidates.content.parts.functionCall.id"}
+    # Nothing beyond what these sessions hold (FunctionCall's optional ``id`` goes out only
+    # when the script names one, and these calls name none).
+    assert produced - real == set()
