@@ -9,15 +9,18 @@ Functions only (``benchmarks/run.py`` calls them and prints the one table); each
   ``bench_cassettes.py`` writes for the cassette and vcrpy runs;
 * saving a cassette of N interactions, ours against vcrpy's serializer and writer;
 * ``import llm_fakes`` in a fresh interpreter, and ``pytest --collect-only`` of an empty suite
-  with the plugin against ``-p no:llm_fakes``.
+  with the plugin against ``-p no:llm_fakes`` (both with the plugins of llm-fakes' declared
+  dependencies and no other, bytecode cached).
 
-Run ``python benchmarks/run.py`` for the table.
+Run ``python benchmarks/run.py`` for the table, ``python benchmarks/run.py --only
+import_plugin`` for the import and plugin rows alone.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import os
 import random
 import resource
 import statistics
@@ -160,21 +163,38 @@ def load_and_save(folder: Path, n: int, rounds: int) -> dict[str, float]:
 # --------------------------------------------------------------------------- import and plugin
 
 
-def _run_python(*args: str, cwd: Path | None = None) -> Callable[[], Any]:
+def _run_python(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Callable[[], Any]:
     def run() -> None:
-        out = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True)
+        out = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True)
         if out.returncode not in (0, 5):  # 5: pytest collected no tests (an empty suite)
             raise RuntimeError(f"{args!r} failed ({out.returncode}): {out.stderr[-300:]!r}")
 
     return run
 
 
+def _cached_bytecode_env(folder: Path) -> dict[str, str]:
+    """The environment with Python's bytecode caches on, kept in ``folder``.
+
+    A user's installed packages have their ``.pyc`` files (and pytest its rewritten ones) after
+    the first run; with ``PYTHONDONTWRITEBYTECODE`` set, as on some CI machines, every run would
+    compile every module again, which is most of an empty session's cost on both sides and not
+    what a session costs. The prefix keeps the caches out of the installed packages.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder)
+    return env
+
+
 def import_cost(rounds: int) -> dict[str, float]:
-    """Wall seconds of a fresh interpreter: bare, ``import llm_fakes``, ``import pytest``."""
-    return {
-        "bare": median_time(_run_python("-c", "pass"), rounds),
-        "llm_fakes": median_time(_run_python("-c", "import llm_fakes"), rounds),
-    }
+    """Wall seconds of a fresh interpreter: bare, and ``import llm_fakes`` (bytecode cached)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _cached_bytecode_env(Path(tmp))
+        return {
+            "bare": median_time(_run_python("-c", "pass", env=env), rounds),
+            "llm_fakes": median_time(_run_python("-c", "import llm_fakes", env=env), rounds),
+        }
 
 
 def _child_cpu() -> float:
@@ -194,32 +214,71 @@ _PLUGIN_IMPORT = (
 def plugin_import_cpu(rounds: int) -> float:
     """The least CPU seconds of importing the plugin and its plugin modules, in a fresh interpreter
     that has already imported pytest and the declared dependencies' plugins' packages: what
-    loading llm-fakes adds to a session before any hook runs."""
+    loading llm-fakes adds to a session before any hook runs (bytecode cached, as installed)."""
     samples = []
-    for _ in range(rounds + 1):
-        out = subprocess.run(
-            [sys.executable, "-c", _PLUGIN_IMPORT], capture_output=True, text=True, check=True
-        )
-        samples.append(float(out.stdout.strip()))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _cached_bytecode_env(Path(tmp))
+        for _ in range(rounds + 1):
+            out = subprocess.run(
+                [sys.executable, "-c", _PLUGIN_IMPORT],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            )
+            samples.append(float(out.stdout.strip()))
     return min(samples[1:])
+
+
+def undeclared_plugins() -> list[str]:
+    """The installed pytest plugins (entry point names) that neither pytest nor llm-fakes'
+    declared dependencies bring: a user who installs llm-fakes gets its plugin and its
+    dependencies' (hypothesis, syrupy), and whatever else this environment has (pytest-asyncio,
+    xdist, respx, anyio from the dev extra; langsmith, which takes seconds) is no part of it."""
+    from importlib.metadata import distributions, requires
+
+    from packaging.requirements import Requirement
+
+    declared = {"pytest", "llm-fakes"}
+    for line in requires("llm-fakes") or []:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            declared.add(req.name.lower().replace("_", "-"))
+    names = set()
+    for dist in distributions():
+        project = dist.metadata["Name"].lower().replace("_", "-")
+        for ep in dist.entry_points.select(group="pytest11"):
+            if project not in declared:
+                names.add(ep.name)
+    return sorted(names)
+
+
+def _collect_args() -> list[str]:
+    """``pytest --collect-only`` of an empty suite, with every plugin llm-fakes' declared
+    dependencies do not bring turned off (see :func:`undeclared_plugins`)."""
+    args = ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    for name in undeclared_plugins():
+        args += ["-p", f"no:{name}"]
+    return args
 
 
 def collect_cost(rounds: int) -> dict[str, float]:
     """Seconds of ``pytest --collect-only`` on an empty suite, with the plugin and without: the
     median wall time, and the least CPU time of the pytest process (``*_cpu``), which a machine
-    shared with other jobs disturbs far less than wall time. Both sides load the plugins of
-    llm-fakes' declared dependencies (hypothesis, syrupy)."""
+    shared with other jobs disturbs far less than wall time.
+
+    Both sides load exactly the plugins a user's session gets with llm-fakes: pytest's own and
+    those of llm-fakes' declared dependencies (hypothesis, syrupy); every other installed plugin
+    is off on both sides, since counting its cost in the anchor would shrink the ratio. Both run
+    with bytecode caches, as an installed package's session does (warmed by a first run)."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / "pytest.ini").write_text(
-            "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
-        )
-        # langsmith (pulled in by the LangChain anchor) ships a pytest plugin that takes seconds
-        # to import: off on both sides, as in this project's own configuration.
-        base = ("-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider")
-        base += ("-p", "no:langsmith_plugin")
-        with_plugin = _run_python(*base, cwd=root)
-        without = _run_python(*base, "-p", "no:llm_fakes", cwd=root)
+        root = Path(tmp) / "suite"
+        root.mkdir()
+        (root / "pytest.ini").write_text("[pytest]\n")
+        env = _cached_bytecode_env(Path(tmp) / "pycache")
+        base = _collect_args()
+        with_plugin = _run_python(*base, cwd=root, env=env)
+        without = _run_python(*base, "-p", "no:llm_fakes", cwd=root, env=env)
         with_plugin()
         without()
         ons, offs, ons_cpu, offs_cpu = [], [], [], []
@@ -235,4 +294,45 @@ def collect_cost(rounds: int) -> dict[str, float]:
         # The least CPU of each side: what the work itself costs, with the least interference.
         "with_cpu": min(ons_cpu),
         "without_cpu": min(offs_cpu),
+        "with_cpu_median": statistics.median(ons_cpu),
+        "without_cpu_median": statistics.median(offs_cpu),
     }
+
+
+def collect_instructions() -> dict[str, int] | None:
+    """Instructions (valgrind's callgrind count) of the same two ``pytest --collect-only``
+    sessions as :func:`collect_cost`, or ``None`` without valgrind.
+
+    Deterministic (same hash seed, warm bytecode caches): on a machine shared with other jobs,
+    CPU times vary by more than the few percent this measures, and counts do not. A count is
+    no time (an instruction that waits on memory costs more), so both are printed.
+    """
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return None
+    counts = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "suite"
+        root.mkdir()
+        (root / "pytest.ini").write_text("[pytest]\n")
+        env = _cached_bytecode_env(Path(tmp) / "pycache")
+        env["PYTHONHASHSEED"] = "0"
+        for side, extra in (("with", []), ("without", ["-p", "no:llm_fakes"])):
+            args = [sys.executable, *_collect_args(), *extra]
+            subprocess.run(args, cwd=root, env=env, capture_output=True)  # warm the caches
+            out = subprocess.run(
+                ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            found = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
+            if out.returncode != 5 or found is None:
+                raise RuntimeError(
+                    f"callgrind run failed ({out.returncode}): {out.stderr[-300:]!r}"
+                )
+            counts[side] = int(found.group(1))
+    return counts

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from llm_fakes._plugin_options import add_option
 from llm_fakes.errors import UsageError
 
 if TYPE_CHECKING:
@@ -139,8 +140,6 @@ def add_options(parser: pytest.Parser, settings: Iterable[Setting]) -> None:
     The option is ``--llm-<name>`` and ``--llm-fakes-<name>``; the first only while no other
     plugin has it (:mod:`llm_fakes._plugin_options`).
     """
-    from llm_fakes._plugin_options import add_option
-
     group = parser.getgroup(GROUP)
     for s in settings:
         choices = f" One of {', '.join(s.choices)}." if s.choices else ""

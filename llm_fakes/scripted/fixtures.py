@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llm_fakes.clock import VirtualClock
 from llm_fakes.errors import UsageError
 
 if TYPE_CHECKING:
+    from llm_fakes.clock import VirtualClock
     from llm_fakes.scripted.provider import ScriptedProvider
 
 __all__ = ["llm_clock", "llm_fake"]
@@ -107,6 +107,8 @@ def _build(path: Path | None, options: dict[str, Any]) -> ScriptedProvider:
 @pytest.fixture
 def llm_clock() -> VirtualClock:
     """The virtual clock llm_fake waits on (latency, retry backoff): read or advance it."""
+    from llm_fakes.clock import VirtualClock
+
     return VirtualClock()
 
 
