@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -32,3 +33,18 @@ import llm_fakes  # noqa: E402
 
 for _name in llm_fakes.__all__:
     getattr(llm_fakes, _name)
+
+# The same for modules whose second copy does not work beside the first:
+# - PyYAML's C parser (yaml._yaml, an extension module, initialised once per process) keeps the
+#   node classes of the first `yaml`; a second `yaml` resolves none of its nodes, and every
+#   cassette the safe loader reads fails with "could not determine a constructor for the tag
+#   None" (seen when an inner session of tests/plugin/test_beside_other_plugins.py was first to
+#   read YAML).
+# - importlib_metadata (the backport litellm imports) deletes the standard library's
+#   PathFinder.find_distributions and appends its own finder to sys.meta_path on import; when an
+#   inner session imported it first, pytester restored sys.meta_path without that finder and the
+#   process found no installed distribution any more.
+import yaml  # noqa: E402, F401
+
+with contextlib.suppress(ImportError):
+    import importlib_metadata  # noqa: F401

@@ -23,7 +23,6 @@ A block that fails fails its test, named after the block's first line number.
 from __future__ import annotations
 
 import ast
-import contextlib
 import os
 import re
 import traceback
@@ -44,14 +43,7 @@ _CONFTEST = "# conftest.py"
 # A `requires: litellm` block is skipped or not by importing litellm before the block runs, and
 # litellm downloads its model price map at import unless this is set (the recipe sets it too).
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-# litellm imports importlib_metadata (the backport), which on import deletes the standard
-# library's PathFinder.find_distributions and appends its own finder to sys.meta_path. Imported
-# first inside a block, under the pytester fixture, that finder is dropped again when pytester
-# restores sys.meta_path, and the process finds no installed distribution any more (`import
-# agents` then fails in httpx2's importlib.metadata.version("httpx2")). Import it here, before
-# any block.
-with contextlib.suppress(ImportError):
-    import importlib_metadata  # noqa: F401
+# litellm's importlib_metadata is imported before any block: see the root conftest.py.
 
 
 @dataclass(frozen=True)
