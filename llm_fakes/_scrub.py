@@ -44,7 +44,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 __all__ = [
     "ANCHORS",
@@ -88,7 +88,7 @@ Replacement = str | Callable[[str], str]
 # Every pattern reads the same in a text and in that text JSON-escaped (the cassette matcher scrubs
 # a request's JSON as text): no class holds a backslash, a quote or a control character, and no
 # match begins with a word boundary (the character before may be an escape's letter). Each
-# pattern's match begins where its entry of SHAPE_STARTS is found.
+# pattern's match begins where an entry of SHAPE_STARTS is found.
 
 #: (pattern, replacement): the token shapes, first match at a position wins.
 SHAPES: list[tuple[str, Replacement]] = [
@@ -112,37 +112,76 @@ SHAPES: list[tuple[str, Replacement]] = [
     (r"""://[^\s/?#@:"'<>\\]+:[^\s/?#@"'<>\\]+@""", _userinfo),
 ]
 #: Where a match of each entry of :data:`SHAPES` begins (regexes; the last is the query
-#: parameters' separator).
+#: parameters' separator, which :func:`shape_starts` completes with the names).
+#: Starts that share a first letter are one search ("A(?:Iza|KIA|...)" is searched for its "A"
+#: at memchr speed); an alternation of different letters is split into literals, since a
+#: pattern without a literal prefix is tried at every position, a dozen times slower.
 SHAPE_STARTS = [
     "sk-",
-    "AIza",
+    "A(?:Iza|KIA|SIA|WS_)",
     "gh[pousr]_|github_pat_",
-    "AKIA|ASIA",
-    "aws_|AWS_",
+    "aws_",
     "xox",
     "eyJ",
-    "[Bb]earer|BEARER",
+    "B(?:earer|EARER)",
+    "bearer",
     "://",
     "[?&;]",
 ]
 
 
+class Searcher(Protocol):
+    """What finds where a match may start: a compiled pattern, or :class:`_GatedSearch`."""
+
+    def search(self, text: str, pos: int = 0, /) -> re.Match[str] | None: ...
+
+
+class _GatedSearch:
+    """A pattern searched only in texts holding ``gate``: a pattern with no literal prefix is
+    tried at every position (a few ns per character), where finding a literal is a memchr."""
+
+    __slots__ = ("gate", "pattern")
+
+    def __init__(self, gate: str, pattern: str) -> None:
+        self.gate = gate
+        self.pattern = re.compile(pattern)
+
+    def search(self, text: str, pos: int = 0, /) -> re.Match[str] | None:
+        return self.pattern.search(text, pos) if self.gate in text else None
+
+
 @functools.cache
-def _shapes() -> list[tuple[str, Replacement]]:
-    """:data:`SHAPES` and the secret query parameters of the one list (:mod:`llm_fakes.secrets`)
-    after ``?``, ``&`` or ``;`` (``&key=...``)."""
+def _query_start() -> str:
+    """Where a secret query parameter begins: ``?``, ``&`` or ``;``, a name of the one list
+    (:mod:`llm_fakes.secrets`) and ``=``."""
     from llm_fakes.secrets import secret_query_params
 
     names = sorted(secret_query_params(), key=len, reverse=True)
     alts = "|".join(re.escape(n) for n in names)
-    return [*SHAPES, (rf"""[?&;](?i:{alts})=[^&#\s"'<>\\]+""", _query)]
+    return rf"[?&;](?i:{alts})="
 
 
 @functools.cache
-def shape_starts() -> list[re.Pattern[str]]:
+def _shapes() -> list[tuple[str, Replacement]]:
+    """:data:`SHAPES` and the secret query parameters (``&key=...``)."""
+    return [*SHAPES, (_query_start() + r"""[^&#\s"'<>\\]+""", _query)]
+
+
+@functools.cache
+def shape_starts() -> list[Searcher]:
     """:data:`SHAPE_STARTS` compiled: searched alone, they find every position where a shape's
-    match may begin (what keeps scrubbing a long text cheap)."""
-    return [re.compile(p) for p in SHAPE_STARTS]
+    match may begin (what keeps scrubbing a long text cheap). The query parameters' start holds
+    the names too: a bare ``;`` or ``?``, common in prose, would make every one a candidate."""
+    starts: list[Searcher] = []
+    for entry in SHAPE_STARTS[:-1]:
+        words = entry.split("|")
+        # Literals searched one by one: an alternation has no literal prefix to search for.
+        if all(re.escape(w) == w for w in words):
+            starts += [re.compile(w) for w in words]
+        else:
+            starts.append(re.compile(entry))
+    starts.append(_GatedSearch("=", _query_start()))
+    return starts
 
 
 #: Lower-case substrings at least one of which every match of :data:`SHAPES` contains

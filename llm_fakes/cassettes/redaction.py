@@ -332,11 +332,11 @@ def _alternation(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<g{i}>{p})" for i, p in enumerate(patterns)))
 
 
-def _searchers(literals: Iterable[str]) -> list[re.Pattern[str]]:
+def _searchers(literals: Iterable[str]) -> list[_scrub.Searcher]:
     return [re.compile(re.escape(s)) for s in dict.fromkeys(literals)]
 
 
-def _positions(starts: list[re.Pattern[str]], text: str) -> list[int]:
+def _positions(starts: list[_scrub.Searcher], text: str) -> list[int]:
     """Where a match may start, in order (usually none: one fast search per literal)."""
     found: set[int] | None = None
     for start in starts:
@@ -354,7 +354,7 @@ def _replaced(replacement: Replacement, m: re.Match[str]) -> str:
 
 def _replace_at(
     pattern: re.Pattern[str],
-    starts: list[re.Pattern[str]],
+    starts: list[_scrub.Searcher],
     replacements: list[Replacement],
     text: str,
 ) -> str:

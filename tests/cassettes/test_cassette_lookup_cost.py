@@ -26,6 +26,22 @@ SECRETISH = st.sampled_from(
         "env-secret-1",
         'we"ird\\env\n2',
         "ACME Corp",
+        # One of every other shape, so each start the scrubber searches for is exercised.
+        "AIzaSyD-abcdefghijklmnopqrstuvwxyz01234",
+        "ghp_" + "a1" * 18,
+        "github_pat_11" + "a" * 30,
+        "AKIAIOSFODNN7EXAMPLE",
+        "ASIAIOSFODNN7EXAMPLE",
+        "xoxb-123-456-abcdefghij",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl",
+        "bearer abc.def-123",
+        "BEARER abc.def-123",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SESSION_TOKEN=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "https://bob:hunter22@db.test/x",
+        "https://x.test/v1?alt=sse&key=abc123",
+        "?X-Amz-Signature=ab12;Key=x",
+        "; key idea? yes & no",
     ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=8), SECRETISH), max_size=5).map("".join)
