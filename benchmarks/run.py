@@ -354,6 +354,17 @@ def versions() -> str:
     return ", ".join(out)
 
 
+def _shared_note() -> str:
+    """What the load averages say, when either is above the CPU count."""
+    loads = [float(x) for x in LOAD if x != "-"]
+    if loads and max(loads) > len(os.sched_getaffinity(0)):
+        return (
+            " (above the CPU count: other jobs shared the machine, so wall times stretch, CPU "
+            "times much less)"
+        )
+    return ""
+
+
 def page(command: str, seconds: float, rows: list[Row]) -> str:
     """The Markdown page the docs include: the table, and when, where and on what it ran."""
     import datetime
@@ -365,9 +376,8 @@ def page(command: str, seconds: float, rows: list[Row]) -> str:
         "Every performance figure the documentation quotes is on this page, printed by "
         f"`{command}`. Rerun it to measure your own machine.\n\n"
         f"- **Date:** {when}\n"
-        f"- **Machine:** {machine()}; load average {LOAD[0]} at the start, {LOAD[1]} at the end "
-        "(above the CPU count, other jobs shared the machine: wall times stretch, CPU times "
-        "much less)\n"
+        f"- **Machine:** {machine()}; load average {LOAD[0]} at the start, {LOAD[1]} at the end"
+        f"{_shared_note()}\n"
         f"- **Versions:** {versions()}\n"
         f"- **Run time:** {seconds:.0f} s\n\n"
         "Each row is measured in one run, next to its anchor: what a user would otherwise "
