@@ -127,7 +127,8 @@ class FakeServer:
         else:
             turns = getattr(script, "turns", script)
             exhausted = on_exhausted or settings.get("on_exhausted") or "raise"
-            self.script = Script(list(turns), on_exhausted=exhausted)
+            # Script() itself: it refuses a lone str (which list() would split into characters)
+            self.script = Script(turns, on_exhausted=exhausted)
             self.script.rules.extend(getattr(script, "rules", None) or ())
         if on_exhausted is not None:
             self.script.on_exhausted = on_exhausted
