@@ -239,6 +239,7 @@ class FakeServer:
     def assert_all_used(self) -> None:
         """Raise :class:`~llm_fakes.UnusedScriptError` if turns or counted rules are left
         unused, or a request hit a test-writing mistake (an exhausted script, bad JSON)."""
+        __tracebackhide__ = True
         lines = [f"{type(self).__name__}: {p}" for p in self.problems]
         if self.script.unused_turns() or self.script.unused_rules():
             lines.append(f"{type(self).__name__} received {self.request_count} request(s), but")
