@@ -288,7 +288,7 @@ class FakeServer:
                 resp = self.unscripted(method, path, body, hdrs) or self.error(
                     404,
                     f"{type(self).__name__} serves {', '.join(self.routes())}; not "
-                    f"{method} {path}.",
+                    f"{method} {path}.{_other_fake(type(self), path)}",
                     "not_found",
                 )
                 return self._log(resp, method, path, logged, body, None, {})
@@ -544,3 +544,20 @@ def _describe(request: ScriptedRequest) -> str:
     from llm_fakes.scripted.request import describe_request
 
     return describe_request(request)
+
+
+def _other_fake(fake: type, path: str) -> str:
+    """For a 404: the fake that serves ``path``, when it is another API's (a client of one SDK
+    pointed at the other API's fake)."""
+    from llm_fakes.wire import REGISTRY
+
+    api = REGISTRY.for_path(path)
+    if api is None:
+        return ""
+    try:
+        other = api.fake_class()
+    except (ImportError, AttributeError):
+        return ""
+    if issubclass(fake, other):
+        return ""
+    return f" {path} is the {api.title} API: point this client at {other.__name__} instead."
