@@ -205,6 +205,10 @@ class Matcher:
         self.before_record_request = before_record_request
         self._plain = not self.normalize and before_record_request is None
         self._strings: dict[str, str] = {}
+        # Stored requests' JSON that scrubbing left as it was. Scrubbing is a function of the
+        # text, so an incoming request whose JSON is one of these needs no scrub to be keyed:
+        # a replay without secrets costs one json.dumps and a dict lookup.
+        self._clean: set[str] = set()
 
     def prepare(self, request: dict[str, Any]) -> dict[str, Any] | None:
         """The request as it is stored: scrubbed, then rewritten by ``before_record_request``."""
@@ -252,7 +256,8 @@ class Matcher:
         one ``json.dumps`` of the request, with or without a secret in it.
         """
         if self._plain and not stored:  # the hot path: a call's request, no hooks
-            scrubbed = self.redactor.scrub_json(canonical_json(self._values(request)))
+            text = canonical_json(self._values(request))
+            scrubbed = text if text in self._clean else self.redactor.scrub_json(text)
             if scrubbed is not None:
                 if not self._has_max:
                     return scrubbed, ""
@@ -268,7 +273,10 @@ class Matcher:
             else:
                 rest = self._values(request)
                 top = request["max_tokens"] if self._has_max else None
-            scrubbed = self.redactor.scrub_json(canonical_json(rest))
+            text = canonical_json(rest)
+            scrubbed = self.redactor.scrub_json(text)
+            if scrubbed is text and stored and self._plain:
+                self._clean.add(text)
             if scrubbed is not None:
                 return scrubbed, self._max_json(top) if self._has_max else ""
         if stored:
