@@ -38,13 +38,21 @@ __all__ = [
     "RECORD_MODE",
     "Resolved",
     "Setting",
+    "accept_fixture_key",
     "add_options",
+    "check_fixture",
     "resolve",
     "resolve_for",
 ]
 
 #: The ``pytest --help`` group every llm-fakes option belongs to.
 GROUP = "llm-fakes"
+
+#: The keys the ``llm_config`` fixture takes: each :class:`Setting` a fixture can set adds its
+#: name when it is defined, :func:`accept_fixture_key` the others (the cassette options' dict).
+_FIXTURE_KEYS: set[str] = set()
+#: The settings only the command line and the ini file set, by name (for the message).
+_SESSION_ONLY: dict[str, Setting] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +70,7 @@ class Setting:
         bool_values: The values ``True`` and ``False`` stand for, if a bool is accepted.
         short_option: Whether the option is also ``--llm-<name>`` (``False`` when another
             plugin has that name), besides ``--llm-fakes-<name>``.
+        in_fixture: Whether the ``llm_config`` fixture can set it (its key is ``name``).
     """
 
     name: str
@@ -74,6 +83,13 @@ class Setting:
     marker_positional: bool = False
     bool_values: tuple[str, str] | None = None
     short_option: bool = True
+    in_fixture: bool = True
+
+    def __post_init__(self) -> None:
+        if self.in_fixture:
+            _FIXTURE_KEYS.add(self.name)
+        else:
+            _SESSION_ONLY[self.name] = self
 
     @property
     def option(self) -> str:
@@ -192,6 +208,49 @@ def _from_marker(setting: Setting, marker: Any) -> tuple[bool, Any]:
     if setting.marker_positional and marker.args:
         return True, marker.args[0]
     return False, None
+
+
+def accept_fixture_key(key: str) -> None:
+    """Let the ``llm_config`` fixture hold ``key`` though no :class:`Setting` is named so."""
+    _FIXTURE_KEYS.add(key)
+
+
+def check_fixture(fixture: Any) -> None:
+    """Refuse an ``llm_config`` that is not a dict, or holds a key no llm-fakes setting reads: a
+    misspelt key would otherwise leave its setting at the default without a word.
+
+    Example:
+        >>> check_fixture({"guard": "off"})
+        >>> try:
+        ...     check_fixture({"gaurd": "off"})
+        ... except UsageError as error:
+        ...     print(str(error).split(" (")[1].split(")")[0])
+        did you mean 'guard'?
+    """
+    where = "Fix the llm_config fixture your conftest.py defines"
+    if not isinstance(fixture, Mapping):
+        raise UsageError(
+            f"The llm_config fixture must return a dict of settings, got "
+            f"{type(fixture).__name__}: {fixture!r}. {where}."
+        )
+    known = sorted(_FIXTURE_KEYS)
+    for key in fixture:
+        if key in _SESSION_ONLY:
+            setting = _SESSION_ONLY[key]
+            raise UsageError(
+                f"The llm_config fixture cannot set {key!r}: it holds for the whole session. "
+                f"Set it with {setting.option} or the ini key {setting.ini}, and drop it from "
+                "the llm_config fixture your conftest.py defines."
+            )
+        if key not in _FIXTURE_KEYS:
+            import difflib  # only on this path: the plugin's import stays lean
+
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(
+                f"The llm_config fixture has the key {key!r}, which no llm-fakes setting reads"
+                f"{hint}. The keys are {known!r}. {where}."
+            )
 
 
 def resolve(

@@ -28,7 +28,14 @@ from typing import Any
 import pytest
 
 from llm_fakes import guard
-from llm_fakes.config import ALLOW_HOSTS, GUARD, RECORD_MODE, add_options, resolve_for
+from llm_fakes.config import (
+    ALLOW_HOSTS,
+    GUARD,
+    RECORD_MODE,
+    add_options,
+    check_fixture,
+    resolve_for,
+)
 from llm_fakes.errors import NetworkBlockedError, UsageError
 
 _TRACKER = pytest.StashKey["_Tracker"]()
@@ -149,6 +156,8 @@ def _llm_network_guard(
     request: pytest.FixtureRequest, llm_config: dict[str, Any]
 ) -> Iterator[guard.GuardPolicy]:
     """The network guard's policy for this test (see ``--llm-guard``)."""
+    __tracebackhide__ = True
+    check_fixture(llm_config)  # every test: a misspelt key fails here, not silently
     policy = _policy(request.config, request.node, llm_config)
     if not policy.enabled and guard.active_policy() is None:
         yield policy  # nothing to block and nothing to lift: leave httpcore alone

@@ -83,7 +83,18 @@ def _line(index: int, interaction: dict[str, Any]) -> str:
 
 def _ls(paths: list[str]) -> int:
     status = 0
-    for path in _files(paths):
+    for raw in paths:
+        status = max(status, _ls_one(raw))
+    return status
+
+
+def _ls_one(raw: str) -> int:
+    files = _files([raw])
+    if not files:  # a folder holding no cassette: say so rather than print nothing
+        print(f"No cassette files (*.yaml, *.yml) in {raw}.", file=sys.stderr)
+        return 1
+    status = 0
+    for path in files:
         try:
             doc = _load(path)
         except CassetteError as exc:

@@ -54,7 +54,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llm_fakes.config import RECORD_MODE, Setting, add_options, resolve_for
+from llm_fakes.config import (
+    RECORD_MODE,
+    Setting,
+    accept_fixture_key,
+    add_options,
+    resolve_for,
+)
 from llm_fakes.errors import LLMFakesError, UsageError
 
 from llm_fakes.cassettes.tally import CassetteTally
@@ -80,6 +86,7 @@ CASSETTE_DIR = Setting(
     name="cassette_dir",
     # --llm-cassette-dir is pytest-mockllm's: this one is --llm-fakes-cassette-dir only.
     short_option=False,
+    in_fixture=False,  # read once per session, before any test's llm_config
     help="Folder of the cassettes, relative to the rootdir (default: cassettes).",
     default="cassettes",
 )
@@ -92,6 +99,8 @@ STRICT_CASSETTES = Setting(
     marker_kwarg="strict",
     bool_values=("on", "off"),
 )
+#: ``llm_config["cassette"]``: the cassette fixtures' options, as the marker's keywords.
+accept_fixture_key("cassette")
 _OWN_KWARGS = frozenset({"name", "record_mode", "strict", "allow_outside"})
 _PROVIDER_KWARGS = frozenset(
     {

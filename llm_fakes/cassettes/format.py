@@ -172,6 +172,12 @@ def _check_version(data: Any, path: str) -> None:
     version = data.get("version")
     if version == CURRENT_VERSION:
         return
+    if "interactions" not in data and ("turns" in data or "rules" in data):
+        raise CassetteFormatError(
+            f"Cassette {path} is a script file (it has turns or rules), not a cassette. Play it "
+            "with ScriptedProvider.from_file(...) or @pytest.mark.llm_script(...), or serve it "
+            f"with llm-fakes serve --api API --script {path}."
+        )
     if version is None or isinstance(version, bool) or not isinstance(version, int):
         raise CassetteFormatError(
             f"Cassette {path} has no valid version (field version is {version!r}). "

@@ -226,7 +226,7 @@ def load_factory(spec: str) -> ProviderFactory:
             f"{spec!r} is a provider class; the suite needs a factory: a function that takes "
             "the backend and returns the provider wired to it. Write one, e.g.\n\n"
             "    def make_provider(backend):\n"
-            f"        return {attr}(base_url=backend.openai_base_url, api_key='sk-test')\n\n"
+            f"{_wiring(value, attr)}\n\n"
             f"and run: llm-fakes conformance {module_name}:make_provider"
         )
     named = isinstance(value, ProviderFactory) and value.named
@@ -253,6 +253,24 @@ def _module_of_file(spec: str, path_text: str, attr: str) -> str:
             f"name: {path.stem + ':' + attr!r}."
         ) from None
     return ".".join(relative.with_suffix("").parts)
+
+
+def _wiring(cls: type, name: str) -> str:
+    """The body of the factory to write for the provider class ``cls``: the SDK door when its
+    constructor takes ``base_url``, else the doors named for the user to choose (a guess that
+    does not fit the constructor would fail with a TypeError of its own)."""
+    parameters = inspect.signature(cls).parameters
+    if "base_url" in parameters:
+        takes_key = "api_key" in parameters or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+        )
+        key = ", api_key='sk-test'" if takes_key else ""
+        return f"        return {name}(base_url=backend.openai_base_url{key})"
+    return (
+        "        # wire it to backend.scripted (a provider to wrap), or to\n"
+        "        # backend.openai_base_url / backend.anthropic_base_url (its SDK's base_url)\n"
+        f"        return {name}(...)"
+    )
 
 
 def _is_provider_class(value: Any) -> bool:

@@ -127,7 +127,8 @@ class FakeServer:
         else:
             turns = getattr(script, "turns", script)
             exhausted = on_exhausted or settings.get("on_exhausted") or "raise"
-            self.script = Script(list(turns), on_exhausted=exhausted)
+            # Script() itself: it refuses a lone str (which list() would split into characters)
+            self.script = Script(turns, on_exhausted=exhausted)
             self.script.rules.extend(getattr(script, "rules", None) or ())
         if on_exhausted is not None:
             self.script.on_exhausted = on_exhausted
@@ -238,6 +239,7 @@ class FakeServer:
     def assert_all_used(self) -> None:
         """Raise :class:`~llm_fakes.UnusedScriptError` if turns or counted rules are left
         unused, or a request hit a test-writing mistake (an exhausted script, bad JSON)."""
+        __tracebackhide__ = True
         lines = [f"{type(self).__name__}: {p}" for p in self.problems]
         if self.script.unused_turns() or self.script.unused_rules():
             lines.append(f"{type(self).__name__} received {self.request_count} request(s), but")
@@ -286,7 +288,7 @@ class FakeServer:
                 resp = self.unscripted(method, path, body, hdrs) or self.error(
                     404,
                     f"{type(self).__name__} serves {', '.join(self.routes())}; not "
-                    f"{method} {path}.",
+                    f"{method} {path}.{_other_fake(type(self), path)}",
                     "not_found",
                 )
                 return self._log(resp, method, path, logged, body, None, {})
@@ -542,3 +544,20 @@ def _describe(request: ScriptedRequest) -> str:
     from llm_fakes.scripted.request import describe_request
 
     return describe_request(request)
+
+
+def _other_fake(fake: type, path: str) -> str:
+    """For a 404: the fake that serves ``path``, when it is another API's (a client of one SDK
+    pointed at the other API's fake)."""
+    from llm_fakes.wire import REGISTRY
+
+    api = REGISTRY.for_path(path)
+    if api is None:
+        return ""
+    try:
+        other = api.fake_class()
+    except (ImportError, AttributeError):
+        return ""
+    if issubclass(fake, other):
+        return ""
+    return f" {path} is the {api.title} API: point this client at {other.__name__} instead."

@@ -37,6 +37,7 @@ def pytest_runtest_makereport(
 
 
 def _served(request: pytest.FixtureRequest, fake: Any) -> Iterator[Any]:
+    __tracebackhide__ = True  # unused turns are reported without kit frames, as by llm_fake
     with fake.serve():
         yield fake
     reports = request.node.stash.get(_REPORTS, {})
@@ -47,6 +48,7 @@ def _served(request: pytest.FixtureRequest, fake: Any) -> Iterator[Any]:
 @pytest.fixture
 def llm_openai_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A FakeOpenAI serving on 127.0.0.1: .extend([...]) its script, use its .base_url."""
+    __tracebackhide__ = True
     from llm_fakes.http.fake_openai import FakeOpenAI
 
     yield from _served(request, FakeOpenAI([]))
@@ -55,6 +57,7 @@ def llm_openai_server(request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def llm_anthropic_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A FakeAnthropic serving on 127.0.0.1: .extend([...]) its script, use its .base_url."""
+    __tracebackhide__ = True
     from llm_fakes.http.fake_anthropic import FakeAnthropic
 
     yield from _served(request, FakeAnthropic([]))

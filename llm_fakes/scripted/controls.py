@@ -51,6 +51,11 @@ class ScriptControls:
             >>> ScriptedProvider().add("one", "two").remaining
             [Reply(text='one'), Reply(text='two')]
         """
+        if len(turns) == 1 and isinstance(turns[0], list | tuple):
+            raise ScriptError(
+                f"add() takes the turns as separate arguments, got one {type(turns[0]).__name__}"
+                f": {turns[0]!r}. Unpack it: add(*turns)."
+            )
         with self._lock:
             self._script.add(turns)
         return self

@@ -138,6 +138,12 @@ def load_script(path: str | Path) -> LoadedScript:
             f"{where} must hold a list of turns or a mapping with 'turns', got "
             f"{type(data).__name__}: {data!r}. Put the turns in a list."
         )
+    if "interactions" in data and "turns" not in data and "rules" not in data:
+        raise ScriptError(
+            f"{where} is a cassette (it has interactions), not a script file. Replay it with "
+            f"CassetteProvider({str(p)!r}) or the llm_cassette fixture, or serve it with "
+            f"llm-fakes serve --cassette {p}."
+        )
     unknown = sorted(set(data) - set(_TOP_FIELDS), key=repr)
     if unknown:
         raise ScriptError(

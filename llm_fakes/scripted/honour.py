@@ -175,9 +175,10 @@ def check_reply(reply: Reply, terms: RequestTerms, where: str) -> None:
     found = _problem(reply, terms)
     if found is not None:
         what, fix = found
+        declared = f"declared {terms.describe()}"
+        said = "" if declared in what else f" The request {declared}."
         raise ScriptError(
-            f"The scripted turn {where} {what}: a real API never answers so. The request "
-            f"declared {terms.describe()}. {fix} {_OPT_OUT}"
+            f"The scripted turn {where} {what}: a real API never answers so.{said} {fix} {_OPT_OUT}"
         )
 
 

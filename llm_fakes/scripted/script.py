@@ -33,6 +33,15 @@ _ON_EXHAUSTED = ("raise", "cycle", "repeat_last")
 _SHOWN = 10
 
 
+def _refuse_single(turns: object, what: str) -> None:
+    """A lone turn where a list of them belongs (a str would be split into characters)."""
+    if isinstance(turns, str | Reply | Fail):
+        raise ScriptError(
+            f"{what} takes a list of turns, got a single {type(turns).__name__}: {turns!r}. "
+            f"Wrap it in a list: [{turns!r}]."
+        )
+
+
 class Script:
     """The turns and rules of one scripted provider, and how far they have been consumed."""
 
@@ -49,11 +58,7 @@ class Script:
             raise ScriptError(
                 f"on_exhausted must be one of {list(_ON_EXHAUSTED)!r}, got {on_exhausted!r}"
             )
-        if isinstance(turns, str | Reply | Fail):
-            raise ScriptError(
-                f"script= takes a list of turns, got a single {type(turns).__name__}: {turns!r}. "
-                f"Wrap it in a list: [{turns!r}]."
-            )
+        _refuse_single(turns, "script=")
         if responder is not None and not callable(responder):
             raise ScriptError(f"responder= takes a callable(request) -> turn, got {responder!r}")
         self.queue: list[Turn] = [as_turn(t) for t in turns]
@@ -65,6 +70,7 @@ class Script:
 
     def add(self, turns: Iterable[Reply | Fail | str]) -> None:
         """Append turns to the queue."""
+        _refuse_single(turns, "extend()")
         self.queue.extend(as_turn(t) for t in turns)
 
     def next(self, call: ScriptedCall) -> tuple[Turn, str] | None:

@@ -471,8 +471,20 @@ def role_problem(i: int, m: Any) -> str | None:
 
 
 def max_tokens_problem(key: str, value: Any) -> str | None:
-    """The message for a ``max_tokens`` (or ``max_completion_tokens``) that is not an int >= 1."""
-    if value is not None and (not isinstance(value, int) or value < 1):
+    """The message for a ``max_tokens`` (or ``max_completion_tokens``) that is not an int >= 1.
+
+    Example:
+        >>> max_tokens_problem("max_tokens", "100")
+        "Invalid type for 'max_tokens': expected an integer, but got a string instead ('100')."
+        >>> max_tokens_problem("max_tokens", 0)
+        "Invalid 'max_tokens': integer below minimum value 1 (got 0)."
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        kind = "a string" if isinstance(value, str) else f"a {type(value).__name__}"
+        return f"Invalid type for '{key}': expected an integer, but got {kind} instead ({value!r})."
+    if value < 1:
         return f"Invalid '{key}': integer below minimum value 1 (got {value!r})."
     return None
 

@@ -139,3 +139,14 @@ def test_output_into_a_closed_pipe_ends_quietly(folder: Path, args: list[str]) -
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
     assert done.stderr == ""
     assert done.returncode == 141  # as a shell tool killed by SIGPIPE reports it
+
+
+def test_ls_of_a_folder_without_cassettes_says_so(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped or empty folder printed nothing and exited 0: it looked like success."""
+    (tmp_path / "empty").mkdir()
+    assert main(["cassette", "ls", str(folder), "empty"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("cassettes/test_m/test_a.yaml: 3 interactions")
+    assert captured.err == "No cassette files (*.yaml, *.yml) in empty.\n"

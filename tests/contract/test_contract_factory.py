@@ -117,6 +117,14 @@ class Built:
 
 def make(backend):
     return backend.scripted
+
+
+class OnSDK:
+    def __init__(self, base_url, model="m"):
+        self.base_url = base_url
+
+    def complete(self, messages, **kwargs):
+        raise RuntimeError("not called")
 """
 
 
@@ -139,10 +147,23 @@ def test_a_provider_class_is_not_taken_for_a_factory(provider_module: Path) -> N
         "function that takes the backend and returns the provider wired to it. Write one, e.g.\n"
         "\n"
         "    def make_provider(backend):\n"
-        "        return MyProvider(base_url=backend.openai_base_url, api_key='sk-test')\n"
+        "        # wire it to backend.scripted (a provider to wrap), or to\n"
+        "        # backend.openai_base_url / backend.anthropic_base_url (its SDK's base_url)\n"
+        "        return MyProvider(...)\n"
         "\n"
         "and run: llm-fakes conformance pkg_h23.prov_mod:make_provider"
     )
+
+
+def test_the_factory_to_write_fits_the_class_constructor(provider_module: Path) -> None:
+    """MyProvider takes no base_url: the example used to pass one anyway, so the factory the
+    message told the user to write failed with a TypeError of its own."""
+    with pytest.raises(UsageError) as err:
+        load_factory("pkg_h23.prov_mod:MyProvider")
+    assert "base_url=" not in str(err.value)
+    with pytest.raises(UsageError) as err:
+        load_factory("pkg_h23.prov_mod:OnSDK")
+    assert "        return OnSDK(base_url=backend.openai_base_url)\n" in str(err.value)
 
 
 def test_a_class_whose_constructor_takes_the_backend_is_a_factory(

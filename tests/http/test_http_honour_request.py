@@ -139,6 +139,7 @@ def test_a_call_to_an_undeclared_tool_is_a_script_error_in_every_api() -> None:
         assert "defies_request=True" in message
     message = refused(FakeOpenAI([reply]), chat)
     assert "calls tool 'search', but the request declared no tools" in message
+    assert message.count("declared no tools") == 1  # said once, not again as the summary
 
 
 def test_tool_calls_under_tool_choice_none_are_a_script_error() -> None:

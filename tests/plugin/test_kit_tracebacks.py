@@ -103,3 +103,30 @@ def test_the_kits_frames_are_hidden_from_scripted_errors(pytester: pytest.Pytest
     assert out.count("ScriptExhausted") >= 2 and "JSONModeError" in out and "UsageError" in out
     kit_frames = [ln for ln in result.stdout.lines if re.search(r"llm_fakes/\S+\.py:\d+:", ln)]
     assert kit_frames == []
+
+
+SERVED = """
+def test_openai(llm_openai_server):
+    llm_openai_server.extend(["never asked"])
+
+
+def test_anthropic(llm_anthropic_server):
+    llm_anthropic_server.extend(["never asked"])
+
+
+def test_direct():
+    from llm_fakes import FakeOpenAI
+
+    FakeOpenAI(["never asked"]).assert_all_used()
+"""
+
+
+def test_the_kits_frames_are_hidden_from_unused_server_turns(pytester: pytest.Pytester) -> None:
+    """As llm_fake's teardown: the unused turns, not the fixture's and the fake's source."""
+    pytester.makefile(".ini", pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_z=SERVED)
+    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:langsmith_plugin")
+    result.assert_outcomes(passed=2, errors=2, failed=1)  # the two calls pass, teardowns fail
+    assert result.stdout.str().count("queue[0]: Reply(text='never asked')") == 3
+    kit_frames = [ln for ln in result.stdout.lines if re.search(r"llm_fakes/\S+\.py:\d+:", ln)]
+    assert kit_frames == []

@@ -78,3 +78,26 @@ def test_good_requests_still_pass() -> None:
     ]
     assert fake.complete(history, max_tokens=5).content == "a"
     assert fake.complete([{"role": "user", "content": "hi"}], system="s").content == "b"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("100", "Invalid type for 'max_tokens': expected an integer, but got a string instead"),
+        (True, "Invalid type for 'max_tokens': expected an integer, but got a bool instead"),
+        (0, "Invalid 'max_tokens': integer below minimum value 1 (got 0)."),
+    ],
+)
+def test_a_max_tokens_of_the_wrong_type_is_called_so(value: object, message: str) -> None:
+    """max_tokens="100" was refused as 'integer below minimum value 1', which it is not; and
+    True (an int to Python, not to the API's JSON schema) was accepted as 1."""
+    with pytest.raises(BadRequestError) as info:
+        ScriptedProvider(["unused"]).complete(
+            [{"role": "user", "content": "hi"}],
+            max_tokens=value,  # type: ignore[arg-type]
+        )
+    assert message in info.value.message
+    assert (
+        message
+        in reference({"messages": [{"role": "user", "content": "hi"}], "max_tokens": value}).message
+    )
