@@ -34,6 +34,8 @@ Example:
 
 from __future__ import annotations
 
+import atexit
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -86,6 +88,34 @@ def _mode(mode: RecordMode | str) -> RecordMode:
         raise UsageError(
             f"Unknown record mode {mode!r}; the modes are {[m.value for m in RecordMode]!r}."
         ) from None
+
+
+#: Recordings not saved yet, by the id of the list holding them: reported at exit if still
+#: unsaved (not when their provider goes: a finaliser's output lands in whatever runs then).
+_UNSAVED: dict[int, tuple[list[Any], str]] = {}
+
+
+def _watch(new: list[Any], where: str) -> None:
+    """Report ``new`` at exit unless it is empty by then (saved)."""
+    if not _UNSAVED:
+        atexit.register(_report_unsaved)
+    for key in [k for k, (pending, _) in _UNSAVED.items() if not pending]:
+        del _UNSAVED[key]  # saved since
+    _UNSAVED[id(new)] = (new, where)
+
+
+def _report_unsaved() -> None:
+    """Print, to stderr, each cassette whose recordings were never saved (at exit, a warning
+    or an error reaches no one)."""
+    for new, where in _UNSAVED.values():
+        if new:
+            sys.stderr.write(
+                f"llm-fakes: CassetteProvider({where!r}) recorded {len(new)} interaction(s) "
+                "that were never saved, and they are lost. Use it as a context manager (`with "
+                "CassetteProvider(...) as llm:`), or call llm.save() when the recording is "
+                "done.\n"
+            )
+    _UNSAVED.clear()
 
 
 class CassetteProvider(LLMProvider):
@@ -246,6 +276,8 @@ class CassetteProvider(LLMProvider):
     def _record(self, call: str, request: dict[str, Any], **outcome_: Any) -> None:
         interaction = {"call": call, "request": outcome.request_record(request), **outcome_}
         with self._lock:
+            if not self._new:  # a recording begins: said at exit if it is never saved
+                _watch(self._new, self._where)
             self._new.append(interaction)
 
     def _types(self) -> TypeSet:
