@@ -233,7 +233,6 @@ def check_fixture(fixture: Any) -> None:
             f"The llm_config fixture must return a dict of settings, got "
             f"{type(fixture).__name__}: {fixture!r}. {where}."
         )
-    known = sorted(_FIXTURE_KEYS)
     for key in fixture:
         if key in _SESSION_ONLY:
             setting = _SESSION_ONLY[key]
@@ -245,6 +244,7 @@ def check_fixture(fixture: Any) -> None:
         if key not in _FIXTURE_KEYS:
             import difflib  # only on this path: the plugin's import stays lean
 
+            known = sorted(_FIXTURE_KEYS)
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UsageError(

@@ -97,8 +97,6 @@ _UNSAVED: dict[int, tuple[list[Any], str]] = {}
 
 def _watch(new: list[Any], where: str) -> None:
     """Report ``new`` at exit unless it is empty by then (saved)."""
-    if not _UNSAVED:
-        atexit.register(_report_unsaved)
     for key in [k for k, (pending, _) in _UNSAVED.items() if not pending]:
         del _UNSAVED[key]  # saved since
     _UNSAVED[id(new)] = (new, where)
@@ -116,6 +114,9 @@ def _report_unsaved() -> None:
                 "done.\n"
             )
     _UNSAVED.clear()
+
+
+atexit.register(_report_unsaved)
 
 
 class CassetteProvider(LLMProvider):
